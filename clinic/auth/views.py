@@ -1,0 +1,85 @@
+from functools import wraps
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from clinic.auth import service
+from clinic.auth.forms import LoginForm, NewTherapistForm
+from clinic.extensions import db, limiter, login_manager
+from clinic.models import Therapist
+from clinic.security import mark_active
+
+bp = Blueprint("auth", __name__, template_folder="templates")
+
+LOGIN_FAILED = "That e-mail and password did not match an active account."
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Please sign in to continue."
+login_manager.session_protection = "strong"
+
+
+@login_manager.user_loader
+def load_therapist(user_id: str) -> Therapist | None:
+    therapist = db.session.get(Therapist, int(user_id)) if user_id.isdigit() else None
+    return therapist if therapist and therapist.is_active else None
+
+
+def admin_required(view):
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if not current_user.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("couples.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        therapist = service.authenticate(form.email.data, form.password.data)
+        if therapist is not None:
+            session.clear()  # no session fixation
+            login_user(therapist)
+            mark_active()
+            return redirect(url_for("couples.index"))
+    if form.is_submitted():
+        flash(LOGIN_FAILED, "error")
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    session.clear()
+    flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/therapists", methods=["GET", "POST"])
+@admin_required
+def therapists():
+    form = NewTherapistForm()
+    if form.validate_on_submit():
+        try:
+            service.create_therapist(
+                form.email.data, form.password.data, form.display_name.data, form.is_admin.data
+            )
+        except service.AccountError as error:
+            form.email.errors.append(str(error))
+        else:
+            flash("Therapist added.", "info")
+            return redirect(url_for("auth.therapists"))
+    everyone = db.session.scalars(select(Therapist).order_by(Therapist.email)).all()
+    return render_template("auth/therapists.html", form=form, therapists=everyone)

@@ -1,0 +1,44 @@
+from flask_wtf import FlaskForm
+from wtforms import EmailField, FieldList, FormField, StringField, TextAreaField
+from wtforms import Form as PlainForm
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+
+MAX_PARTNERS = 6
+
+
+class PartnerFields(PlainForm):
+    display_name = StringField("Name shown to you", validators=[Optional(), Length(max=80)])
+    email = EmailField(
+        "E-mail (optional)",
+        validators=[Optional(), Email(check_deliverability=False), Length(max=254)],
+    )
+
+    def validate_email(self, field):
+        if field.data and not (self.display_name.data or "").strip():
+            raise ValidationError("Give this partner a name too.")
+
+
+class CoupleForm(FlaskForm):
+    label = StringField(
+        "Label",
+        validators=[DataRequired(), Length(max=80)],
+        description="A name only you see. A pseudonym or initials are best.",
+    )
+    partners = FieldList(FormField(PartnerFields), min_entries=3, max_entries=MAX_PARTNERS)
+    notes = TextAreaField(
+        "Private notes",
+        validators=[Optional(), Length(max=20_000)],
+        description="Only you see these.",
+    )
+
+    def validate_partners(self, field):
+        named = [p for p in field.entries if (p.display_name.data or "").strip()]
+        if len(named) < 2:
+            raise ValidationError("A couple needs at least two partners with a name.")
+
+    def partner_rows(self) -> list[tuple[str, str | None]]:
+        return [
+            (p.display_name.data.strip(), (p.email.data or "").strip().lower() or None)
+            for p in self.partners.entries
+            if (p.display_name.data or "").strip()
+        ]

@@ -1,0 +1,76 @@
+from types import SimpleNamespace
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from clinic.couples import service
+from clinic.couples.forms import CoupleForm
+
+bp = Blueprint("couples", __name__, url_prefix="/couples", template_folder="templates")
+
+
+@bp.before_request
+@login_required
+def _require_login():
+    """Every couples page is for signed-in therapists only."""
+
+
+@bp.get("/")
+def index():
+    archived = request.args.get("archived") == "1"
+    couples = service.list_couples(current_user, archived=archived)
+    return render_template("couples/index.html", couples=couples, archived=archived)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def create():
+    form = CoupleForm()
+    if form.validate_on_submit():
+        couple = service.create_couple(
+            current_user, form.label.data, form.partner_rows(), form.notes.data or ""
+        )
+        flash("Couple added.", "info")
+        return redirect(url_for("couples.show", couple_id=couple.id))
+    return render_template("couples/form.html", form=form, couple=None)
+
+
+@bp.get("/<int:couple_id>")
+def show(couple_id: int):
+    couple = service.own_couple_or_404(current_user, couple_id)
+    return render_template("couples/show.html", couple=couple)
+
+
+@bp.route("/<int:couple_id>/edit", methods=["GET", "POST"])
+def edit(couple_id: int):
+    couple = service.own_couple_or_404(current_user, couple_id)
+    form = CoupleForm(obj=None if request.method == "POST" else _form_data(couple))
+    if form.validate_on_submit():
+        existing_rows = form.partners.entries[: len(couple.partners)]
+        if any(not (row.display_name.data or "").strip() for row in existing_rows):
+            form.partners.errors.append(
+                "Partners cannot be removed, because their answers belong to them. "
+                "Archive the couple instead."
+            )
+        else:
+            service.update_couple(
+                couple, form.label.data, form.partner_rows(), form.notes.data or ""
+            )
+            flash("Changes saved.", "info")
+            return redirect(url_for("couples.show", couple_id=couple.id))
+    return render_template("couples/form.html", form=form, couple=couple)
+
+
+@bp.post("/<int:couple_id>/archive")
+def archive(couple_id: int):
+    couple = service.own_couple_or_404(current_user, couple_id)
+    archived = couple.archived_at is None
+    service.set_archived(couple, archived)
+    flash("Couple archived." if archived else "Couple restored.", "info")
+    return redirect(url_for("couples.show", couple_id=couple.id))
+
+
+def _form_data(couple) -> SimpleNamespace:
+    """Shapes a couple like the form expects, with one empty row for another partner."""
+    rows = [SimpleNamespace(display_name=p.display_name, email=p.email) for p in couple.partners]
+    rows.append(SimpleNamespace(display_name="", email=""))
+    return SimpleNamespace(label=couple.label, notes=couple.notes, partners=rows)

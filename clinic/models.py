@@ -1,0 +1,194 @@
+"""Database models (SQLAlchemy 2, typed). Domain rules live in the feature modules."""
+
+from datetime import date, datetime
+from typing import Any
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from clinic.extensions import db
+from clinic.storage import SealedJSON, SealedText, UTCDateTime, utcnow
+
+
+class Therapist(UserMixin, db.Model):
+    __tablename__ = "therapists"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    is_disabled: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    couples: Mapped[list["Couple"]] = relationship(back_populates="therapist")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return not self.is_disabled
+
+
+class Couple(db.Model):
+    __tablename__ = "couples"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    therapist_id: Mapped[int] = mapped_column(ForeignKey("therapists.id"), index=True)
+    label: Mapped[str] = mapped_column(String(80))
+    notes: Mapped[str] = mapped_column(SealedText, default="")
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    therapist: Mapped[Therapist] = relationship(back_populates="couples")
+    partners: Mapped[list["Partner"]] = relationship(
+        back_populates="couple",
+        order_by="Partner.position",
+        cascade="all, delete-orphan",
+    )
+    assignments: Mapped[list["Assignment"]] = relationship(
+        back_populates="couple",
+        order_by="Assignment.created_at.desc()",
+        cascade="all, delete-orphan",
+    )
+
+
+class Partner(db.Model):
+    __tablename__ = "partners"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    display_name: Mapped[str] = mapped_column(String(80))
+    email: Mapped[str | None] = mapped_column(String(254))
+    # How this partner may safely be contacted ("any", "no_email", "print_only").
+    contact_preference: Mapped[str] = mapped_column(String(20), default="any")
+
+    couple: Mapped[Couple] = relationship(back_populates="partners")
+
+
+class WorksheetVersion(db.Model):
+    """The exact definition an assignment was made with, kept by content hash."""
+
+    __tablename__ = "worksheet_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), index=True)
+    version: Mapped[int]
+    title: Mapped[str] = mapped_column(String(200))
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    definition: Mapped[str] = mapped_column(Text)  # canonical JSON of the validated definition
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CustomWorksheet(db.Model):
+    """A therapist's own worksheet, visible to that therapist alone."""
+
+    __tablename__ = "custom_worksheets"
+    __table_args__ = (UniqueConstraint("therapist_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    therapist_id: Mapped[int] = mapped_column(ForeignKey("therapists.id"), index=True)
+    slug: Mapped[str] = mapped_column(String(60))
+    title: Mapped[str] = mapped_column(String(200))
+    source_yaml: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Assignment(db.Model):
+    """One or more worksheets given to a couple with a due date and a note."""
+
+    __tablename__ = "assignments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id"), index=True)
+    note: Mapped[str] = mapped_column(SealedText, default="")
+    due_date: Mapped[date | None]
+    link_days: Mapped[int] = mapped_column(default=14)
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    couple: Mapped[Couple] = relationship(back_populates="assignments")
+    worksheets: Mapped[list["AssignedWorksheet"]] = relationship(
+        back_populates="assignment",
+        order_by="AssignedWorksheet.position",
+        cascade="all, delete-orphan",
+    )
+    links: Mapped[list["ClientLink"]] = relationship(
+        back_populates="assignment", cascade="all, delete-orphan"
+    )
+
+
+class AssignedWorksheet(db.Model):
+    __tablename__ = "assigned_worksheets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"), index=True)
+    worksheet_version_id: Mapped[int] = mapped_column(ForeignKey("worksheet_versions.id"))
+    position: Mapped[int] = mapped_column(default=0)
+    answered_by: Mapped[str] = mapped_column(String(20))  # "each_partner" | "couple"
+
+    assignment: Mapped[Assignment] = relationship(back_populates="worksheets")
+    worksheet_version: Mapped[WorksheetVersion] = relationship()
+    responses: Mapped[list["Response"]] = relationship(
+        back_populates="assigned_worksheet", cascade="all, delete-orphan"
+    )
+
+
+class Response(db.Model):
+    """One partner's (or, for joint worksheets, the couple's) answers to one worksheet."""
+
+    __tablename__ = "responses"
+    __table_args__ = (UniqueConstraint("assigned_worksheet_id", "partner_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assigned_worksheet_id: Mapped[int] = mapped_column(
+        ForeignKey("assigned_worksheets.id"), index=True
+    )
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="not_opened")
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Bumped on every save so that a stale tab cannot silently overwrite newer answers.
+    revision: Mapped[int] = mapped_column(default=0)
+
+    assigned_worksheet: Mapped[AssignedWorksheet] = relationship(back_populates="responses")
+    partner: Mapped[Partner | None] = relationship()
+    answers: Mapped[list["Answer"]] = relationship(
+        back_populates="response", cascade="all, delete-orphan"
+    )
+
+
+class Answer(db.Model):
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("response_id", "item_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id"), index=True)
+    item_id: Mapped[str] = mapped_column(String(60))
+    value: Mapped[Any] = mapped_column(SealedJSON)
+    # "For my therapist only" unless the client chose to share it with their partner in session.
+    shareable: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    response: Mapped[Response] = relationship(back_populates="answers")
+
+
+class ClientLink(db.Model):
+    """A partner's tokenized link to an assignment; only the token's SHA-256 is stored."""
+
+    __tablename__ = "client_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"), index=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    assignment: Mapped[Assignment] = relationship(back_populates="links")
+    partner: Mapped[Partner] = relationship()

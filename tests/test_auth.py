@@ -1,0 +1,91 @@
+from datetime import timedelta
+
+from clinic.auth.views import LOGIN_FAILED
+from tests import factories
+from tests.conftest import make_app
+
+
+def test_sign_in_and_out(client, therapist):
+    page = client.get("/login")
+    assert b'name="email"' in page.data and b'name="password"' in page.data
+
+    response = factories.sign_in(client, therapist)
+    assert response.headers["Location"] == "/couples/"
+    assert client.get("/couples/").status_code == 200
+
+    client.post("/logout")
+    assert client.get("/couples/").status_code == 302
+
+
+def test_wrong_password_and_unknown_email_get_the_same_message(client, therapist):
+    wrong = client.post("/login", data={"email": therapist.email, "password": "nope-nope-nope"})
+    unknown = client.post("/login", data={"email": "nobody@example.org", "password": "x" * 12})
+    assert wrong.status_code == unknown.status_code == 200
+    assert LOGIN_FAILED.encode() in wrong.data
+    assert LOGIN_FAILED.encode() in unknown.data
+    assert client.get("/couples/").status_code == 302
+
+
+def test_passwords_are_stored_as_argon2_hashes(therapist):
+    assert therapist.password_hash.startswith("$argon2id$")
+    assert factories.PASSWORD not in therapist.password_hash
+
+
+def test_disabled_therapist_cannot_sign_in_and_loses_session(client, therapist):
+    factories.sign_in(client, therapist)
+    therapist.is_disabled = True
+    from clinic.extensions import db
+
+    db.session.commit()
+    assert client.get("/couples/").status_code == 302
+    response = client.post(
+        "/login", data={"email": therapist.email, "password": factories.PASSWORD}
+    )
+    assert LOGIN_FAILED.encode() in response.data
+
+
+def test_sign_in_attempts_are_rate_limited(client, therapist):
+    for _ in range(10):
+        client.post("/login", data={"email": therapist.email, "password": "wrong-password"})
+    blocked = client.post("/login", data={"email": therapist.email, "password": factories.PASSWORD})
+    assert blocked.status_code == 429
+    assert b"Too many attempts" in blocked.data
+
+
+def test_session_cookie_flags(client, therapist):
+    response = factories.sign_in(client, therapist)
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_session_ends_after_idle_time(app, client, therapist):
+    factories.sign_in(client, therapist)
+    with client.session_transaction() as session:
+        session["last_seen"] -= timedelta(minutes=31).total_seconds()
+    assert client.get("/couples/").status_code == 302
+
+
+def test_secure_cookie_when_configured(database_url):
+    app = make_app(database_url, SESSION_COOKIE_SECURE=True)
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_admin_adds_a_therapist_in_the_web_ui(client, app):
+    admin = factories.make_therapist(is_admin=True)
+    factories.sign_in(client, admin)
+    response = client.post(
+        "/therapists",
+        data={
+            "display_name": "New Colleague",
+            "email": "colleague@example.org",
+            "password": "long enough password",
+            "confirm": "long enough password",
+        },
+    )
+    assert response.status_code == 302
+    new = factories.accounts.find_therapist("colleague@example.org")
+    assert new is not None and not new.is_admin
+
+
+def test_non_admin_cannot_add_therapists(signed_in):
+    assert signed_in.get("/therapists").status_code == 403

@@ -1,0 +1,94 @@
+from sqlalchemy import select
+
+from clinic.extensions import db
+from clinic.models import Couple
+
+
+def test_create_couple_with_two_partners(signed_in, therapist):
+    response = signed_in.post(
+        "/couples/new",
+        data={
+            "label": "R & J",
+            "partners-0-display_name": "Robin",
+            "partners-0-email": "robin@example.org",
+            "partners-1-display_name": "Jordan",
+            "notes": "Met at intake.",
+        },
+    )
+    assert response.status_code == 302
+    couple = db.session.scalar(select(Couple).where(Couple.label == "R & J"))
+    assert couple.therapist_id == therapist.id
+    assert [p.display_name for p in couple.partners] == ["Robin", "Jordan"]
+    assert couple.partners[0].email == "robin@example.org"
+    page = signed_in.get(response.headers["Location"])
+    assert b"Robin" in page.data and b"Met at intake." in page.data
+
+
+def test_a_couple_needs_two_partners(signed_in):
+    response = signed_in.post(
+        "/couples/new", data={"label": "Solo", "partners-0-display_name": "Only"}
+    )
+    assert response.status_code == 200
+    assert b"at least two partners" in response.data
+    assert db.session.scalar(select(Couple).where(Couple.label == "Solo")) is None
+
+
+def test_edit_keeps_partner_ids_and_adds_a_third(signed_in, couple):
+    ids = [p.id for p in couple.partners]
+    response = signed_in.post(
+        f"/couples/{couple.id}/edit",
+        data={
+            "label": "Renamed",
+            "partners-0-display_name": "Alex",
+            "partners-1-display_name": "Sam",
+            "partners-2-display_name": "Kai",
+            "notes": "",
+        },
+    )
+    assert response.status_code == 302
+    db.session.refresh(couple)
+    assert couple.label == "Renamed"
+    assert [p.id for p in couple.partners][:2] == ids
+    assert [p.display_name for p in couple.partners] == ["Alex", "Sam", "Kai"]
+
+
+def test_edit_refuses_to_drop_a_partner(signed_in, couple):
+    response = signed_in.post(
+        f"/couples/{couple.id}/edit",
+        data={
+            "label": "X",
+            "partners-0-display_name": "Alex",
+            "partners-1-display_name": "",  # Sam's row emptied
+            "partners-2-display_name": "Kai",
+        },
+    )
+    assert response.status_code == 200
+    assert b"cannot be removed" in response.data
+    db.session.refresh(couple)
+    assert len(couple.partners) == 2 and couple.label != "X"
+
+
+def test_archive_and_restore(signed_in, couple):
+    signed_in.post(f"/couples/{couple.id}/archive")
+    assert couple.label.encode() not in signed_in.get("/couples/").data
+    assert couple.label.encode() in signed_in.get("/couples/?archived=1").data
+    signed_in.post(f"/couples/{couple.id}/archive")
+    assert couple.label.encode() in signed_in.get("/couples/").data
+
+
+def test_list_shows_only_own_couples(signed_in, couple):
+    from tests import factories
+
+    other = factories.make_couple(factories.make_therapist(), label="Someone Else's")
+    page = signed_in.get("/couples/").data
+    assert couple.label.encode() in page
+    assert other.label.encode() not in page
+
+
+def test_overlong_label_is_refused_with_a_message(signed_in):
+    response = signed_in.post(
+        "/couples/new",
+        data={"label": "x" * 81, "partners-0-display_name": "A", "partners-1-display_name": "B"},
+    )
+    assert response.status_code == 200
+    assert b"Field cannot be longer than 80 characters" in response.data
