@@ -89,3 +89,34 @@ def test_admin_adds_a_therapist_in_the_web_ui(client, app):
 
 def test_non_admin_cannot_add_therapists(signed_in):
     assert signed_in.get("/therapists").status_code == 403
+
+
+def test_rate_limit_is_shared_across_workers_through_redis(database_url):
+    """Two app instances (like two gunicorn workers) count sign-in attempts together."""
+    import os
+
+    import pytest
+    import redis
+
+    server = redis.Redis(host="127.0.0.1", port=6379, db=15, socket_connect_timeout=1)
+    try:
+        server.flushdb()  # database 15 is the tests' own
+    except redis.ConnectionError:
+        if os.environ.get("CI") == "true":
+            pytest.fail("Redis is not running on 127.0.0.1:6379")
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    from tests.conftest import TandemClient
+
+    settings = {
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/15",
+        "LOGIN_RATE_LIMIT": "3 per minute",
+    }
+    workers = [make_app(database_url, **settings) for _ in range(2)]
+    for worker in workers:
+        worker.test_client_class = TandemClient
+    codes = [
+        workers[i % 2].test_client().post("/login", data={"email": "x@y.z", "password": "p"})
+        .status_code
+        for i in range(4)
+    ]
+    assert codes == [200, 200, 200, 429]
