@@ -61,5 +61,8 @@ def demo_command(if_empty: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from clinic.worksheets.cli import worksheets_cli
+
+    app.cli.add_command(worksheets_cli)
     app.cli.add_command(therapist_cli)
     app.cli.add_command(demo_command)

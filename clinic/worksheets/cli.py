@@ -1,0 +1,65 @@
+"""``flask --app clinic worksheets check [PATH...]``: validate worksheet files like an upload would.
+
+Register with ``app.cli.add_command(worksheets_cli)``. The command also runs without a Flask
+app (in CI, or a ``CliRunner``), then checking the built-in directory.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app, has_app_context
+from flask.cli import AppGroup, NoAppException, ScriptInfo
+
+from clinic.worksheets.loader import BUILTIN_DIR, Problem, WorksheetError, load_directory, load_file
+from clinic.worksheets.schema import Worksheet
+
+worksheets_cli = AppGroup("worksheets", help="Check worksheet definition files.")
+
+
+@worksheets_cli.command("check", with_appcontext=False)
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+def check_command(paths: tuple[Path, ...]) -> None:
+    """Validate worksheet files or directories (default: the app's WORKSHEETS_DIR)."""
+    worksheets, problems = check_paths(paths or (_default_directory(),))
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        raise SystemExit(1)
+    click.echo(f"{len(worksheets)} worksheet{'' if len(worksheets) == 1 else 's'} OK")
+
+
+def check_paths(paths: tuple[Path, ...]) -> tuple[list[Worksheet], list[Problem]]:
+    """Load every path (file or directory) and find ids used twice across them."""
+    worksheets: list[Worksheet] = []
+    problems: list[Problem] = []
+    owners: dict[str, str] = {}
+    for path in paths:
+        try:
+            loaded = load_directory(path) if path.is_dir() else [load_file(path)]
+        except WorksheetError as exc:
+            problems.extend(exc.problems)
+            continue
+        for ws in loaded:
+            if ws.id in owners:
+                message = f"worksheet id {ws.id!r} is already used in {owners[ws.id]}"
+                problems.append(Problem(str(path), "id", message))
+            else:
+                owners[ws.id] = str(path)
+                worksheets.append(ws)
+    return worksheets, problems
+
+
+def _default_directory() -> Path:
+    """WORKSHEETS_DIR from the app's config when there is an app, else the built-ins."""
+    if has_app_context():
+        return Path(current_app.config.get("WORKSHEETS_DIR") or BUILTIN_DIR)
+    info = click.get_current_context().find_object(ScriptInfo)
+    if info is not None:
+        try:
+            app = info.load_app()
+        except NoAppException:
+            return BUILTIN_DIR
+        return Path(app.config.get("WORKSHEETS_DIR") or BUILTIN_DIR)
+    return BUILTIN_DIR

@@ -1,0 +1,87 @@
+"""FHIR export: every built-in becomes a Questionnaire that a FHIR library accepts."""
+
+import json
+import re
+
+import pytest
+from fhir.resources.R4B.questionnaire import Questionnaire
+
+from clinic.worksheets.fhir import to_questionnaire
+from clinic.worksheets.loader import builtin_library
+
+LIBRARY = builtin_library()
+# fhir.resources checks structure, not codes or invariants, so the R4 rules that matter here
+# are checked by hand: item type codes, que-1 (groups have items, display items none),
+# que-5 (answerOption only on choice), que-10 (maxLength only on text-like items).
+R4_ITEM_TYPES = {
+    "group",
+    "display",
+    "boolean",
+    "decimal",
+    "integer",
+    "date",
+    "dateTime",
+    "time",
+    "string",
+    "text",
+    "url",
+    "choice",
+    "open-choice",
+    "attachment",
+    "reference",
+    "quantity",
+}
+
+
+def r4_item_rules_broken(items):
+    for item in items:
+        kind, children = item["type"], item.get("item", [])
+        if kind not in R4_ITEM_TYPES:
+            yield f"{item['linkId']}: unknown type {kind}"
+        if kind == "group" and not children:
+            yield f"{item['linkId']}: group without items"
+        if kind == "display" and children:
+            yield f"{item['linkId']}: display item with items"
+        if "answerOption" in item and kind not in ("choice", "open-choice"):
+            yield f"{item['linkId']}: answerOption on {kind}"
+        if "maxLength" in item and kind not in ("string", "text", "url", "open-choice"):
+            yield f"{item['linkId']}: maxLength on {kind}"
+        yield from r4_item_rules_broken(children)
+
+
+def link_ids(items):
+    for item in items:
+        yield item["linkId"]
+        yield from link_ids(item.get("item", []))
+
+
+@pytest.mark.parametrize("ws", list(LIBRARY.values()), ids=lambda ws: ws.id)
+def test_export_validates_as_fhir(ws):
+    resource = to_questionnaire(ws)
+    parsed = Questionnaire.model_validate(resource)
+    assert not list(r4_item_rules_broken(resource["item"]))
+    assert re.fullmatch(r"[A-Z][A-Za-z0-9_]{0,254}", resource["name"])
+    assert parsed.status == "active" and parsed.version == str(ws.version)
+    ids = list(link_ids(resource["item"]))
+    assert len(ids) == len(set(ids))
+    exported = json.dumps(resource)
+    assert not [text for text in ws.guide.model_dump().values() if json.dumps(text) in exported]
+
+
+def test_types_map_to_fhir_item_types():
+    resource = to_questionnaire(LIBRARY["boundary-inventory"])
+    section = resource["item"][0]
+    assert (section["linkId"], section["type"]) == ("s:activities", "group")
+    grid = section["item"][0]
+    row = grid["item"][0]
+    assert (grid["type"], row["linkId"]) == ("group", "activities.kissing")
+    assert [(q["linkId"], q["type"]) for q in row["item"]] == [
+        ("activities.kissing.answer", "choice"),
+        ("activities.kissing.nn", "boolean"),
+        ("activities.kissing.note", "string"),
+    ]
+    scale = to_questionnaire(LIBRARY["monthly-check-in"])["item"][0]["item"][0]
+    assert (scale["linkId"], scale["type"], scale["required"]) == ("closeness", "integer", True)
+    assert [e["valueInteger"] for e in scale["extension"]] == [0, 10]
+    pause = to_questionnaire(LIBRARY["conflict-pre-agreement"])["item"][1]["item"][0]["item"][0]
+    assert [q["linkId"] for q in pause["item"]] == ["plan.pause.word", "plan.pause.ok"]
