@@ -4,7 +4,7 @@ from pathlib import Path
 
 from flask import Flask, redirect, url_for
 
-from clinic import db_engine, security  # noqa: F401 - db_engine tunes SQLite
+from clinic import db_engine, redaction, security, storage  # noqa: F401 - db_engine tunes SQLite
 from clinic.config import load_config
 from clinic.extensions import csrf, db, limiter, login_manager, migrate
 
@@ -21,15 +21,36 @@ def create_app(test_config: dict | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
     security.init_app(app)
+    storage.init_app(app)
+    redaction.init_app(app)
 
-    from clinic import cli, errors, models  # noqa: F401 - models register their tables
+    from clinic import cli, errors, models, security_cli  # noqa: F401 - models register tables
+    from clinic.assignments.views import bp as assignments_bp
+    from clinic.audit.views import bp as audit_bp
     from clinic.auth.views import bp as auth_bp
+    from clinic.client.views import bp as client_bp
     from clinic.couples.views import bp as couples_bp
+    from clinic.data_rights.views import bp as data_rights_bp
+    from clinic.handouts.views import bp as handouts_bp
+    from clinic.review.views import bp as review_bp
+    from clinic.safety.views import bp as safety_bp
+    from clinic.twofactor.views import bp as twofactor_bp
+    from clinic.worksheets.views import bp as worksheets_bp
 
     app.register_blueprint(auth_bp)
+    app.register_blueprint(audit_bp)
+    app.register_blueprint(twofactor_bp)
+    app.register_blueprint(data_rights_bp)
     app.register_blueprint(couples_bp)
+    app.register_blueprint(handouts_bp)
+    app.register_blueprint(assignments_bp)
+    app.register_blueprint(client_bp)
+    app.register_blueprint(review_bp)
+    app.register_blueprint(worksheets_bp)
+    app.register_blueprint(safety_bp)
     errors.init_app(app)
     cli.init_app(app)
+    security_cli.init_app(app)
 
     @app.get("/")
     def index():

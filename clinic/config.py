@@ -12,7 +12,8 @@ DEMO_SECRET_KEY = "demo-not-secret"  # noqa: S105 - marker that production must 
 
 DEFAULTS = {
     "ENV_NAME": "development",
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # hide_parameters: SQL values (which may be client text) never reach logs or error messages.
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_SECURE": False,
@@ -33,6 +34,21 @@ DEFAULTS = {
     "SMTP_STARTTLS": False,
     "MAIL_FROM": "tandem@localhost",
     "QUICK_EXIT_URL": "https://www.wikipedia.org/",
+    # Base of the client links in e-mails, QR codes and the demo, e.g. "https://tandem.example";
+    # unset means the address the therapist's browser used.
+    "PUBLIC_BASE_URL": None,
+    # After submitting, a partner may revise until the therapist locks the assignment, and also
+    # not after the due date when this is "due_date" ("lock": only locking ends revising).
+    "REVISE_UNTIL": "due_date",
+    # Shown to a partner whose sent answers raised a safety alert (clinic/safety). Replace the
+    # placeholder with your practice's own numbers and hours.
+    "SUPPORT_TEXT": (
+        "Thank you for your answers. Your therapist will read them, but not straight away: "
+        "this is not an emergency service.\n"
+        "If you are in danger now, call your local emergency number (112 in Europe, 911 in "
+        "the US and Canada).\n"
+        "To talk to someone today, call [support line: your practice puts its number here]."
+    ),
 }
 
 
@@ -46,7 +62,8 @@ def _coerce(raw: str):
 
 def load_config(app: Flask, test_config: dict | None) -> None:
     app.config.from_mapping(DEFAULTS)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    # The instance folder holds the database and keys: readable by the app user alone.
+    Path(app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)
     app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(
         app.instance_path, "tandem.sqlite3"
     )

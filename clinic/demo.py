@@ -1,7 +1,10 @@
 """Demo data so a new user sees every feature at once."""
 
+from clinic.assignments.demo import add_link_demo
 from clinic.auth import service as accounts
 from clinic.couples import service as couples
+from clinic.review.demo import add_review_demo
+from clinic.safety.demo import add_safety_demo
 
 DEMO_EMAIL = "demo@tandem.example"
 DEMO_PASSWORD = "demo-tandem-2026"  # noqa: S105 - printed on purpose; demo only
@@ -26,4 +29,9 @@ def load_demo() -> list[str]:
             "Recently moved in together.",
         ),
     ]
-    return [f"Demo couple: {c.label}" for c in created]
+    return (
+        [f"Demo couple: {c.label}" for c in created]
+        + add_review_demo(created[0])
+        + add_link_demo(created)
+        + add_safety_demo(created[1])
+    )

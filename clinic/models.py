@@ -21,6 +21,10 @@ class Therapist(UserMixin, db.Model):
     is_admin: Mapped[bool] = mapped_column(default=False)
     is_disabled: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Two-factor sign-in (clinic.twofactor): the TOTP secret is sealed like client text.
+    totp_secret: Mapped[str | None] = mapped_column(SealedText)
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None]  # the last accepted time step, so a code works once
 
     couples: Mapped[list["Couple"]] = relationship(back_populates="therapist")
 
@@ -192,3 +196,87 @@ class ClientLink(db.Model):
 
     assignment: Mapped[Assignment] = relationship(back_populates="links")
     partner: Mapped[Partner] = relationship()
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that signs a therapist in when their authenticator is lost; SHA-256 only."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    therapist_id: Mapped[int] = mapped_column(ForeignKey("therapists.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ClinicSetting(db.Model):
+    """A clinic-wide setting an administrator changes in the web UI (e.g. require two-factor)."""
+
+    __tablename__ = "clinic_settings"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class AuditEvent(db.Model):
+    """Who did what to which object, when and from where; never client text. Append-only.
+
+    Ids are plain integers, not foreign keys: the log must outlive erased couples and must
+    never block an erasure.
+    """
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(20))  # "therapist" | "client link" | "system"
+    therapist_id: Mapped[int | None] = mapped_column(index=True)  # the therapist who acted
+    owner_id: Mapped[int | None] = mapped_column(index=True)  # the therapist whose record it is
+    couple_id: Mapped[int | None] = mapped_column(index=True)
+    action: Mapped[str] = mapped_column(String(40))
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[int | None]
+    remote_addr: Mapped[str | None] = mapped_column(String(45))
+    detail: Mapped[str] = mapped_column(String(200), default="")
+
+
+class SessionNote(db.Model):
+    """The therapist's private notes for a session, on a couple or one of its assignments.
+
+    Never shown to clients. A note outlives a deleted assignment: it then stays on the couple.
+    """
+
+    __tablename__ = "session_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id"), index=True)
+    assignment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assignments.id", ondelete="SET NULL"), index=True
+    )
+    body: Mapped[str] = mapped_column(SealedText)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class SafetyAlert(db.Model):
+    """Answers to a private worksheet that met its alert rules, until a therapist reviews them.
+
+    Which items and how urgent are sealed like the answers they come from: a stolen database
+    must not tell whose answers raised what.
+    """
+
+    __tablename__ = "safety_alerts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(
+        ForeignKey("responses.id", ondelete="CASCADE"), index=True
+    )
+    item_ids: Mapped[list[str]] = mapped_column(SealedJSON)
+    urgency: Mapped[str] = mapped_column(SealedText)  # "urgent" | "soon" | "review"
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("therapists.id"))
+
+    response: Mapped[Response] = relationship()
+    reviewer: Mapped[Therapist | None] = relationship()

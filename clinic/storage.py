@@ -1,15 +1,32 @@
-"""Column types through which all client text is stored.
+"""Column types through which all client text is stored, and the cipher that seals it.
 
 Answers, drafts and notes go through :class:`SealedJSON` / :class:`SealedText`, so that
-encryption at rest is a change to the cipher installed here, never to views or templates.
+encryption at rest lives here alone, never in views or templates. ``init_app`` installs a
+:class:`FernetCipher` whose keys come from ``ENCRYPTION_KEYS`` (config or the
+``CLINIC_ENCRYPTION_KEYS`` environment variable, comma-separated, newest first) or else from
+``instance/encryption_keys`` (generated on first run, mode 0600, one key per line).
 """
 
 import json
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Protocol
 
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from flask import Flask, current_app, has_app_context
 from sqlalchemy import DateTime, Text
 from sqlalchemy.types import TypeDecorator
+
+# Every Fernet token starts with the version byte 0x80 and a 64-bit timestamp, so in base64
+# with these characters. JSON never starts with "g", so legacy plaintext cannot be mistaken.
+FERNET_PREFIX = "gAAAAA"
+KEY_FILE_NAME = "encryption_keys"
+_RELOAD_CHECK_SECONDS = 1.0
 
 
 class Cipher(Protocol):
@@ -17,8 +34,12 @@ class Cipher(Protocol):
     def open(self, sealed: str) -> str: ...
 
 
+class SealError(RuntimeError):
+    """The configured keys cannot open a sealed value, or no usable key is configured."""
+
+
 class PlainCipher:
-    """Stores text as it is; the default until a key is configured."""
+    """Stores text as it is. Only for code that runs without an app (never the web app)."""
 
     def seal(self, plaintext: str) -> str:
         return plaintext
@@ -27,16 +48,168 @@ class PlainCipher:
         return sealed
 
 
+class FernetCipher:
+    """Seals with the newest key and opens with any (MultiFernet).
+
+    When the keys come from a file, the file is watched: a running app picks up a key added
+    by ``flask keys rotate`` within a second, which is what makes rotation work without
+    downtime.
+    """
+
+    def __init__(self, load_keys: Callable[[], list[str]], watched_file: Path | None = None):
+        self._load_keys = load_keys
+        self._watched_file = watched_file
+        self._lock = threading.Lock()
+        self._stamp = self._file_stamp()
+        self._checked_at = time.monotonic()
+        self._fernet, self._primary = self._build(load_keys())
+
+    @staticmethod
+    def _build(keys: list[str]) -> tuple[MultiFernet, Fernet]:
+        if not keys:
+            raise SealError("No encryption key is configured.")
+        try:
+            fernets = [Fernet(key.encode("ascii")) for key in keys]
+        except (ValueError, UnicodeEncodeError):
+            raise SealError("An encryption key is not a valid Fernet key.") from None
+        return MultiFernet(fernets), fernets[0]
+
+    def _file_stamp(self) -> tuple[int, int] | None:
+        if self._watched_file is None:
+            return None
+        try:
+            stat = self._watched_file.stat()
+        except FileNotFoundError:
+            return None
+        return stat.st_mtime_ns, stat.st_size
+
+    def reload(self, force: bool = False) -> bool:
+        """Re-read the key file if it changed; True when the keys were replaced."""
+        if self._watched_file is None:
+            return False
+        now = time.monotonic()
+        if not force and now - self._checked_at < _RELOAD_CHECK_SECONDS:
+            return False
+        with self._lock:
+            self._checked_at = now
+            stamp = self._file_stamp()
+            if stamp is None or stamp == self._stamp:
+                return False
+            self._fernet, self._primary = self._build(self._load_keys())
+            self._stamp = stamp
+            return True
+
+    def seal(self, plaintext: str) -> str:
+        self.reload()
+        return self._fernet.encrypt(plaintext.encode("utf-8")).decode("ascii")
+
+    def open(self, sealed: str) -> str:
+        if not sealed.startswith(FERNET_PREFIX):
+            return sealed  # written before encryption was switched on; `keys rotate` seals it
+        self.reload()
+        try:
+            return self._fernet.decrypt(sealed.encode("ascii")).decode("utf-8")
+        except InvalidToken:
+            if self.reload(force=True):
+                return self.open(sealed)
+            raise SealError(
+                "A sealed value cannot be opened with the configured encryption keys."
+            ) from None
+
+    def rotate(self, sealed: str) -> str:
+        """The same plaintext sealed under the newest key (plaintext gets sealed too)."""
+        if not sealed.startswith(FERNET_PREFIX):
+            return self.seal(sealed)
+        self.reload()
+        try:
+            return self._fernet.rotate(sealed.encode("ascii")).decode("ascii")
+        except InvalidToken:
+            raise SealError(
+                "A sealed value cannot be opened with the configured encryption keys."
+            ) from None
+
+    @staticmethod
+    def is_sealed(value: str) -> bool:
+        return value.startswith(FERNET_PREFIX)
+
+    def is_current(self, sealed: str) -> bool:
+        """Whether the newest key alone opens this value."""
+        if not sealed.startswith(FERNET_PREFIX):
+            return False
+        try:
+            self._primary.decrypt(sealed.encode("ascii"))
+        except InvalidToken:
+            return False
+        return True
+
+
 _cipher: Cipher = PlainCipher()
 
 
-def install_cipher(cipher: Cipher) -> None:
+def install_cipher(cipher: Cipher, app: Flask | None = None) -> None:
+    """Install for one app (used inside its app context), and as the process-wide default."""
     global _cipher
     _cipher = cipher
+    if app is not None:
+        app.extensions["clinic_cipher"] = cipher
 
 
 def current_cipher() -> Cipher:
+    if has_app_context():
+        cipher = current_app.extensions.get("clinic_cipher")
+        if cipher is not None:
+            return cipher
     return _cipher
+
+
+def init_app(app: Flask) -> None:
+    install_cipher(cipher_for(app), app)
+
+
+def cipher_for(app: Flask) -> FernetCipher:
+    configured = app.config.get("ENCRYPTION_KEYS")
+    if configured:
+        keys = parse_keys(configured)
+        return FernetCipher(lambda: keys)
+    path = key_file(app)
+    if not path.exists():
+        write_key_file(path, [Fernet.generate_key().decode("ascii")])
+    return FernetCipher(lambda: read_key_file(path), watched_file=path)
+
+
+def keys_from_environment(app: Flask) -> bool:
+    return bool(app.config.get("ENCRYPTION_KEYS"))
+
+
+def key_file(app: Flask) -> Path:
+    configured = app.config.get("ENCRYPTION_KEY_FILE")
+    return Path(configured) if configured else Path(app.instance_path) / KEY_FILE_NAME
+
+
+def parse_keys(raw: str | Iterable[str]) -> list[str]:
+    parts = raw.replace("\n", ",").split(",") if isinstance(raw, str) else list(raw)
+    return [part.strip() for part in parts if part.strip()]
+
+
+def read_key_file(path: Path) -> list[str]:
+    return parse_keys(path.read_text(encoding="ascii"))
+
+
+def write_key_file(path: Path, keys: list[str]) -> None:
+    """Replace the key file atomically, readable by its owner only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".keys-")  # created with mode 0600
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write("\n".join(keys) + "\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def new_key() -> str:
+    return Fernet.generate_key().decode("ascii")
 
 
 class SealedText(TypeDecorator):
@@ -46,10 +219,10 @@ class SealedText(TypeDecorator):
     cache_ok = True
 
     def process_bind_param(self, value: str | None, dialect) -> str | None:
-        return None if value is None else _cipher.seal(value)
+        return None if value is None else current_cipher().seal(value)
 
     def process_result_value(self, value: str | None, dialect) -> str | None:
-        return None if value is None else _cipher.open(value)
+        return None if value is None else current_cipher().open(value)
 
 
 class SealedJSON(TypeDecorator):
@@ -61,10 +234,11 @@ class SealedJSON(TypeDecorator):
     def process_bind_param(self, value: Any, dialect) -> str | None:
         if value is None:
             return None
-        return _cipher.seal(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return current_cipher().seal(text)
 
     def process_result_value(self, value: str | None, dialect) -> Any:
-        return None if value is None else json.loads(_cipher.open(value))
+        return None if value is None else json.loads(current_cipher().open(value))
 
 
 class UTCDateTime(TypeDecorator):

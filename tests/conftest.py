@@ -17,10 +17,15 @@ from clinic import create_app
 from clinic.extensions import db
 from tests import factories
 
+# Live server and Playwright fixtures, shared by every folder that drives a browser.
+pytest_plugins = ["tests.browser.fixtures"]
+
 PG_SERVER_URL = os.environ.get(
     "CLINIC_TEST_POSTGRES_URL", "postgresql+psycopg://root@127.0.0.1:5432/test"
 )
 ENGINES = ["sqlite", "postgresql"]
+# Every test app seals client text with this key, as production does with its own.
+TEST_ENCRYPTION_KEY = "Y2xpbmljLXRlc3Qta2V5LW5vdC1mb3ItcHJvZHVjdGk="
 
 
 def make_app(database_url: str, **overrides):
@@ -28,6 +33,7 @@ def make_app(database_url: str, **overrides):
         "TESTING": True,
         "SECRET_KEY": "test-secret-key",
         "SQLALCHEMY_DATABASE_URI": database_url,
+        "ENCRYPTION_KEYS": TEST_ENCRYPTION_KEY,
         **overrides,
     }
     return create_app(config)
@@ -146,3 +152,29 @@ def signed_in(client, therapist) -> TandemClient:
 @pytest.fixture
 def couple(therapist):
     return factories.make_couple(therapist)
+
+
+@pytest.fixture
+def count_queries(app):
+    """``with count_queries() as statements: ...`` lists every SQL statement the block runs.
+
+    It listens on the app's engine, so requests made through ``client`` are counted too.
+    """
+    import contextlib
+
+    from sqlalchemy import event
+
+    @contextlib.contextmanager
+    def counting():
+        statements: list[str] = []
+
+        def record(_conn, _cursor, statement, _parameters, _context, _executemany):
+            statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            yield statements
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+
+    return counting

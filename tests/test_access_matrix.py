@@ -14,7 +14,16 @@ PUBLIC_ENDPOINTS = {"static", "auth.login", "index"}
 def owned_objects(owner) -> dict[str, int]:
     """One object of each kind, owned by ``owner``, keyed by the URL argument naming it."""
     couple = factories.make_couple(owner)
-    return {"couple_id": couple.id, "partner_id": couple.partners[0].id}
+    assignment = factories.make_assignment(couple)
+    return {
+        "couple_id": couple.id,
+        "partner_id": couple.partners[0].id,
+        "assignment_id": assignment.id,
+        "link_id": assignment.links[0].id,
+        "note_id": factories.make_session_note(couple, assignment=assignment).id,
+        "alert_id": factories.make_safety_alert(couple).id,
+        "custom_id": factories.make_custom_worksheet(owner, factories.own_worksheet_yaml()).id,
+    }
 
 
 def id_routes(app):

@@ -92,3 +92,28 @@ def test_overlong_label_is_refused_with_a_message(signed_in):
     )
     assert response.status_code == 200
     assert b"Field cannot be longer than 80 characters" in response.data
+
+
+def test_the_list_pages_through_many_couples(signed_in, therapist, monkeypatch):
+    from clinic.couples import service
+    from tests import factories
+
+    monkeypatch.setattr(service, "COUPLES_PER_PAGE", 3)
+    for label in ["Ash", "Birch", "Cedar", "Drift", "Elm"]:
+        factories.make_couple(therapist, label=label)
+    first = signed_in.get("/couples/").text
+    assert "Ash" in first and "Cedar" in first and "Drift" not in first
+    assert "Page 1 of 2 · 5 couples" in first
+    second = signed_in.get("/couples/?page=2").text
+    assert "Drift" in second and "Elm" in second and "Ash" not in second
+    assert "Page 2 of 2" in signed_in.get("/couples/?page=99").text
+
+
+def test_the_list_searches_by_label(signed_in, therapist):
+    from tests import factories
+
+    factories.make_couple(therapist, label="Harbour")
+    factories.make_couple(therapist, label="Meadow")
+    page = signed_in.get("/couples/?q=harb").text
+    assert "Harbour" in page and "Meadow" not in page
+    assert "No couple matches" in signed_in.get("/couples/?q=zzz").text

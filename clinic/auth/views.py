@@ -1,14 +1,15 @@
 from functools import wraps
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from sqlalchemy import select
 
+from clinic import audit
 from clinic.auth import service
 from clinic.auth.forms import LoginForm, NewTherapistForm
 from clinic.extensions import db, limiter, login_manager
 from clinic.models import Therapist
-from clinic.security import mark_active
+from clinic.twofactor import flow as two_factor_flow
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -49,10 +50,8 @@ def login():
     if form.validate_on_submit():
         therapist = service.authenticate(form.email.data, form.password.data)
         if therapist is not None:
-            session.clear()  # no session fixation
-            login_user(therapist)
-            mark_active()
-            return redirect(url_for("couples.index"))
+            return two_factor_flow.password_accepted(therapist)
+        two_factor_flow.password_refused(form.email.data)
     if form.is_submitted():
         flash(LOGIN_FAILED, "error")
     return render_template("auth/login.html", form=form)
@@ -61,6 +60,7 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    audit.record("sign_out", "therapist", current_user.id)
     logout_user()
     session.clear()
     flash("You are signed out.", "info")
@@ -73,12 +73,13 @@ def therapists():
     form = NewTherapistForm()
     if form.validate_on_submit():
         try:
-            service.create_therapist(
+            created = service.create_therapist(
                 form.email.data, form.password.data, form.display_name.data, form.is_admin.data
             )
         except service.AccountError as error:
             form.email.errors.append(str(error))
         else:
+            audit.record("therapist_created", "therapist", created.id)
             flash("Therapist added.", "info")
             return redirect(url_for("auth.therapists"))
     everyone = db.session.scalars(select(Therapist).order_by(Therapist.email)).all()

@@ -22,7 +22,8 @@ class CoupleForm(FlaskForm):
     label = StringField(
         "Label",
         validators=[DataRequired(), Length(max=80)],
-        description="A name only you see. A pseudonym or initials are best.",
+        description="Clients never see it on screen, but it heads printed handouts: "
+        "a pseudonym or initials are best.",
     )
     partners = FieldList(FormField(PartnerFields), min_entries=3, max_entries=MAX_PARTNERS)
     notes = TextAreaField(

@@ -1,8 +1,10 @@
 """Couples: ownership checks and changes, shared by views, CLI and demo data."""
 
+from dataclasses import dataclass
+
 from flask import abort
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, select
+from sqlalchemy.orm import defer, selectinload
 
 from clinic.extensions import db
 from clinic.models import Couple, Partner, Therapist
@@ -21,16 +23,39 @@ def own_couple_or_404(therapist: Therapist, couple_id: int) -> Couple:
     return couple
 
 
-def list_couples(therapist: Therapist, archived: bool = False) -> list[Couple]:
-    archived_filter = Couple.archived_at.is_not(None) if archived else Couple.archived_at.is_(None)
-    return list(
-        db.session.scalars(
-            select(Couple)
-            .where(Couple.therapist_id == therapist.id, archived_filter)
-            .options(selectinload(Couple.partners))
-            .order_by(Couple.label)
-        )
+COUPLES_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class CouplePage:
+    couples: list[Couple]
+    page: int
+    pages: int
+    total: int
+
+
+def list_couples(
+    therapist: Therapist, archived: bool = False, page: int = 1, search: str = ""
+) -> CouplePage:
+    """One page of a therapist's couples: two queries whatever the number of couples."""
+    conditions = [
+        Couple.therapist_id == therapist.id,
+        Couple.archived_at.is_not(None) if archived else Couple.archived_at.is_(None),
+    ]
+    if search.strip():
+        conditions.append(Couple.label.ilike(f"%{search.strip()}%"))
+    total = db.session.scalar(select(func.count(Couple.id)).where(*conditions)) or 0
+    pages = max(1, -(-total // COUPLES_PER_PAGE))
+    page = min(max(1, page), pages)
+    couples = db.session.scalars(
+        select(Couple)
+        .where(*conditions)
+        .options(defer(Couple.notes), selectinload(Couple.partners))
+        .order_by(Couple.label, Couple.id)
+        .limit(COUPLES_PER_PAGE)
+        .offset((page - 1) * COUPLES_PER_PAGE)
     )
+    return CouplePage(list(couples), page, pages, total)
 
 
 def create_couple(

@@ -3,6 +3,7 @@ from types import SimpleNamespace
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from clinic import audit
 from clinic.couples import service
 from clinic.couples.forms import CoupleForm
 
@@ -18,8 +19,11 @@ def _require_login():
 @bp.get("/")
 def index():
     archived = request.args.get("archived") == "1"
-    couples = service.list_couples(current_user, archived=archived)
-    return render_template("couples/index.html", couples=couples, archived=archived)
+    search = request.args.get("q", "")[:80]
+    listing = service.list_couples(
+        current_user, archived=archived, page=request.args.get("page", 1, type=int), search=search
+    )
+    return render_template("couples/index.html", listing=listing, archived=archived, search=search)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -29,6 +33,7 @@ def create():
         couple = service.create_couple(
             current_user, form.label.data, form.partner_rows(), form.notes.data or ""
         )
+        audit.record("couple_created", "couple", couple.id)
         flash("Couple added.", "info")
         return redirect(url_for("couples.show", couple_id=couple.id))
     return render_template("couples/form.html", form=form, couple=None)
@@ -55,6 +60,7 @@ def edit(couple_id: int):
             service.update_couple(
                 couple, form.label.data, form.partner_rows(), form.notes.data or ""
             )
+            audit.record("couple_edited", "couple", couple.id)
             flash("Changes saved.", "info")
             return redirect(url_for("couples.show", couple_id=couple.id))
     return render_template("couples/form.html", form=form, couple=couple)
@@ -65,6 +71,7 @@ def archive(couple_id: int):
     couple = service.own_couple_or_404(current_user, couple_id)
     archived = couple.archived_at is None
     service.set_archived(couple, archived)
+    audit.record("couple_archived" if archived else "couple_restored", "couple", couple.id)
     flash("Couple archived." if archived else "Couple restored.", "info")
     return redirect(url_for("couples.show", couple_id=couple.id))
 

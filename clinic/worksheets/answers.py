@@ -92,8 +92,9 @@ def parse_form(worksheet: Worksheet, form: Any) -> tuple[dict[str, Any], set[str
     """Read a submitted worksheet form: (answers, shareable item ids, errors by item id).
 
     Only the field names the worksheet defines are read (see "Form field names" in the doc),
-    so unknown or tampered names are ignored. An item whose fields do not validate is left
-    out of ``answers`` and explained in ``errors``; unanswered items are left out too.
+    so unknown or tampered names are ignored, and so is a share box on a private_only
+    worksheet. An item whose fields do not validate is left out of ``answers`` and explained
+    in ``errors``; unanswered items are left out too.
     """
     fields = _Fields(form)
     answers: dict[str, Any] = {}
@@ -107,7 +108,7 @@ def parse_form(worksheet: Worksheet, form: Any) -> tuple[dict[str, Any], set[str
         else:
             if value is not None:
                 answers[item.id] = value
-        if fields.checked(f"share.{item.id}"):
+        if fields.checked(f"share.{item.id}") and not worksheet.private_only:
             shareable.add(item.id)
     return answers, shareable, errors
 

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
 THEMES = (
     "power",
@@ -54,6 +55,10 @@ MAX_TEXT = 4000
 MAX_SECTIONS = 30
 MAX_ITEMS = 200
 MAX_MINUTES_FIELD = 1440  # an agreement's "minutes" field: at most a day
+MAX_ALERTS = 50
+# How soon a therapist should act on a raised alert, the most pressing first.
+URGENCIES = ("urgent", "soon", "review")
+ALERT_CONDITIONS = ("any_of", "at_least", "at_most", "answered")
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 ID_PATTERN = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
@@ -232,6 +237,35 @@ Item = Annotated[
 ]
 
 
+class AlertRule(_Model):
+    """Which answer to one item raises a safety alert for the therapist, and how urgent it is.
+
+    Exactly one condition: ``any_of`` (option values of a choice item), ``at_least`` or
+    ``at_most`` (a scale item's number) or ``answered: true`` (any answer at all).
+    """
+
+    item: Id
+    urgency: Literal[URGENCIES]
+    any_of: list[Id] | None = Field(None, min_length=1, max_length=20)
+    at_least: int | None = Field(None, ge=0, le=10)
+    at_most: int | None = Field(None, ge=0, le=10)
+    answered: bool | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> AlertRule:
+        given = [name for name in ALERT_CONDITIONS if getattr(self, name) is not None]
+        if len(given) != 1:
+            found = f" (found {' and '.join(given)})" if given else ""
+            raise ValueError(
+                f"give exactly one condition: any_of, at_least, at_most or answered{found}"
+            )
+        if self.answered is False:
+            raise ValueError("'answered: false' never raises an alert; use 'answered: true'")
+        if self.any_of:
+            _require_unique(self.any_of, "value")
+        return self
+
+
 class Section(_Model):
     id: Id
     title: Text
@@ -259,6 +293,9 @@ class Worksheet(_Model):
     guide: Guide
     discussion_prompts: list[Text] = Field(min_length=1, max_length=10)
     sections: list[Section] = Field(min_length=1, max_length=MAX_SECTIONS)
+    # Answers only the therapist ever reads: no share option, never in anything joint.
+    private_only: bool = False
+    alerts: list[AlertRule] = Field(default_factory=list, max_length=MAX_ALERTS)
 
     @model_validator(mode="after")
     def _check(self) -> Worksheet:
@@ -276,7 +313,47 @@ class Worksheet(_Model):
                         f"item id {item.id!r} is used more than once ({where[item.id]} and {here})"
                     )
                 where[item.id] = here
+        problems = self._privacy_problems() + self._alert_problems()
+        if problems:
+            # Raised as a ValidationError so that each problem keeps its own location.
+            raise ValidationError.from_exception_data("Worksheet", problems)
         return self
+
+    def _privacy_problems(self) -> list[InitErrorDetails]:
+        """Answers that may raise an alert are about the other partner: never joint."""
+        problems = []
+        if self.private_only and self.answered_by != "each_partner":
+            problems.append(
+                _problem(
+                    ("answered_by",),
+                    "a private_only worksheet is answered by each partner alone; "
+                    "use 'each_partner'",
+                    self.answered_by,
+                )
+            )
+        if self.alerts and not self.private_only:
+            problems.append(
+                _problem(
+                    ("private_only",),
+                    "a worksheet with alerts must be 'private_only: true', so that answers "
+                    "which raise an alert never reach the other partner",
+                    self.private_only,
+                )
+            )
+        return problems
+
+    def _alert_problems(self) -> list[InitErrorDetails]:
+        """Each rule must be able to fire: a known item, and values that item can hold."""
+        items = {item.id: item for _, item in self.items()}
+        problems = []
+        for index, rule in enumerate(self.alerts):
+            item = items.get(rule.item)
+            if item is None:
+                message = f"no item {rule.item!r} in this worksheet"
+                problems.append(_problem(("alerts", index, "item"), message, rule.item))
+                continue
+            problems.extend(_rule_problems(index, rule, item))
+        return problems
 
     def items(self) -> Iterator[tuple[Section, Item]]:
         """Every item in reading order, with the section it belongs to."""
@@ -319,9 +396,51 @@ class Worksheet(_Model):
         """sha256 of the validated content, so stored answers can name the exact text answered.
 
         Hashing the model rather than the file ignores comments, key order and defaults
-        written out or left implicit; it changes when anything a reader sees changes.
+        written out or left implicit; it changes when anything a reader sees changes. Fields
+        added later (``private_only``, ``alerts``) count only when set, so the hashes of
+        worksheets that do not use them stay what they were.
         """
-        canonical = json.dumps(
-            self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-        )
+        content = self.model_dump(mode="json")
+        for name, unset in (("private_only", False), ("alerts", [])):
+            if content[name] == unset:
+                del content[name]
+        canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _problem(loc: tuple[str | int, ...], message: str, value: object) -> InitErrorDetails:
+    error = PydanticCustomError("worksheet_rule", "{message}", {"message": message})
+    return InitErrorDetails(type=error, loc=loc, input=value)
+
+
+def _rule_problems(index: int, rule: AlertRule, item: Item) -> list[InitErrorDetails]:
+    """Problems of one alert rule whose item exists: conditions the item can never meet."""
+    problems = []
+    if rule.any_of is not None:
+        where = ("alerts", index, "any_of")
+        if not isinstance(item, SingleChoiceItem | MultipleChoiceItem):
+            message = f"item {item.id!r} is a {item.type}; any_of works with choice items only"
+            return [_problem(where, message, rule.any_of)]
+        options = [o.value for o in item.options]
+        for value in rule.any_of:
+            if value not in options:
+                message = (
+                    f"{value!r} is not an option of item {item.id!r}; "
+                    f"use one of: {', '.join(options)}"
+                )
+                problems.append(_problem(where, message, value))
+    for name in ("at_least", "at_most"):
+        number = getattr(rule, name)
+        if number is None:
+            continue
+        where = ("alerts", index, name)
+        if not isinstance(item, ScaleItem):
+            message = f"item {item.id!r} is a {item.type}; {name} works with scale items only"
+            problems.append(_problem(where, message, number))
+        elif not item.min <= number <= item.max:
+            message = (
+                f"{number} is outside the scale of item {item.id!r} ({item.min} to {item.max}), "
+                "so this alert could never be raised"
+            )
+            problems.append(_problem(where, message, number))
+    return problems

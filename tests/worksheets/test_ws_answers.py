@@ -314,4 +314,5 @@ def test_a_rendered_form_submits_back_the_same_answers(form_macro, filled):
     parsed, shareable, errors = parse_form(ws, MultiDict(parser.fields))
     assert errors == {}
     assert parsed == answers
-    assert shareable == (shared if ws.answered_by == "each_partner" else set())
+    offered = ws.answered_by == "each_partner" and not ws.private_only
+    assert shareable == (shared if offered else set())

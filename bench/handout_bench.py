@@ -1,0 +1,200 @@
+"""How fast session handouts render, what the app adds to WeasyPrint, and peak memory.
+
+    .venv/bin/python bench/handout_bench.py                # 15 warm rounds, a 50-page run
+    .venv/bin/python bench/handout_bench.py --rounds 30 --big-pages 80
+
+Builds a throwaway SQLite database with the realistic session the handout tests use (two
+partners, three worksheets, private and shared answers, earlier rounds for a trend) and
+prints, for the joint and the therapist copy:
+
+* the median warm time of the whole download (database, handout rules, template, PDF);
+* the median time of WeasyPrint rendering the same final HTML alone, with the same parsed
+  stylesheets, fonts and options, and the ratio of the two (the target is <= 1.15);
+* the median time of a naive render that parses the CSS and loads the fonts every time,
+  which is what reusing them saves.
+
+Then it renders one handout of about 50 pages and reports its peak memory: the Python heap
+high-water mark (tracemalloc) and the process's peak resident size (getrusage).
+Runs alternate between the pipeline and the baseline, so load from other processes on a
+shared machine falls on both alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # the repository's tests package (sample data), not another one
+
+from weasyprint import CSS, HTML  # noqa: E402
+from weasyprint.text.fonts import FontConfiguration  # noqa: E402
+
+from clinic import create_app  # noqa: E402
+from clinic.extensions import db  # noqa: E402
+from clinic.handouts import pdf, service  # noqa: E402
+from tests import factories  # noqa: E402
+from tests.conftest import TEST_ENCRYPTION_KEY  # noqa: E402
+from tests.handouts import sample  # noqa: E402
+
+
+def timed(call) -> tuple[float, float]:
+    """(wall-clock seconds, CPU seconds of this process) for one call."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    call()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def ms(pair: tuple[float, float]) -> str:
+    return f"{pair[0] * 1000:.0f} ms ({pair[1] * 1000:.0f})"
+
+
+def medians(samples: list[tuple[float, float]]) -> tuple[float, float]:
+    return statistics.median(s[0] for s in samples), statistics.median(s[1] for s in samples)
+
+
+def page_count(data: bytes) -> int:
+    import io
+
+    import pypdf
+
+    return len(pypdf.PdfReader(io.BytesIO(data)).pages)
+
+
+def bench_version(couple, assignment_ids: list[int], version: str, rounds: int) -> dict:
+    renderer = pdf.renderer()
+    paper = "A4"
+
+    def pipeline() -> bytes:
+        return service.session_handout_pdf(service.build_handout(couple, assignment_ids, version))
+
+    html = service.session_handout_html(service.build_handout(couple, assignment_ids, version))
+
+    def weasyprint_alone() -> bytes:
+        fetcher = renderer.fetcher
+        document = HTML(string=html, base_url=fetcher.base_url(), url_fetcher=fetcher)
+        return document.write_pdf(
+            stylesheets=renderer.stylesheets(paper),
+            font_config=renderer.font_config,
+            **pdf.PDF_OPTIONS,
+        )
+
+    def naive() -> bytes:
+        fonts = FontConfiguration()
+        fetcher = pdf.StaticOnlyFetcher()
+        css = CSS(
+            string=pdf.HANDOUT_CSS.read_text() + f"@page {{ size: {paper}; }}",
+            base_url=fetcher.base_url(),
+            url_fetcher=fetcher,
+            font_config=fonts,
+        )
+        document = HTML(string=html, base_url=fetcher.base_url(), url_fetcher=fetcher)
+        return document.write_pdf(stylesheets=[css], font_config=fonts, **pdf.PDF_OPTIONS)
+
+    pages = page_count(pipeline())  # warm: fonts, templates, worksheet definitions
+    weasyprint_alone()
+    ours, alone, cold = [], [], []
+    for round_number in range(rounds):
+        if round_number % 2:  # alternate who goes first, so neither always runs on a warm cache
+            alone.append(timed(weasyprint_alone))
+            ours.append(timed(pipeline))
+        else:
+            ours.append(timed(pipeline))
+            alone.append(timed(weasyprint_alone))
+    for _ in range(max(3, rounds // 5)):
+        cold.append(timed(naive))
+    return {
+        "version": version,
+        "pages": pages,
+        "ours": medians(ours),
+        "alone": medians(alone),
+        "naive": medians(cold),
+    }
+
+
+def big_handout(therapist, pages_wanted: int) -> tuple[int, float, float]:
+    """Render a therapist copy of at least ``pages_wanted`` pages.
+
+    Returns (pages, Python heap peak in MiB during the render, process peak RSS in MiB).
+    """
+    couple, first = sample.make_session(therapist, label="Couple B (bench)")
+    ids = [first.id]
+    alex, sam = couple.partners
+    per_round = page_count(
+        service.session_handout_pdf(service.build_handout(couple, ids, service.THERAPIST))
+    )
+
+    def another_round() -> int:
+        assignment = factories.make_assignment(couple, sample.WORKSHEETS)
+        for sheet in assignment.worksheets:
+            slug = sheet.worksheet_version.slug
+            for partner, answers in ((alex, sample.ALEX), (sam, sample.SAM)):
+                values, shared = answers[slug]
+                factories.answer_worksheet(sheet, partner, values, shared)
+        return assignment.id
+
+    while len(ids) * per_round < pages_wanted:
+        ids.append(another_round())
+    while True:
+        handout = service.build_handout(couple, ids, service.THERAPIST)
+        tracemalloc.start()
+        data = service.session_handout_pdf(handout)
+        _current, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        if page_count(data) >= pages_wanted:
+            break
+        ids.append(another_round())
+    max_rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    return page_count(data), peak / 2**20, max_rss_kib / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=15, help="warm renders per measurement")
+    parser.add_argument("--big-pages", type=int, default=50, help="size of the memory run")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        app = create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": "bench",
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(tmp) / 'bench.sqlite3'}",
+                "ENCRYPTION_KEYS": TEST_ENCRYPTION_KEY,
+            }
+        )
+        with app.app_context():
+            db.create_all()
+            therapist = factories.make_therapist()
+            couple, assignment = sample.make_session(therapist)
+
+            print(
+                f"Session handout, 2 partners, {len(sample.WORKSHEETS)} worksheets, A4, "
+                f"{args.rounds} warm rounds each; medians, wall clock (CPU time of this process)"
+            )
+            print(
+                f"{'version':<10} {'pages':>5} {'whole download':>18} "
+                f"{'WeasyPrint alone':>18} {'ratio':>11} {'naive, no reuse':>18}"
+            )
+            for version in service.VERSIONS:
+                r = bench_version(couple, [assignment.id], version, args.rounds)
+                (ours, ours_cpu), (alone, alone_cpu) = r["ours"], r["alone"]
+                print(
+                    f"{r['version']:<10} {r['pages']:>5} {ms(r['ours']):>18} {ms(r['alone']):>18} "
+                    f"{ours / alone:>5.2f} ({ours_cpu / alone_cpu:.2f}) {ms(r['naive']):>18}"
+                )
+
+            pages, heap_mib, rss_mib = big_handout(therapist, args.big_pages)
+            print(f"\nPeak memory rendering a {pages}-page therapist copy: "
+                  f"{heap_mib:.0f} MiB Python heap (tracemalloc), "
+                  f"{rss_mib:.0f} MiB peak resident size of the process")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Assigning worksheets to couples, and the tokenized links partners answer through."""

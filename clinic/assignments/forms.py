@@ -1,0 +1,55 @@
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectMultipleField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from clinic.assignments.service import WHO_ANSWERS
+from clinic.storage import utcnow
+
+MAX_LINK_DAYS = 90
+NOTE_MAX = 1000
+
+
+class AssignForm(FlaskForm):
+    worksheets = SelectMultipleField(
+        "Worksheets",
+        validators=[DataRequired(message="Choose at least one worksheet.")],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+    who_answers = RadioField(
+        "Who answers",
+        choices=[SelectChoice(key, label) for key, label in WHO_ANSWERS.items()],
+        default="design",
+    )
+    due_date = DateField("Due date (optional)", validators=[Optional()])
+    note = TextAreaField(
+        "A short personal note (optional)",
+        validators=[Optional(), Length(max=NOTE_MAX)],
+        description="Both partners see it above their worksheets. It is never e-mailed.",
+    )
+    link_days = IntegerField(
+        "Links stop working after (days)",
+        validators=[
+            InputRequired(message="Give a number of days."),
+            NumberRange(1, MAX_LINK_DAYS, message=f"Choose 1 to {MAX_LINK_DAYS} days."),
+        ],
+    )
+
+    def validate_due_date(self, field):
+        if field.data and field.data < utcnow().date():
+            raise ValidationError("The due date is in the past.")

@@ -1,0 +1,153 @@
+"""Client links: a 256-bit token exists only in the link itself; the database keeps its SHA-256.
+
+A raw token is therefore in hand only while a link is created or reissued. Every page or file
+that shows a link (the "shown once" page, an e-mail, a printed card) gets it from
+:func:`issue_link` / :func:`reissue_all`, or from tokens the therapist's own page posts back,
+checked by :func:`links_from_tokens`.
+"""
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import segno
+from flask import current_app, has_request_context, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from clinic.extensions import db
+from clinic.models import Assignment, ClientLink, Partner, Response
+from clinic.storage import utcnow
+
+TOKEN_BYTES = 32  # secrets.token_urlsafe(32): 256 bits in 43 URL-safe characters
+_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")
+OFFLINE_BASE_URL = "http://127.0.0.1:5000"  # `make run`, for links printed by the CLI
+
+
+@dataclass(frozen=True)
+class IssuedLink:
+    """A link together with its raw token, which must never be stored or logged."""
+
+    link: ClientLink
+    token: str
+
+    @property
+    def partner(self) -> Partner:
+        return self.link.partner
+
+    @property
+    def url(self) -> str:
+        return link_url(self.token)
+
+    def qr_data_uri(self) -> str:
+        """The link as an SVG QR code in a data: URI (allowed by the CSP's img-src)."""
+        return segno.make(self.url, error="m").svg_data_uri(scale=5, border=2)
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def link_url(token: str) -> str:
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if not base and has_request_context():
+        return url_for("client.overview", token=token, _external=True)
+    path = current_app.url_map.bind("localhost").build("client.overview", {"token": token})
+    return (base or OFFLINE_BASE_URL).rstrip("/") + path
+
+
+def link_state(link: ClientLink, now: datetime | None = None) -> str:
+    """"active", "expired" or "revoked": for the therapist only, never told to a client."""
+    if link.revoked_at is not None:
+        return "revoked"
+    return "active" if link.expires_at > (now or utcnow()) else "expired"
+
+
+def find_active_link(token: str) -> ClientLink | None:
+    """The active link for a raw token; None for unknown, expired and revoked alike."""
+    if not isinstance(token, str) or not _TOKEN_SHAPE.fullmatch(token):
+        return None
+    link = db.session.scalar(
+        select(ClientLink)
+        .where(ClientLink.token_hash == hash_token(token))
+        .options(joinedload(ClientLink.assignment), joinedload(ClientLink.partner))
+    )
+    if link is None or link_state(link) != "active":
+        return None
+    return link
+
+
+def issue_link(assignment: Assignment, partner: Partner) -> IssuedLink:
+    """A new link for one partner; their earlier links to this assignment stop working."""
+    now = utcnow()
+    for old in assignment.links:
+        if old.partner_id == partner.id and old.revoked_at is None:
+            old.revoked_at = now
+    _ensure_responses(assignment, partner)
+    token = new_token()
+    link = ClientLink(
+        assignment=assignment,
+        partner=partner,
+        token_hash=hash_token(token),
+        created_at=now,
+        expires_at=now + timedelta(days=assignment.link_days),
+    )
+    db.session.add(link)
+    return IssuedLink(link, token)
+
+
+def reissue_all(assignment: Assignment) -> list[IssuedLink]:
+    """Fresh links for every partner (old ones stop working); commits.
+
+    This is the call for anything that needs every partner's link after the "shown once"
+    page is gone, such as printing assignment cards later.
+    """
+    issued = [issue_link(assignment, partner) for partner in assignment.couple.partners]
+    db.session.commit()
+    return issued
+
+
+def reissue(link: ClientLink) -> IssuedLink:
+    issued = issue_link(link.assignment, link.partner)
+    db.session.commit()
+    return issued
+
+
+def revoke(link: ClientLink) -> None:
+    if link.revoked_at is None:
+        link.revoked_at = utcnow()
+        db.session.commit()
+
+
+def links_from_tokens(assignment: Assignment, tokens: list[str]) -> list[IssuedLink]:
+    """The assignment's active links whose raw tokens were posted back from the "shown once" page.
+
+    Tokens that do not belong to an active link of this assignment are dropped, so a tampered
+    form can reveal nothing. Partners come out in couple order.
+    """
+    by_hash = {hash_token(t): t for t in tokens if isinstance(t, str) and _TOKEN_SHAPE.fullmatch(t)}
+    if not by_hash:
+        return []
+    links = db.session.scalars(
+        select(ClientLink)
+        .where(ClientLink.assignment_id == assignment.id, ClientLink.token_hash.in_(by_hash))
+        .options(joinedload(ClientLink.partner))
+    )
+    issued = [IssuedLink(link, by_hash[link.token_hash]) for link in links]
+    issued = [i for i in issued if link_state(i.link) == "active"]
+    return sorted(issued, key=lambda i: i.partner.position)
+
+
+def _ensure_responses(assignment: Assignment, partner: Partner) -> None:
+    """Give a partner their own empty responses, e.g. a partner added after the assignment."""
+    for sheet in assignment.worksheets:
+        if sheet.answered_by == "each_partner" and not any(
+            r.partner is partner for r in sheet.responses
+        ):
+            sheet.responses.append(Response(partner=partner))

@@ -1,0 +1,213 @@
+"""Assignments: what a couple was given, who has done what, and the therapist's checks on it."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask import abort
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from clinic.assignments import links
+from clinic.assignments.versions import snapshot
+from clinic.extensions import db
+from clinic.models import (
+    AssignedWorksheet,
+    Assignment,
+    ClientLink,
+    Couple,
+    Partner,
+    Response,
+    Therapist,
+    WorksheetVersion,
+)
+from clinic.safety import service as safety
+from clinic.storage import utcnow
+from clinic.worksheets import library
+from clinic.worksheets.schema import Worksheet
+
+WHO_ANSWERS = {
+    "design": "As each worksheet is designed",
+    "each_partner": "Each partner on their own",
+    "couple": "The couple together, on one shared form",
+}
+STATUS_LABELS = {
+    "not_opened": "Not opened",
+    "opened": "Opened",
+    "in_progress": "In progress",
+    "submitted": "Submitted",
+}
+
+
+@dataclass(frozen=True)
+class StatusCell:
+    """One partner's (or, for a joint worksheet, the couple's) progress on one worksheet."""
+
+    who: str
+    status: str
+    opened_at: datetime | None
+    updated_at: datetime | None
+    submitted_at: datetime | None
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+
+@dataclass(frozen=True)
+class SheetStatus:
+    title: str
+    joint: bool
+    cells: list[StatusCell]
+
+
+def catalogue(therapist: Therapist) -> dict[str, Worksheet]:
+    """Worksheets this therapist can assign, by form key, in title order.
+
+    Built-ins are keyed ``builtin:<id>``, the therapist's own ``custom:<row id>``; an own
+    worksheet that no longer validates is left out rather than breaking the page. The
+    worksheet library merges the two (clinic.worksheets.library), for its pages too.
+    """
+    return library.catalogue(therapist)
+
+
+def create_assignment(
+    couple: Couple,
+    worksheets: list[Worksheet],
+    who_answers: str,
+    due_date: date | None,
+    note: str,
+    link_days: int,
+) -> tuple[Assignment, list[links.IssuedLink]]:
+    """Snapshot the worksheets, create empty responses and one link per partner; commits."""
+    versions = [snapshot(ws) for ws in worksheets]
+    assignment = Assignment(couple=couple, note=note, due_date=due_date, link_days=link_days)
+    for position, (ws, version) in enumerate(zip(worksheets, versions, strict=True)):
+        # A private worksheet is answered by each partner alone, whatever the form says.
+        answered_by = ws.answered_by if who_answers == "design" or ws.private_only else who_answers
+        sheet = AssignedWorksheet(
+            worksheet_version=version, position=position, answered_by=answered_by
+        )
+        if answered_by == "couple":
+            sheet.responses.append(Response(partner=None))
+        assignment.worksheets.append(sheet)
+    db.session.add(assignment)
+    issued = [links.issue_link(assignment, partner) for partner in couple.partners]
+    db.session.commit()
+    return assignment, issued
+
+
+def own_assignment_or_404(therapist: Therapist, assignment_id: int) -> Assignment:
+    """The assignment if its couple belongs to this therapist; 404 otherwise."""
+    assignment = db.session.scalar(
+        select(Assignment)
+        .join(Assignment.couple)
+        .where(Assignment.id == assignment_id, Couple.therapist_id == therapist.id)
+        .options(*_status_loading())
+    )
+    if assignment is None:
+        abort(404)
+    return assignment
+
+
+def own_link_or_404(assignment: Assignment, link_id: int) -> ClientLink:
+    link = next((link for link in assignment.links if link.id == link_id), None)
+    if link is None:
+        abort(404)
+    return link
+
+
+def set_locked(assignment: Assignment, locked: bool) -> None:
+    """A locked assignment shows partners their answers read-only."""
+    assignment.locked_at = utcnow() if locked else None
+    db.session.commit()
+
+
+def due_assignments(therapist: Therapist) -> list[Assignment]:
+    """Open assignments of active couples, the soonest due first (no due date last)."""
+    return list(
+        db.session.scalars(
+            select(Assignment)
+            .join(Assignment.couple)
+            .where(
+                Couple.therapist_id == therapist.id,
+                Couple.archived_at.is_(None),
+                Assignment.locked_at.is_(None),
+            )
+            .order_by(
+                Assignment.due_date.is_(None),
+                Assignment.due_date,
+                Assignment.created_at,
+                Assignment.id,
+            )
+            .options(*_status_loading())
+        )
+    )
+
+
+def couple_assignments(couple: Couple) -> list[Assignment]:
+    return list(
+        db.session.scalars(
+            select(Assignment)
+            .where(Assignment.couple_id == couple.id)
+            .order_by(Assignment.created_at.desc(), Assignment.id.desc())
+            .options(*_status_loading())
+        )
+    )
+
+
+def sheet_statuses(assignment: Assignment) -> list[SheetStatus]:
+    """For each worksheet, each partner's status with its times (one cell if answered jointly)."""
+    rows = []
+    partners = assignment.couple.partners
+    for sheet in assignment.worksheets:
+        by_partner = {r.partner_id: r for r in sheet.responses}
+        joint = sheet.answered_by == "couple"
+        if joint:
+            cells = [_cell("Together", by_partner.get(None))]
+        else:
+            cells = [_cell(p.display_name, by_partner.get(p.id)) for p in partners]
+        rows.append(SheetStatus(sheet.worksheet_version.title, joint, cells))
+    return rows
+
+
+def is_complete(assignment: Assignment) -> bool:
+    """Every response submitted: nothing left to wait for, only to review and lock."""
+    return all(r.status == "submitted" for s in assignment.worksheets for r in s.responses)
+
+
+def is_overdue(assignment: Assignment, today: date | None = None) -> bool:
+    if assignment.due_date is None or assignment.due_date >= (today or utcnow().date()):
+        return False
+    return not is_complete(assignment)
+
+
+def why_no_email(partner: Partner, mail_enabled: bool) -> str | None:
+    """Why this partner's link cannot be e-mailed, or None when it can."""
+    if not mail_enabled:
+        return "E-mail is not set up for this practice: copy the link or show the QR code."
+    if refusal := safety.email_refusal(partner):
+        return refusal
+    if not partner.email:
+        return f"No e-mail address is saved for {partner.display_name}."
+    return None
+
+
+def _cell(who: str, response: Response | None) -> StatusCell:
+    if response is None:
+        return StatusCell(who, "not_opened", None, None, None)
+    return StatusCell(
+        who, response.status, response.opened_at, response.updated_at, response.submitted_at
+    )
+
+
+def _status_loading():
+    """Everything a status table shows, in a fixed number of queries; definitions stay unread."""
+    sheets = selectinload(Assignment.worksheets)
+    return (
+        selectinload(Assignment.couple).selectinload(Couple.partners),
+        sheets.selectinload(AssignedWorksheet.worksheet_version).load_only(
+            WorksheetVersion.id, WorksheetVersion.slug, WorksheetVersion.title
+        ),
+        sheets.selectinload(AssignedWorksheet.responses),
+        selectinload(Assignment.links).selectinload(ClientLink.partner),
+    )

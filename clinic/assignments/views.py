@@ -1,0 +1,182 @@
+"""Therapist pages: assign worksheets, follow each partner's progress, manage their links."""
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+from wtforms import SelectChoice
+
+from clinic import mail
+from clinic.assignments import links, service
+from clinic.assignments.forms import AssignForm
+from clinic.audit import service as audit
+from clinic.couples.service import own_couple_or_404
+
+bp = Blueprint("assignments", __name__, template_folder="templates")
+
+# The PDF assignment card, when the handouts feature provides it (see docs/client-links.md).
+CARD_ENDPOINT = "handouts.assignment_card"
+
+
+@bp.before_request
+@login_required
+def _require_login():
+    """Every assignments page is for signed-in therapists only."""
+
+
+@bp.app_template_global()
+def couple_assignments(couple):
+    """For the couple page's assignments section (assignments/_couple_section.html)."""
+    return service.couple_assignments(couple)
+
+
+@bp.app_template_global()
+def assignment_statuses(assignment):
+    return service.sheet_statuses(assignment)
+
+
+@bp.app_template_global()
+def assignment_overdue(assignment):
+    return service.is_overdue(assignment)
+
+
+@bp.get("/assignments/")
+def dashboard():
+    assignments = service.due_assignments(current_user)
+    return render_template(
+        "assignments/dashboard.html",
+        waiting=[a for a in assignments if not service.is_complete(a)],
+        complete=[a for a in assignments if service.is_complete(a)],
+    )
+
+
+@bp.route("/couples/<int:couple_id>/assign", methods=["GET", "POST"])
+def new(couple_id: int):
+    couple = own_couple_or_404(current_user, couple_id)
+    catalogue = service.catalogue(current_user)
+    form = AssignForm()
+    form.worksheets.choices = [SelectChoice(key, ws.title) for key, ws in catalogue.items()]
+    if request.method == "GET":
+        form.link_days.data = current_app.config["LINK_DAYS"]
+    if form.validate_on_submit():
+        assignment, issued = service.create_assignment(
+            couple,
+            [catalogue[key] for key in form.worksheets.data],
+            form.who_answers.data,
+            form.due_date.data,
+            (form.note.data or "").strip(),
+            form.link_days.data,
+        )
+        _audit_links("link_created", issued)
+        flash("Worksheets assigned.", "info")
+        return _show_links(assignment, issued)
+    return render_template(
+        "assignments/new.html", form=form, couple=couple, catalogue=catalogue
+    )
+
+
+@bp.get("/assignments/<int:assignment_id>")
+def show(assignment_id: int):
+    assignment = service.own_assignment_or_404(current_user, assignment_id)
+    return render_template(
+        "assignments/show.html",
+        assignment=assignment,
+        link_rows=sorted(  # by partner, each partner's newest link first
+            assignment.links,
+            key=lambda link: (link.partner.position, -link.created_at.timestamp()),
+        ),
+        link_state=links.link_state,
+    )
+
+
+@bp.post("/assignments/<int:assignment_id>/lock")
+def lock(assignment_id: int):
+    assignment = service.own_assignment_or_404(current_user, assignment_id)
+    locked = assignment.locked_at is None
+    service.set_locked(assignment, locked)
+    flash(
+        "Locked: partners can see their answers but no longer change them."
+        if locked
+        else "Unlocked: partners can change their answers again.",
+        "info",
+    )
+    return redirect(url_for("assignments.show", assignment_id=assignment.id))
+
+
+@bp.post("/assignments/<int:assignment_id>/links/reissue")
+def reissue_all(assignment_id: int):
+    assignment = service.own_assignment_or_404(current_user, assignment_id)
+    issued = links.reissue_all(assignment)
+    _audit_links("link_reissued", issued)
+    flash("New links made for everyone; the old links no longer work.", "info")
+    return _show_links(assignment, issued)
+
+
+@bp.post("/assignments/<int:assignment_id>/links/<int:link_id>/reissue")
+def reissue(assignment_id: int, link_id: int):
+    assignment = service.own_assignment_or_404(current_user, assignment_id)
+    link = service.own_link_or_404(assignment, link_id)
+    issued = links.reissue(link)
+    _audit_links("link_reissued", [issued])
+    flash(f"New link made for {link.partner.display_name}; the old one no longer works.", "info")
+    return _show_links(assignment, [issued])
+
+
+@bp.post("/assignments/<int:assignment_id>/links/<int:link_id>/revoke")
+def revoke(assignment_id: int, link_id: int):
+    assignment = service.own_assignment_or_404(current_user, assignment_id)
+    link = service.own_link_or_404(assignment, link_id)
+    links.revoke(link)
+    audit.record("link_revoked", "client_link", link.id, couple_id=assignment.couple_id)
+    flash(f"{link.partner.display_name}'s link no longer works.", "info")
+    return redirect(url_for("assignments.show", assignment_id=assignment.id))
+
+
+@bp.post("/assignments/<int:assignment_id>/links/email")
+def email_link(assignment_id: int):
+    """E-mail one link from the "shown once" page, which posts back the tokens it shows."""
+    assignment = service.own_assignment_or_404(current_user, assignment_id)
+    issued = links.links_from_tokens(assignment, request.form.getlist("token"))
+    if not issued:
+        flash("Those links are no longer active. Make new links to send them.", "error")
+        return redirect(url_for("assignments.show", assignment_id=assignment.id))
+    chosen = next((i for i in issued if str(i.link.id) == request.form.get("send")), None)
+    if chosen is None:
+        flash("Choose whose link to send.", "error")
+        return _show_links(assignment, issued)
+    reason = service.why_no_email(chosen.partner, mail.mail_enabled())
+    if reason:
+        flash(reason, "error")
+        return _show_links(assignment, issued)
+    try:
+        mail.send_link(chosen.partner.email, current_user.display_name, chosen.url)
+    except mail.MailError as error:
+        flash(f"Not sent: {error}", "error")
+    else:
+        flash(f"Link e-mailed to {chosen.partner.display_name}.", "info")
+    return _show_links(assignment, issued)
+
+
+def _audit_links(action: str, issued: list[links.IssuedLink]) -> None:
+    for item in issued:
+        audit.record(
+            action, "client_link", item.link.id, couple_id=item.link.assignment.couple_id
+        )
+
+
+def _show_links(assignment, issued: list[links.IssuedLink]):
+    """The only page that shows raw links: rendered in answer to a POST, never stored."""
+    return render_template(
+        "assignments/links_once.html",
+        assignment=assignment,
+        issued=issued,
+        mail_enabled=mail.mail_enabled(),
+        why_no_email=service.why_no_email,
+        card_endpoint=CARD_ENDPOINT if CARD_ENDPOINT in current_app.view_functions else None,
+    )

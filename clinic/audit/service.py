@@ -1,0 +1,264 @@
+"""Recording and reading audit events.
+
+Other features call :func:`record` wherever client data is seen, printed, exported or changed.
+An event names an object by type and id and never holds client text: ``detail`` accepts
+machine words only (no spaces), so prose cannot slip in by accident.
+"""
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from flask import has_request_context, request
+from flask_login import current_user
+from sqlalchemy import event, or_, select
+from sqlalchemy.orm import Session
+
+from clinic.extensions import db
+from clinic.models import AuditEvent, Couple, Therapist
+
+THERAPIST = "therapist"
+CLIENT_LINK = "client link"
+SYSTEM = "system"
+ACTORS = (THERAPIST, CLIENT_LINK, SYSTEM)
+
+PAGE_SIZE = 100
+
+_NAME = re.compile(r"[a-z][a-z0-9_.]{0,39}")
+_DETAIL = re.compile(r"[A-Za-z0-9_.,:=/+-]{0,200}")
+
+ACTION_LABELS = {
+    "sign_in": "Signed in",
+    "sign_in_failed": "Sign-in failed",
+    "sign_out": "Signed out",
+    "two_factor_enabled": "Two-factor sign-in turned on",
+    "two_factor_disabled": "Two-factor sign-in turned off",
+    "two_factor_reset": "Two-factor sign-in reset",
+    "recovery_codes_renewed": "New recovery codes made",
+    "recovery_code_used": "Recovery code used",
+    "settings_changed": "Settings changed",
+    "therapist_created": "Therapist added",
+    "couple_created": "Couple added",
+    "couple_edited": "Couple edited",
+    "couple_archived": "Couple archived",
+    "couple_restored": "Couple restored",
+    "couple_exported": "Couple's record exported",
+    "couple_erased": "Couple erased",
+    "answers_viewed": "Answers viewed",
+    "answers_saved": "Answers saved",
+    "answers_submitted": "Answers submitted",
+    "handout_downloaded": "Handout downloaded",
+    "link_created": "Link created",
+    "link_revoked": "Link revoked",
+    "link_reissued": "Link reissued",
+    "link_opened": "Link opened",
+    "safety_alert_raised": "Safety alert raised",
+    "safety_alert_reviewed": "Safety alert reviewed",
+    "contact_preference_changed": "Contact preference changed",
+    "audit_exported": "Audit log exported",
+    "keys_rotated": "Encryption keys rotated",
+    "backup_made": "Backup made",
+    "backup_restored": "Backup restored",
+}
+
+
+class AuditLogIsAppendOnly(RuntimeError):
+    """Raised on any attempt by the app to change or delete an audit event."""
+
+
+def record(
+    action: str,
+    object_type: str,
+    object_id: int | None = None,
+    *,
+    couple_id: int | None = None,
+    owner_id: int | None = None,
+    actor: str | None = None,
+    detail: str = "",
+    commit: bool = True,
+) -> AuditEvent:
+    """Record one event and (by default) commit the session, so read-only views keep it too.
+
+    The actor is the signed-in therapist unless ``actor`` says ``CLIENT_LINK`` or ``SYSTEM``.
+    ``owner_id`` (whose log the entry appears in) defaults to the acting therapist, else to the
+    therapist of ``couple_id``. For object_type "couple", ``couple_id`` defaults to the id.
+    """
+    if not _NAME.fullmatch(action) or not _NAME.fullmatch(object_type):
+        raise ValueError("audit action and object type are lower-case machine names")
+    if not _DETAIL.fullmatch(detail):
+        raise ValueError("audit detail holds machine words only, never client text")
+    therapist_id = _signed_in_therapist_id()
+    actor = actor or (THERAPIST if therapist_id is not None else SYSTEM)
+    if actor not in ACTORS:
+        raise ValueError(f"unknown audit actor {actor!r}")
+    if actor != THERAPIST:
+        therapist_id = None
+    if couple_id is None and object_type == "couple":
+        couple_id = object_id
+    if owner_id is None:
+        owner_id = therapist_id
+    if owner_id is None and couple_id is not None:
+        owner_id = db.session.scalar(select(Couple.therapist_id).where(Couple.id == couple_id))
+    audit_event = AuditEvent(
+        actor=actor,
+        therapist_id=therapist_id,
+        owner_id=owner_id,
+        couple_id=couple_id,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        remote_addr=request.remote_addr if has_request_context() else None,
+        detail=detail,
+    )
+    db.session.add(audit_event)
+    if commit:
+        db.session.commit()
+    return audit_event
+
+
+def _signed_in_therapist_id() -> int | None:
+    if not has_request_context():
+        return None
+    return current_user.id if current_user.is_authenticated else None
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who is reading the log, and whether an administrator asked for everyone's entries."""
+
+    therapist_id: int
+    everyone: bool
+
+    @classmethod
+    def of(cls, therapist: Therapist, everyone: bool = False) -> "Reader":
+        return cls(therapist.id, everyone and therapist.is_admin)
+
+
+def visible_to(reader: Reader):
+    """Select the events a reader may see: their own, or all of them for an admin."""
+    query = select(AuditEvent)
+    if not reader.everyone:
+        query = query.where(
+            or_(
+                AuditEvent.therapist_id == reader.therapist_id,
+                AuditEvent.owner_id == reader.therapist_id,
+            )
+        )
+    return query.order_by(AuditEvent.id.desc())
+
+
+@dataclass(frozen=True)
+class Page:
+    events: list[AuditEvent]
+    names: dict[int, str]
+    next_before: int | None
+
+
+def page(reader: Reader, before: int | None = None) -> Page:
+    """One page of events, newest first, with the names of the therapists in it (2 queries)."""
+    query = visible_to(reader)
+    if before is not None:
+        query = query.where(AuditEvent.id < before)
+    events = list(db.session.scalars(query.limit(PAGE_SIZE + 1)))
+    more = len(events) > PAGE_SIZE
+    events = events[:PAGE_SIZE]
+    return Page(
+        events=events,
+        names=_therapist_names(events),
+        next_before=events[-1].id if more else None,
+    )
+
+
+def _therapist_names(events: list[AuditEvent]) -> dict[int, str]:
+    ids = {e.therapist_id for e in events if e.therapist_id is not None}
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(Therapist.id, Therapist.email).where(Therapist.id.in_(ids))
+    ).all()
+    return {row.id: row.email for row in rows}
+
+
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action, action.replace("_", " ").capitalize())
+
+
+CSV_COLUMNS = [
+    "occurred_at",
+    "actor",
+    "therapist_id",
+    "therapist_email",
+    "owner_id",
+    "couple_id",
+    "action",
+    "object_type",
+    "object_id",
+    "remote_addr",
+    "detail",
+]
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value) -> str:
+    """A cell a spreadsheet shows as text: formulas (= + - @) are defused with a quote."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def csv_rows(reader: Reader, batch: int = 1000) -> Iterator[str]:
+    """The visible log as CSV text, read in batches of rows."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    before = None
+    while True:
+        query = visible_to(reader)
+        if before is not None:
+            query = query.where(AuditEvent.id < before)
+        events = list(db.session.scalars(query.limit(batch)))
+        names = _therapist_names(events)
+        for e in events:
+            writer.writerow(
+                csv_cell(v)
+                for v in (
+                    e.occurred_at.isoformat(),
+                    e.actor,
+                    e.therapist_id,
+                    names.get(e.therapist_id or 0, ""),
+                    e.owner_id,
+                    e.couple_id,
+                    e.action,
+                    e.object_type,
+                    e.object_id,
+                    e.remote_addr,
+                    e.detail,
+                )
+            )
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        if len(events) < batch:
+            return
+        before = events[-1].id
+
+
+@event.listens_for(AuditEvent, "before_update")
+def _refuse_update(mapper, connection, target) -> None:
+    raise AuditLogIsAppendOnly("Audit events cannot be changed.")
+
+
+@event.listens_for(AuditEvent, "before_delete")
+def _refuse_delete(mapper, connection, target) -> None:
+    raise AuditLogIsAppendOnly("Audit events cannot be deleted.")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_changes(state) -> None:
+    """Bulk UPDATE/DELETE statements bypass the mapper events above; stop them here."""
+    if not (state.is_update or state.is_delete):
+        return
+    table = getattr(state.statement, "table", None)
+    if getattr(table, "name", None) == AuditEvent.__tablename__:
+        raise AuditLogIsAppendOnly("Audit events cannot be changed or deleted.")

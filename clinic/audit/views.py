@@ -1,0 +1,42 @@
+"""Audit log pages: a therapist reads their own entries, an administrator everyone's."""
+
+from flask import Blueprint, Response, render_template, request
+from flask_login import current_user, login_required
+
+from clinic.audit import service
+from clinic.storage import utcnow
+
+bp = Blueprint("audit", __name__, url_prefix="/audit", template_folder="templates")
+
+
+@bp.before_request
+@login_required
+def _require_login():
+    """The audit log is for signed-in therapists only."""
+
+
+def _reader() -> service.Reader:
+    return service.Reader.of(current_user, everyone=request.args.get("scope") == "all")
+
+
+@bp.get("/")
+def index():
+    reader = _reader()
+    return render_template(
+        "audit/index.html",
+        page=service.page(reader, before=request.args.get("before", type=int)),
+        everyone=reader.everyone,
+        label=service.action_label,
+    )
+
+
+@bp.get("/export.csv")
+def export_csv():
+    reader = _reader()
+    service.record("audit_exported", "audit_log", detail="scope=all" if reader.everyone else "")
+    filename = f"tandem-audit-{utcnow():%Y%m%d-%H%M}.csv"
+    return Response(
+        "".join(service.csv_rows(reader)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -1,0 +1,1 @@
+"""The pages a partner opens through their link: no account, a phone, and privacy first."""

@@ -1,0 +1,480 @@
+"""What a partner's link opens, and saving answers so that nothing typed or saved is lost.
+
+Every save is a per-item three-way merge. The form carries, for each item, a short hash of
+the answer it was rendered with (its *base*). For each item the posted value (*mine*) is
+compared with the stored one (*theirs*):
+
+* mine equals base: this tab did not touch the item, so a newer stored answer is kept;
+* theirs equals base: nobody else changed it, so mine is written;
+* all three differ: a real conflict. Nothing is overwritten, and the partner is shown both.
+
+Writes are guarded by ``Response.revision`` (compare-and-set), so two saves racing each other
+are serialised and the loser merges again against what the winner stored.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from clinic.assignments.versions import worksheet_of
+from clinic.extensions import db
+from clinic.models import Answer, AssignedWorksheet, Assignment, ClientLink, Response
+from clinic.safety import service as safety
+from clinic.storage import utcnow
+from clinic.worksheets.answers import missing_required, parse_form, progress
+from clinic.worksheets.schema import Item, Worksheet
+
+TEXT_TYPES = ("short_text", "long_text")
+BASE_LENGTH = 16
+MERGE_ATTEMPTS = 10
+NEEDS_ANSWER = "This question needs an answer."
+
+
+class Stored(NamedTuple):
+    value: Any
+    shareable: bool
+
+
+@dataclass
+class Sheet:
+    """One worksheet as this link sees it: the definition and the response it writes to."""
+
+    number: int
+    assigned: AssignedWorksheet
+    worksheet: Worksheet
+    response: Response
+
+    @property
+    def joint(self) -> bool:
+        return self.assigned.answered_by == "couple"
+
+
+@dataclass
+class Posted:
+    """A worksheet form as sent by a browser, already validated item by item."""
+
+    answers: dict[str, Any]
+    shareable: set[str]
+    errors: dict[str, str]
+    listed: list[str]
+    bases: dict[str, str]
+    raw_text: dict[str, str]
+    revision: int | None
+
+
+@dataclass
+class Conflict:
+    item: Item
+    mine: Any
+    theirs: Any
+
+
+@dataclass
+class Outcome:
+    status: str  # saved | unchanged | conflict | incomplete | submitted | closed
+    revision: int
+    state: dict[str, Stored]
+    kept_newer: set[str] = field(default_factory=set)
+    conflicts: list[Conflict] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)
+    already_submitted: bool = False
+
+
+@dataclass
+class FormView:
+    """What a worksheet form shows: values, share ticks, messages and the merge bases."""
+
+    answers: dict[str, Any]
+    shareable: set[str]
+    errors: dict[str, str]
+    bases: dict[str, str]
+    revision: int
+
+
+# --- finding what a link may open ------------------------------------------------------------
+
+
+def sheets_for(link: ClientLink) -> list[Sheet]:
+    """The assignment's worksheets, each with this partner's own response (or the couple's).
+
+    Responses are selected by the link's partner alone, so no link can reach another
+    partner's answers whatever is put into the URL or the form.
+    """
+    assigned = list(
+        db.session.scalars(
+            select(AssignedWorksheet)
+            .where(AssignedWorksheet.assignment_id == link.assignment_id)
+            .order_by(AssignedWorksheet.position, AssignedWorksheet.id)
+            .options(selectinload(AssignedWorksheet.worksheet_version))
+        )
+    )
+    responses = {
+        (r.assigned_worksheet_id, r.partner_id): r
+        for r in db.session.scalars(
+            select(Response).where(
+                Response.assigned_worksheet_id.in_([a.id for a in assigned]),
+                (Response.partner_id == link.partner_id) | Response.partner_id.is_(None),
+            )
+        )
+    }
+    sheets = []
+    for number, sheet in enumerate(assigned, start=1):
+        owner = None if sheet.answered_by == "couple" else link.partner_id
+        response = responses.get((sheet.id, owner)) or _new_response(sheet, owner)
+        worksheet = worksheet_of(sheet.worksheet_version)
+        if worksheet.answered_by != sheet.answered_by:
+            worksheet = worksheet.model_copy(update={"answered_by": sheet.answered_by})
+        sheets.append(Sheet(number, sheet, worksheet, response))
+    return sheets
+
+
+def sheet_by_number(link: ClientLink, number: str) -> Sheet | None:
+    if not (isinstance(number, str) and number.isdecimal() and len(number) < 4):
+        return None
+    return next((s for s in sheets_for(link) if s.number == int(number)), None)
+
+
+def _new_response(sheet: AssignedWorksheet, partner_id: int | None) -> Response:
+    """A response a partner had none of (added after the assignment); safe against a race."""
+    response = Response(assigned_worksheet_id=sheet.id, partner_id=partner_id)
+    try:
+        with db.session.begin_nested():
+            db.session.add(response)
+    except IntegrityError:
+        return db.session.scalar(
+            select(Response).where(
+                Response.assigned_worksheet_id == sheet.id, Response.partner_id == partner_id
+            )
+        )
+    db.session.commit()
+    return response
+
+
+def mark_opened(link: ClientLink, sheet: Sheet | None = None) -> None:
+    """Record that the link (and a worksheet on it) was opened, for the therapist's status."""
+    now = utcnow()
+    link.last_opened_at = now
+    if sheet is not None and sheet.response.status == "not_opened":
+        db.session.execute(
+            update(Response)
+            .where(Response.id == sheet.response.id, Response.status == "not_opened")
+            .values(status="opened", opened_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    db.session.commit()
+
+
+def closed_reason(assignment: Assignment, response: Response) -> str | None:
+    """Why answers can no longer be changed, or None while they can."""
+    if assignment.locked_at is not None:
+        return (
+            "Your therapist has closed these answers, so they can no longer be changed. "
+            "Please contact your therapist if you want to change something."
+        )
+    if (
+        response.submitted_at is not None
+        and current_app.config.get("REVISE_UNTIL", "due_date") == "due_date"
+        and assignment.due_date is not None
+        and assignment.due_date < utcnow().date()
+    ):
+        return (
+            "You sent these answers and the due date has passed, so they can no longer be "
+            "changed. Please contact your therapist if you want to change something."
+        )
+    return None
+
+
+# --- reading and showing answers ----------------------------------------------------------------
+
+
+def stored_state(response: Response) -> dict[str, Stored]:
+    return {a.item_id: Stored(a.value, a.shareable) for a in _answers(response).values()}
+
+
+def stored_states(sheets: list[Sheet]) -> dict[int, dict[str, Stored]]:
+    """Every sheet's stored answers by response id, in one query."""
+    states: dict[int, dict[str, Stored]] = {s.response.id: {} for s in sheets}
+    for answer in db.session.scalars(select(Answer).where(Answer.response_id.in_(states))):
+        states[answer.response_id][answer.item_id] = Stored(answer.value, answer.shareable)
+    return states
+
+
+def values(state: dict[str, Stored]) -> dict[str, Any]:
+    return {item_id: stored.value for item_id, stored in state.items()}
+
+
+def progress_of(sheet: Sheet, answers: dict[str, Any]) -> tuple[int, int]:
+    """(answered, all) items, for "4 of 9 answered"."""
+    return progress(sheet.worksheet, answers)
+
+
+def base_of(stored: Stored | None) -> str:
+    """A short fingerprint of an answer as the form showed it (absent counts as empty)."""
+    canonical = json.dumps(
+        [stored.value, stored.shareable] if stored else None, sort_keys=True, ensure_ascii=False
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:BASE_LENGTH]
+
+
+def view_of(sheet: Sheet, state: dict[str, Stored], revision: int) -> FormView:
+    """The form for what is stored, e.g. on opening a worksheet."""
+    return FormView(
+        answers=values(state),
+        shareable={item_id for item_id, s in state.items() if s.shareable},
+        errors={},
+        bases={item.id: base_of(state.get(item.id)) for _, item in sheet.worksheet.items()},
+        revision=revision,
+    )
+
+
+def view_after(sheet: Sheet, outcome: Outcome, posted: Posted) -> FormView:
+    """The form after a save that needs the partner's attention (conflicts, errors).
+
+    What is stored is shown, except where the partner's own text was not stored: their
+    conflicting answers and any text that did not fit stay in the form to choose from.
+    """
+    view = view_of(sheet, outcome.state, outcome.revision)
+    for conflict in outcome.conflicts:
+        _show_mine(view, conflict.item.id, conflict.mine)
+    for item_id, text in posted.raw_text.items():
+        view.answers[item_id] = text
+    view.errors = dict(outcome.errors)
+    return view
+
+
+def view_as_posted(sheet: Sheet, posted: Posted, state: dict[str, Stored]) -> FormView:
+    """The form exactly as the partner sent it, for a request that saved nothing.
+
+    The posted bases are kept, so saving this form again later merges as it would have.
+    """
+    view = view_of(sheet, state, posted.revision if posted.revision is not None else -1)
+    for item_id in posted.listed:
+        if item_id in posted.raw_text:
+            view.answers[item_id] = posted.raw_text[item_id]
+        elif item_id not in posted.errors:
+            mine = posted.answers.get(item_id)
+            _show_mine(view, item_id, None if mine is None else Stored(mine, False))
+            if item_id in posted.shareable:
+                view.shareable.add(item_id)
+        if item_id in posted.bases:
+            view.bases[item_id] = posted.bases[item_id]
+    view.errors = dict(posted.errors)
+    return view
+
+
+def view_of_post(posted: Posted) -> FormView:
+    """The form as sent, when nothing stored can be read (the database is unreachable)."""
+    return FormView(
+        answers={**posted.answers, **posted.raw_text},
+        shareable=set(posted.shareable),
+        errors=dict(posted.errors),
+        bases=dict(posted.bases),
+        revision=posted.revision if posted.revision is not None else -1,
+    )
+
+
+def _show_mine(view: FormView, item_id: str, mine: Stored | None) -> None:
+    view.shareable.discard(item_id)
+    if mine is None:
+        view.answers.pop(item_id, None)
+        return
+    view.answers[item_id] = mine.value
+    if mine.shareable:
+        view.shareable.add(item_id)
+
+
+def read_posted(worksheet: Worksheet, form: Any, joint: bool = False) -> Posted:
+    """Validate a posted worksheet form; only names the worksheet defines are read."""
+    answers, shareable, errors = parse_form(worksheet, form)
+    known = {item.id: item for _, item in worksheet.items()}
+    listed = list(dict.fromkeys(i for i in form.getlist("items") if i in known))
+    bases = {}
+    for item_id in listed:
+        base = form.get(f"base.{item_id}", "")
+        if len(base) == BASE_LENGTH and all(c in "0123456789abcdef" for c in base):
+            bases[item_id] = base
+    raw_text = {
+        item_id: form.get(f"a.{item_id}", "")
+        for item_id in errors
+        if known[item_id].type in TEXT_TYPES
+    }
+    revision = form.get("revision", "")
+    return Posted(
+        answers=answers,
+        shareable=set() if joint or worksheet.private_only else shareable,
+        errors={i: e for i, e in errors.items() if i in listed},
+        listed=listed,
+        bases=bases,
+        raw_text={i: t for i, t in raw_text.items() if i in listed},
+        revision=int(revision) if revision.isdecimal() and len(revision) < 10 else None,
+    )
+
+
+# --- saving ------------------------------------------------------------------------------------
+
+
+def save(link: ClientLink, sheet: Sheet, posted: Posted, submit: bool = False) -> Outcome:
+    """Merge the posted answers into the stored ones and, if asked, submit; see the module doc.
+
+    Repeating a request stores nothing twice: an unchanged answer is not written, and a
+    submitted response stays submitted once, with its first submission time.
+    """
+    for _ in range(MERGE_ATTEMPTS):
+        db.session.refresh(sheet.response)
+        response = sheet.response
+        current = _answers(response)
+        state = {a.item_id: Stored(a.value, a.shareable) for a in current.values()}
+        if reason := closed_reason(link.assignment, response):
+            return Outcome("closed", response.revision, state, errors={"": reason})
+        plan = _merge(sheet, posted, state, response)
+        was_submitted = response.submitted_at is not None
+        finishing = (
+            submit
+            and not was_submitted
+            and not plan.conflicts
+            and not plan.errors
+            and not missing_required(sheet.worksheet, values(plan.result))
+        )
+        if (plan.changes or finishing) and not _write(response, plan.changes, current, finishing):
+            continue  # another save won the race: merge again against what it stored
+        outcome = _outcome(sheet, submit, response, plan, was_submitted)
+        safety.raise_alerts(response, sheet.worksheet, values(outcome.state))
+        return outcome
+    return Outcome(
+        "conflict",
+        sheet.response.revision,
+        stored_state(sheet.response),
+        errors={"": "Too many saves at once. Your text is still here: please save again."},
+    )
+
+
+@dataclass
+class _Plan:
+    result: dict[str, Stored]
+    changes: dict[str, Stored | None]
+    kept_newer: set[str]
+    conflicts: list[Conflict]
+    errors: dict[str, str]
+
+
+def _merge(sheet: Sheet, posted: Posted, state: dict[str, Stored], response: Response) -> _Plan:
+    fresh = posted.revision == response.revision
+    result = dict(state)
+    changes: dict[str, Stored | None] = {}
+    kept_newer: set[str] = set()
+    conflicts: list[Conflict] = []
+    errors = dict(posted.errors)
+    for item_id in posted.listed:
+        if item_id in errors:
+            continue
+        value = posted.answers.get(item_id)
+        mine = None if value is None else Stored(value, sheet.joint or item_id in posted.shareable)
+        theirs = state.get(item_id)
+        mine_base, their_base = base_of(mine), base_of(theirs)
+        base = posted.bases.get(item_id)
+        if mine_base == their_base:
+            continue
+        if base is None:
+            if not fresh and theirs is not None:  # writing over nothing loses nothing
+                conflicts.append(Conflict(sheet.worksheet.item(item_id), mine, theirs))
+                continue
+        elif mine_base == base:
+            kept_newer.add(item_id)  # this tab did not touch it; a newer answer is kept
+            continue
+        elif their_base != base:
+            conflicts.append(Conflict(sheet.worksheet.item(item_id), mine, theirs))
+            continue
+        changes[item_id] = mine
+        if mine is None:
+            result.pop(item_id, None)
+        else:
+            result[item_id] = mine
+    if response.submitted_at is not None:
+        # Sent answers may be revised, but a required one cannot be emptied again.
+        missing = set(missing_required(sheet.worksheet, values(result)))
+        for item_id in missing & set(changes):
+            changes.pop(item_id)
+            errors[item_id] = NEEDS_ANSWER + " Your answers were already sent, so it stays."
+            if item_id in state:
+                result[item_id] = state[item_id]
+    return _Plan(result, changes, kept_newer, conflicts, errors)
+
+
+def _write(
+    response: Response,
+    changes: dict[str, Stored | None],
+    current: dict[str, Answer],
+    finishing: bool,
+) -> bool:
+    """Store the changes if nobody else saved since ``response`` was read; commits."""
+    now = utcnow()
+    new_values: dict[str, Any] = {"revision": Response.revision + 1, "updated_at": now}
+    if finishing:
+        new_values |= {"status": "submitted", "submitted_at": now}
+    elif response.submitted_at is None:
+        new_values["status"] = "in_progress"
+    claimed = db.session.execute(
+        update(Response)
+        .where(Response.id == response.id, Response.revision == response.revision)
+        .values(**new_values)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        db.session.rollback()
+        return False
+    for item_id, stored in changes.items():
+        answer = current.get(item_id)
+        if stored is None:
+            db.session.delete(answer)
+        elif answer is None:
+            db.session.add(
+                Answer(
+                    response_id=response.id,
+                    item_id=item_id,
+                    value=stored.value,
+                    shareable=stored.shareable,
+                )
+            )
+        else:
+            answer.value, answer.shareable = stored.value, stored.shareable
+    db.session.commit()
+    return True
+
+
+def _outcome(
+    sheet: Sheet, submit: bool, response: Response, plan: _Plan, was_submitted: bool
+) -> Outcome:
+    db.session.refresh(response)
+    errors = dict(plan.errors)
+    if plan.conflicts:
+        status = "conflict"
+    elif submit and response.submitted_at is not None and not errors:
+        status = "submitted"
+    elif submit:
+        for item_id in missing_required(sheet.worksheet, values(plan.result)):
+            errors.setdefault(item_id, NEEDS_ANSWER)
+        status = "incomplete"
+    else:
+        status = "saved" if plan.changes else "unchanged"
+    return Outcome(
+        status=status,
+        revision=response.revision,
+        state=plan.result,
+        kept_newer=plan.kept_newer,
+        conflicts=plan.conflicts,
+        errors=errors,
+        already_submitted=submit and was_submitted,
+    )
+
+
+def _answers(response: Response) -> dict[str, Answer]:
+    return {
+        a.item_id: a
+        for a in db.session.scalars(select(Answer).where(Answer.response_id == response.id))
+    }

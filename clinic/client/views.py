@@ -1,0 +1,312 @@
+"""Pages a partner opens through their link (``/w/<token>``): no account, phone first.
+
+Every page has the neutral title "Worksheet". Any link that is not active (unknown, expired
+or revoked) gets the same neutral page, and those misses count towards LINK_RATE_LIMIT.
+When a save cannot be stored (an expired form, a conflict, a closed assignment, text that
+does not fit) the partner's text comes back in the form with a plain explanation.
+"""
+
+import contextlib
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_wtf.csrf import generate_csrf, validate_csrf
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import HTTPException
+from wtforms.validators import ValidationError
+
+from clinic.assignments import links, versions
+from clinic.audit import service as audit
+from clinic.client import service
+from clinic.client.describe import describe
+from clinic.extensions import csrf, db, limiter
+from clinic.safety import service as safety
+
+bp = Blueprint("client", __name__, template_folder="templates")
+csrf.exempt(bp)  # checked in the views, so that an expired form keeps the partner's text
+
+INACTIVE = "This link is not active. Please contact your therapist."
+STALE_FORM = (
+    "Your answers have not been saved yet, because this page was open for a long time or "
+    "the browser forgot it. Everything you wrote is still below: please press Save again."
+)
+CONFLICT = (
+    "Some answers were changed meanwhile in another tab or on another device. Both versions "
+    "are shown below: keep the one you want (you can copy from the other), then save again."
+)
+NOT_ALL_SAVED = (
+    "Some answers could not be saved; see the messages below. Everything else is saved."
+)
+ERROR_MESSAGES = {
+    404: INACTIVE,
+    413: "What you sent is too long to save. Please shorten your longest answer. "
+    "Answers saved before are safe.",
+    429: "Too many tries. Please wait a minute and try again.",
+    500: "Something went wrong. Answers saved before are safe; please try again.",
+}
+OTHER_ERROR = "Something was wrong with that request. Please go back and try again."
+TRY_AGAIN = (
+    "Your answers could not be saved just now. Everything you wrote is still here: "
+    "please try again in a moment."
+)
+
+
+def _link_limit() -> str:
+    return current_app.config["LINK_RATE_LIMIT"]
+
+
+# Only misses count, so a partner saving often is never slowed, but guessing links is.
+limiter.shared_limit(
+    _link_limit, scope="client-links", deduct_when=lambda response: response.status_code == 404
+)(bp)
+
+
+@bp.get("/w/<token>")
+def overview(token: str):
+    link = _active_link_or_404(token)
+    sheets = service.sheets_for(link)
+    states = service.stored_states(sheets)
+    service.mark_opened(link)
+    audit.record(
+        "link_opened",
+        "client_link",
+        link.id,
+        couple_id=link.assignment.couple_id,
+        actor=audit.CLIENT_LINK,
+    )
+    rows = [
+        (sheet, service.progress_of(sheet, service.values(states[sheet.response.id])))
+        for sheet in sheets
+    ]
+    return render_template("client/overview.html", token=token, link=link, rows=rows)
+
+
+@bp.get("/w/<token>/<number>")
+def sheet(token: str, number: str):
+    link = _active_link_or_404(token)
+    sheet = service.sheet_by_number(link, number)
+    if sheet is None:
+        return _not_on_this_link(token)
+    service.mark_opened(link, sheet)
+    state = service.stored_state(sheet.response)
+    return _render_sheet(token, link, sheet, service.view_of(sheet, state, sheet.response.revision))
+
+
+@bp.post("/w/<token>/<number>")
+def save(token: str, number: str):
+    """The form without JavaScript: "Save and finish later" and "Send to my therapist"."""
+    link = _active_link_or_404(token)
+    sheet = service.sheet_by_number(link, number)
+    if sheet is None:
+        return _not_on_this_link(token)
+    posted = service.read_posted(sheet.worksheet, request.form, sheet.joint)
+    if not _csrf_valid():
+        state = service.stored_state(sheet.response)
+        view = service.view_as_posted(sheet, posted, state)
+        return _render_sheet(token, link, sheet, view, message=STALE_FORM, status=400)
+    outcome = service.save(link, sheet, posted, submit=request.form.get("action") == "submit")
+    if outcome.status == "closed":
+        view = service.view_as_posted(sheet, posted, outcome.state)
+        return _render_sheet(token, link, sheet, view, message=outcome.errors[""], status=403)
+    if outcome.status == "submitted":
+        if not outcome.already_submitted:
+            audit.record(
+                "answers_submitted",
+                "response",
+                sheet.response.id,
+                couple_id=link.assignment.couple_id,
+                actor=audit.CLIENT_LINK,
+            )
+        flash(
+            "These answers were already sent to your therapist."
+            if outcome.already_submitted
+            else "Thank you. Your answers were sent to your therapist.",
+            "info",
+        )
+        safety.offer_support(sheet.worksheet, service.values(outcome.state))
+        return redirect(url_for("client.overview", token=token))
+    if outcome.status == "conflict" or outcome.errors:
+        view = service.view_after(sheet, outcome, posted)
+        message = _attention_message(outcome)
+        status = 409 if outcome.status == "conflict" else 422
+        return _render_sheet(
+            token, link, sheet, view, message=message, conflicts=outcome.conflicts, status=status
+        )
+    flash(
+        "Saved. You can close this page and come back later with the same link."
+        + (
+            " Some answers had been changed on another device or tab: the newest are shown."
+            if outcome.kept_newer
+            else ""
+        ),
+        "info",
+    )
+    return redirect(url_for("client.sheet", token=token, number=sheet.number))
+
+
+@bp.post("/w/<token>/<number>/autosave")
+def autosave(token: str, number: str):
+    """Saving as the partner types (static/client.js); answers JSON, never a page."""
+    link = _active_link_or_404(token)
+    sheet = service.sheet_by_number(link, number)
+    if sheet is None:
+        abort(404)
+    posted = service.read_posted(sheet.worksheet, request.form, sheet.joint)
+    if not _csrf_valid():
+        body = {"status": "expired", "message": STALE_FORM, "csrf_token": generate_csrf()}
+        return jsonify(body), 400
+    outcome = service.save(link, sheet, posted)
+    answered, total = service.progress_of(sheet, service.values(outcome.state))
+    conflicted = {c.item.id for c in outcome.conflicts}
+    settled = [
+        item_id
+        for item_id in posted.listed
+        if item_id not in outcome.errors
+        and item_id not in conflicted
+        and item_id not in outcome.kept_newer
+    ]
+    body = {
+        "status": outcome.status,
+        "revision": outcome.revision,
+        "answered": answered,
+        "total": total,
+        "bases": {i: service.base_of(outcome.state.get(i)) for i in settled},
+        "errors": {i: e for i, e in outcome.errors.items() if i},
+        "newer_elsewhere": sorted(outcome.kept_newer),
+        "message": _autosave_message(outcome),
+    }
+    if outcome.status == "closed":
+        return jsonify(body), 403
+    if outcome.status == "conflict":
+        body["conflict_html"] = render_template(
+            "client/_conflicts.html", conflicts=outcome.conflicts, describe=_describe
+        )
+        body["their_bases"] = {
+            c.item.id: service.base_of(c.theirs) for c in outcome.conflicts
+        }
+        return jsonify(body), 409
+    return jsonify(body), 200
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(error: HTTPException):
+    return _neutral_error(error.code or 500)
+
+
+@bp.errorhandler(SQLAlchemyError)
+def _database_error(error: SQLAlchemyError):
+    """The database cannot be reached: say "try again", and hand back what was typed."""
+    current_app.logger.warning("Database error on a client page: %s", type(error).__name__)
+    with contextlib.suppress(SQLAlchemyError):
+        db.session.rollback()
+    if request.endpoint == "client.autosave":
+        return jsonify({"status": "error", "message": TRY_AGAIN}), 503
+    worksheet = versions.known_worksheet(request.form.get("definition", ""))
+    if request.endpoint != "client.save" or worksheet is None:
+        return render_template("client/message.html", message=TRY_AGAIN), 503
+    joint = request.form.get("answered_by") == "couple"
+    if joint:
+        worksheet = worksheet.model_copy(update={"answered_by": "couple"})
+    posted = service.read_posted(worksheet, request.form, joint)
+    body = render_template(
+        "client/unsaved.html",
+        token=request.view_args["token"],
+        number=request.view_args["number"],
+        worksheet=worksheet,
+        joint=joint,
+        definition=request.form["definition"],
+        view=service.view_of_post(posted),
+        message=TRY_AGAIN,
+    )
+    return body, 503
+
+
+@bp.errorhandler(Exception)
+def _unexpected_error(error: Exception):
+    # Logged without request data: the path holds the token and the form holds client text.
+    current_app.logger.error("Unhandled %s on a client page", type(error).__name__, exc_info=error)
+    return _neutral_error(500)
+
+
+def _neutral_error(code: int):
+    message = ERROR_MESSAGES.get(code, OTHER_ERROR)
+    if request.endpoint == "client.autosave":
+        return jsonify({"status": "error", "message": message}), code
+    return render_template("client/message.html", message=message), code
+
+
+def _active_link_or_404(token: str):
+    link = links.find_active_link(token)
+    if link is None:
+        abort(404)
+    return link
+
+
+def _not_on_this_link(token: str):
+    flash("That worksheet is not part of this link.", "warning")
+    return redirect(url_for("client.overview", token=token))
+
+
+def _csrf_valid() -> bool:
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return True
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except ValidationError:
+        return False
+    return True
+
+
+def _render_sheet(token, link, sheet, view, message=None, conflicts=(), status=200):
+    closed = service.closed_reason(link.assignment, sheet.response)
+    answered, total = service.progress_of(sheet, view.answers)
+    body = render_template(
+        "client/sheet.html",
+        token=token,
+        link=link,
+        sheet=sheet,
+        view=view,
+        answered=answered,
+        total=total,
+        closed=closed,
+        message=message,
+        conflicts=conflicts,
+        describe=_describe,
+    )
+    return body, status
+
+
+def _describe(conflict, which: str) -> str:
+    value = getattr(conflict, which)
+    return describe(conflict.item, None if value is None else value.value)
+
+
+def _attention_message(outcome) -> str:
+    if "" in outcome.errors:  # closed, or too many saves racing
+        return outcome.errors[""]
+    if outcome.status == "conflict":
+        return CONFLICT
+    if outcome.status == "incomplete":
+        return "Not sent yet: please answer the questions marked below. Everything else is saved."
+    return NOT_ALL_SAVED
+
+
+def _autosave_message(outcome) -> str:
+    if "" in outcome.errors:
+        return outcome.errors[""]
+    if outcome.status == "conflict":
+        return "Not saved: " + CONFLICT
+    if outcome.errors:
+        return "Saved, except the answers marked below."
+    if outcome.kept_newer:
+        return "Saved. Some answers were changed on another device or tab: reload to see them."
+    return "All changes saved."

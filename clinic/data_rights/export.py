@@ -1,0 +1,314 @@
+"""A couple's full record: JSON for people and archives, FHIR R4 for other clinical systems."""
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from clinic.assignments.versions import worksheet_of
+from clinic.data_rights.closure import THERAPIST_ONLY_COLUMNS, couple_closure, primary_key
+from clinic.extensions import db
+from clinic.models import (
+    AssignedWorksheet,
+    Assignment,
+    AuditEvent,
+    Couple,
+    Response,
+    WorksheetVersion,
+)
+from clinic.storage import utcnow
+from clinic.worksheets.fhir import CANONICAL_BASE
+from clinic.worksheets.schema import (
+    GRID_ANSWERS,
+    RESERVED_PHRASE_ID,
+    AgreementItem,
+    BoundaryGridItem,
+    Item,
+    ReframeItem,
+    ScaleItem,
+    Worksheet,
+)
+
+FORMAT = "tandem-couple-record"
+# Secrets and hashes are not the client's data and help no one outside this server.
+LEFT_OUT_COLUMNS = {"token_hash", "password_hash", "totp_secret", "code_hash"}
+SHAREABLE_EXTENSION = "urn:tandem:shareable"
+_UUID_NAMESPACE = uuid.UUID("6f1c3a52-0d7e-4c1b-9a55-3e2f8f4d2a10")
+
+
+def couple_record(couple: Couple, partner_id: int | None = None) -> dict[str, Any]:
+    """Every row the couple owns, table by table, with sealed text opened, plus who accessed it.
+
+    With ``partner_id``: only what that partner may be given (see ``couple_closure``).
+    """
+    tables: dict[str, list[dict[str, Any]]] = {}
+    referenced_versions: set[int] = set()
+    for table, ids in couple_closure(couple.id, partner_id).items():
+        pk = primary_key(table)
+        left_out = LEFT_OUT_COLUMNS | (
+            THERAPIST_ONLY_COLUMNS.get(table.name, set()) if partner_id is not None else set()
+        )
+        rows = db.session.execute(select(table).where(pk.in_(ids)).order_by(pk)).mappings()
+        tables[table.name] = [
+            {key: _plain(value) for key, value in row.items() if key not in left_out}
+            for row in rows
+        ]
+        if table.name == AssignedWorksheet.__tablename__:
+            referenced_versions.update(r["worksheet_version_id"] for r in tables[table.name])
+    return {
+        "format": FORMAT,
+        "version": 1,
+        "exported_at": utcnow().isoformat(),
+        "couple_id": couple.id,
+        "partner_id": partner_id,
+        "tables": tables,
+        "worksheets": _worksheet_versions(referenced_versions),
+        "access_log": _access_log(couple.id),
+    }
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime | date) else value
+
+
+def _worksheet_versions(ids: set[int]) -> list[dict[str, Any]]:
+    versions = db.session.scalars(
+        select(WorksheetVersion).where(WorksheetVersion.id.in_(ids)).order_by(WorksheetVersion.id)
+    )
+    return [
+        {
+            "id": v.id,
+            "slug": v.slug,
+            "version": v.version,
+            "title": v.title,
+            "content_hash": v.content_hash,
+        }
+        for v in versions
+    ]
+
+
+def _access_log(couple_id: int) -> list[dict[str, Any]]:
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.couple_id == couple_id).order_by(AuditEvent.id)
+    )
+    return [
+        {
+            "occurred_at": e.occurred_at.isoformat(),
+            "actor": e.actor,
+            "therapist_id": e.therapist_id,
+            "action": e.action,
+            "object_type": e.object_type,
+            "object_id": e.object_id,
+        }
+        for e in events
+    ]
+
+
+def fhir_bundle(couple: Couple, partner_id: int | None = None) -> dict[str, Any]:
+    """A FHIR R4 collection Bundle: the couple as a Group, partners as Patients, and one
+    QuestionnaireResponse per worksheet response, whose linkIds match clinic.worksheets.fhir.
+
+    With ``partner_id``: that partner and the couple's joint responses only.
+    """
+    partners = [p for p in couple.partners if partner_id is None or p.id == partner_id]
+    query = (
+        select(Response)
+        .join(Response.assigned_worksheet)
+        .join(AssignedWorksheet.assignment)
+        .where(Assignment.couple_id == couple.id)
+        .options(
+            selectinload(Response.answers),
+            selectinload(Response.assigned_worksheet).selectinload(
+                AssignedWorksheet.worksheet_version
+            ),
+        )
+        .order_by(Response.id)
+    )
+    if partner_id is not None:
+        query = query.where(or_(Response.partner_id.is_(None), Response.partner_id == partner_id))
+    responses = db.session.scalars(query).all()
+    group_ref = _ref("couple", couple.id)
+    entries = [
+        _entry(
+            group_ref,
+            {
+                "resourceType": "Group",
+                "type": "person",
+                "actual": True,
+                "name": couple.label,
+                "member": [{"entity": {"reference": _ref("partner", p.id)}} for p in partners],
+            },
+        )
+    ]
+    for partner in partners:
+        patient: dict[str, Any] = {
+            "resourceType": "Patient",
+            "name": [{"text": partner.display_name}],
+        }
+        if partner.email:
+            patient["telecom"] = [{"system": "email", "value": partner.email}]
+        entries.append(_entry(_ref("partner", partner.id), patient))
+    for response in responses:
+        entries.append(
+            _entry(_ref("response", response.id), _questionnaire_response(response, group_ref))
+        )
+    return {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "timestamp": utcnow().isoformat(),
+        "entry": entries,
+    }
+
+
+def _ref(kind: str, object_id: int) -> str:
+    return f"urn:uuid:{uuid.uuid5(_UUID_NAMESPACE, f'{kind}:{object_id}')}"
+
+
+def _entry(full_url: str, resource: dict[str, Any]) -> dict[str, Any]:
+    return {"fullUrl": full_url, "resource": resource}
+
+
+def _questionnaire_response(response: Response, group_ref: str) -> dict[str, Any]:
+    version = response.assigned_worksheet.worksheet_version
+    worksheet = worksheet_of(version)
+    out: dict[str, Any] = {
+        "resourceType": "QuestionnaireResponse",
+        "identifier": {"system": "urn:tandem:response", "value": str(response.id)},
+        "questionnaire": f"{CANONICAL_BASE}{version.slug}|{version.version}",
+        "status": "completed" if response.submitted_at else "in-progress",
+        "subject": {"reference": group_ref},
+    }
+    if response.partner_id is not None:
+        out["author"] = {"reference": _ref("partner", response.partner_id)}
+        out["source"] = {"reference": _ref("partner", response.partner_id)}
+    authored = response.submitted_at or response.updated_at
+    if authored is not None:
+        out["authored"] = authored.isoformat()
+    items = _response_items(worksheet, {a.item_id: a for a in response.answers})
+    if items:
+        out["item"] = items
+    return out
+
+
+def _response_items(worksheet: Worksheet, answers: dict) -> list[dict[str, Any]]:
+    sections = []
+    for section in worksheet.sections:
+        children = []
+        for item in section.items:
+            answer = answers.get(item.id)
+            if answer is None or answer.value is None:
+                continue
+            node = _item_answer(item, answer.value)
+            if node is None:
+                continue
+            node["extension"] = [{"url": SHAREABLE_EXTENSION, "valueBoolean": answer.shareable}]
+            children.append(node)
+        if children:
+            sections.append({"linkId": f"s:{section.id}", "text": section.title, "item": children})
+    return sections
+
+
+def _string(link_id: str, value: Any) -> dict[str, Any] | None:
+    if value in (None, ""):
+        return None
+    return {"linkId": link_id, "answer": [{"valueString": str(value)}]}
+
+
+def _group(link_id: str, text: str, children: list) -> dict[str, Any] | None:
+    children = [c for c in children if c is not None]
+    return {"linkId": link_id, "text": text, "item": children} if children else None
+
+
+def _item_answer(item: Item, value: Any) -> dict[str, Any] | None:
+    """One answered item shaped like its Questionnaire item; None when nothing fits."""
+    node: dict[str, Any] = {"linkId": item.id, "text": item.prompt}
+    if item.type in {"short_text", "long_text"}:
+        node["answer"] = [{"valueString": str(value)}]
+    elif item.type in {"single_choice", "multiple_choice"}:
+        labels = {o.value: o.label for o in item.options}
+        values = value if isinstance(value, list) else [value]
+        node["answer"] = [{"valueCoding": {"code": v, "display": labels.get(v, v)}} for v in values]
+    elif isinstance(item, ScaleItem):
+        node["answer"] = [
+            {"valueCoding": {"code": str(value)}} if item.points else {"valueInteger": int(value)}
+        ]
+    elif isinstance(item, BoundaryGridItem):
+        node["item"] = [
+            _group(
+                f"{item.id}.{row.id}",
+                row.label,
+                [
+                    {
+                        "linkId": f"{item.id}.{row.id}.answer",
+                        "answer": [
+                            {
+                                "valueCoding": {
+                                    "code": cell["answer"],
+                                    "display": GRID_ANSWERS[cell["answer"]],
+                                }
+                            }
+                        ],
+                    }
+                    if cell.get("answer") in GRID_ANSWERS
+                    else None,
+                    {
+                        "linkId": f"{item.id}.{row.id}.nn",
+                        "answer": [{"valueBoolean": bool(cell.get("non_negotiable"))}],
+                    },
+                    _string(f"{item.id}.{row.id}.note", cell.get("note")),
+                ],
+            )
+            for row in item.rows
+            if isinstance(cell := value.get(row.id), dict)
+        ]
+    elif isinstance(item, ReframeItem):
+        own = value.get(RESERVED_PHRASE_ID) or {}
+        node["item"] = [
+            _string(f"{item.id}.{p.id}", (value.get(p.id) or {}).get("rewrite"))
+            for p in item.phrases
+        ] + [
+            _group(
+                f"{item.id}.{RESERVED_PHRASE_ID}",
+                "Your own phrase",
+                [
+                    _string(f"{item.id}.{RESERVED_PHRASE_ID}.original", own.get("original")),
+                    _string(f"{item.id}.{RESERVED_PHRASE_ID}.rewrite", own.get("rewrite")),
+                ],
+            )
+        ]
+    elif isinstance(item, AgreementItem):
+        node["item"] = [
+            _group(f"{item.id}.{clause.id}", clause.text, _clause_answers(item.id, clause, part))
+            for clause in item.clauses
+            if isinstance(part := value.get(clause.id), dict)
+        ]
+    if "item" in node:
+        node["item"] = [child for child in node["item"] if child is not None]
+        if not node["item"]:
+            return None
+    return node
+
+
+def _clause_answers(item_id: str, clause, part: dict) -> list:
+    fields = part.get("fields") or {}
+    out = []
+    for field in clause.fields:
+        raw = fields.get(field.id)
+        link_id = f"{item_id}.{clause.id}.{field.id}"
+        if raw in (None, ""):
+            continue
+        if field.kind == "minutes" and str(raw).isdigit():
+            out.append({"linkId": link_id, "answer": [{"valueInteger": int(raw)}]})
+        elif field.kind == "choice":
+            out.append({"linkId": link_id, "answer": [{"valueCoding": {"code": str(raw)}}]})
+        else:
+            out.append(_string(link_id, raw))
+    out.append(
+        {
+            "linkId": f"{item_id}.{clause.id}.ok",
+            "answer": [{"valueBoolean": bool(part.get("confirmed"))}],
+        }
+    )
+    return out

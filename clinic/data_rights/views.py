@@ -1,0 +1,95 @@
+"""A couple's record downloaded (JSON or FHIR) or erased, by their therapist."""
+
+import json
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+
+from clinic import audit
+from clinic.auth.passwords import verify_password
+from clinic.couples.service import own_couple_or_404
+from clinic.data_rights.erase import erase_couple
+from clinic.data_rights.export import couple_record, fhir_bundle
+from clinic.data_rights.forms import EraseForm
+from clinic.storage import utcnow
+
+bp = Blueprint("data_rights", __name__, url_prefix="/couples", template_folder="templates")
+
+
+@bp.before_request
+@login_required
+def _require_login():
+    """Only the couple's therapist exports or erases their record."""
+
+
+@bp.get("/<int:couple_id>/record")
+def record_page(couple_id: int):
+    couple = own_couple_or_404(current_user, couple_id)
+    return render_template("data_rights/record.html", couple=couple, form=EraseForm())
+
+
+@bp.get("/<int:couple_id>/record.json")
+def export_json(couple_id: int):
+    couple = own_couple_or_404(current_user, couple_id)
+    partner_id = _partner_or_404(couple)
+    body = couple_record(couple, partner_id)
+    return _download(couple.id, partner_id, "json", body, "application/json")
+
+
+@bp.get("/<int:couple_id>/record.fhir.json")
+def export_fhir(couple_id: int):
+    couple = own_couple_or_404(current_user, couple_id)
+    partner_id = _partner_or_404(couple)
+    body = fhir_bundle(couple, partner_id)
+    return _download(couple.id, partner_id, "fhir", body, "application/fhir+json")
+
+
+def _partner_or_404(couple) -> int | None:
+    """The ``?partner=`` asked for, which must be one of this couple's partners."""
+    if "partner" not in request.args:
+        return None
+    partner_id = request.args.get("partner", type=int)
+    if partner_id not in {p.id for p in couple.partners}:
+        abort(404)
+    return partner_id
+
+
+def _download(
+    couple_id: int, partner_id: int | None, kind: str, body: dict, mimetype: str
+) -> Response:
+    detail = f"format={kind}" + (f",partner={partner_id}" if partner_id is not None else "")
+    audit.record("couple_exported", "couple", couple_id, detail=detail)
+    who = f"-partner-{partner_id}" if partner_id is not None else ""
+    suffix = "fhir.json" if kind == "fhir" else "json"
+    filename = f"tandem-couple-{couple_id}{who}-{utcnow():%Y%m%d}.{suffix}"
+    return Response(
+        json.dumps(body, ensure_ascii=False, indent=2),
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.post("/<int:couple_id>/erase")
+def erase(couple_id: int):
+    couple = own_couple_or_404(current_user, couple_id)
+    form = EraseForm()
+    if not form.validate_on_submit():
+        flash("Please type the label and your password to erase this couple.", "error")
+    elif form.label.data.strip() != couple.label:
+        form.label.errors.append("That is not this couple's label.")
+    elif not verify_password(current_user.password_hash, form.password.data):
+        form.password.errors.append("That password is not right.")
+    else:
+        erase_couple(couple)
+        flash("The couple and everything they wrote were erased.", "info")
+        return redirect(url_for("couples.index"))
+    return render_template("data_rights/record.html", couple=couple, form=form), 400

@@ -1,0 +1,1 @@
+"""PDF handouts: session handouts, blank worksheets and assignment cards (docs/handouts.md)."""

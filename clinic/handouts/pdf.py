@@ -1,0 +1,176 @@
+"""The safe PDF rendering core: a locked-down URL fetcher and a renderer that reuses its setup.
+
+WeasyPrint's default fetcher reads any local file and any URL on the network, so a handout
+built from client text or an uploaded worksheet could otherwise leak server files or probe
+internal addresses. Everything here renders through :class:`StaticOnlyFetcher`, which serves
+the app's own ``clinic/static`` files and ``data:`` URIs and refuses everything else.
+
+Parsing stylesheets and loading fonts costs more than laying out a short handout, so one
+:class:`HandoutRenderer` per process keeps the font configuration and the parsed CSS.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import logging
+import mimetypes
+import threading
+from pathlib import Path
+from urllib import request
+from urllib.parse import unquote_to_bytes, urlsplit
+
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+HANDOUT_CSS = Path(__file__).resolve().parent / "static" / "handout.css"
+PAPER_SIZES = {"a4": "A4", "letter": "letter"}
+# Tagged PDF/UA-1: a structure tree for screen readers, the language and a displayed title.
+PDF_OPTIONS = {"pdf_variant": "pdf/ua-1", "pdf_tags": True, "custom_metadata": False}
+
+logger = logging.getLogger(__name__)
+
+
+class RefusedURL(ValueError):
+    """A URL the handout renderer will not load; WeasyPrint skips the resource and goes on."""
+
+
+class StaticOnlyFetcher(URLFetcher):
+    """Serves files strictly inside one directory and ``data:`` URIs; refuses every other URL.
+
+    WeasyPrint 70 calls ``fetcher(url)`` and reads attributes that only ``URLFetcher`` sets,
+    so this must be a subclass (a plain function breaks rendering). Its urllib handlers are
+    removed, so even a call that bypassed :meth:`fetch` could not open a file or a socket.
+    """
+
+    def __init__(self, root: Path = STATIC_DIR):
+        super().__init__(allowed_protocols=("file", "data"), allow_redirects=False)
+        request.OpenerDirector.__init__(self)  # drop every urllib handler (http, ftp, file...)
+        self.root = root.resolve()
+
+    def base_url(self) -> str:
+        """The base that relative URLs in templates and stylesheets resolve against."""
+        return self.root.as_uri() + "/"
+
+    def fetch(self, url: str, headers=None) -> URLFetcherResponse:
+        if url.startswith("data:"):
+            return self._data(url)
+        parts = urlsplit(url)
+        if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
+            raise RefusedURL("only the app's static files and data: URIs are loaded")
+        path = self._inside_root(Path(request.url2pathname(parts.path)))
+        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": mime})
+
+    def open(self, url, data=None, timeout=None):
+        """urllib's entry point; routed through the same rules as :meth:`fetch`."""
+        return self.fetch(url.full_url if isinstance(url, request.Request) else url)
+
+    def _inside_root(self, path: Path) -> Path:
+        """The real file, after following ``..`` and symlinks, if it lies inside the root."""
+        try:
+            resolved = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            raise RefusedURL("no such static file") from None
+        if not resolved.is_relative_to(self.root) or not resolved.is_file():
+            raise RefusedURL("only files inside the app's static folder are loaded")
+        return resolved
+
+    @staticmethod
+    def _data(url: str) -> URLFetcherResponse:
+        """Decode a ``data:`` URI (RFC 2397) in memory; nothing is opened."""
+        meta, comma, payload = url.removeprefix("data:").partition(",")
+        if not comma:
+            raise RefusedURL("malformed data: URI")
+        is_base64 = meta.lower().endswith(";base64")
+        content_type = meta[: -len(";base64")] if is_base64 else meta
+        try:
+            body = unquote_to_bytes(payload)
+            body = base64.b64decode(body) if is_base64 else body
+        except ValueError:  # binascii.Error
+            raise RefusedURL("malformed data: URI") from None
+        return URLFetcherResponse(url, body, {"Content-Type": content_type or "text/plain"})
+
+
+@functools.lru_cache(maxsize=16)
+def paper_size(setting: str | None) -> str:
+    """The CSS page size for the PAPER_SIZE setting; an unknown value falls back to A4.
+
+    Cached, so a misconfigured setting is logged once, not on every render.
+    """
+    size = PAPER_SIZES.get((setting or "A4").strip().lower())
+    if size is None:
+        logger.warning("PAPER_SIZE %r is not A4 or Letter; using A4", setting)
+        return "A4"
+    return size
+
+
+class HandoutRenderer:
+    """Turns handout HTML into PDF bytes, reusing fonts and parsed stylesheets across renders.
+
+    Rendering is serialised by a lock: the shared font configuration belongs to Pango, which is
+    not safe to use from two threads at once, and rendering is CPU-bound under the GIL anyway.
+    """
+
+    def __init__(self, fetcher: StaticOnlyFetcher | None = None, css_path: Path = HANDOUT_CSS):
+        self.fetcher = fetcher or StaticOnlyFetcher()
+        self.font_config = FontConfiguration()
+        self._lock = threading.Lock()
+        self._base_css = self._css(css_path.read_text(encoding="utf-8"))
+        self._page_css: dict[str, CSS] = {}
+
+    def render(self, html: str, title: str, paper: str = "A4", copies: int = 1) -> bytes:
+        """PDF bytes for trusted template output ``html``; ``title`` is the neutral PDF title.
+
+        The metadata is overwritten here rather than trusted to the template, so no client
+        name can reach the title, subject, keywords or author fields. ``copies`` repeats the
+        laid-out pages, so every copy counts "page 1 of N" on its own, at no extra layout cost.
+        """
+        base_url = self.fetcher.base_url()
+        document_html = HTML(string=html, base_url=base_url, url_fetcher=self.fetcher)
+        with self._lock:
+            stylesheets = [self._base_css, self._paper_css(paper)]
+            document = document_html.render(
+                font_config=self.font_config, stylesheets=stylesheets, **PDF_OPTIONS
+            )
+            metadata = document.metadata
+            metadata.title, metadata.description, metadata.generator = title, None, "Tandem"
+            metadata.authors, metadata.keywords, metadata.attachments = [], [], []
+            metadata.lang = "en"
+            if copies > 1:
+                document = document.copy(document.pages * copies)
+            return document.write_pdf(**PDF_OPTIONS)
+
+    def stylesheets(self, paper: str = "A4") -> list[CSS]:
+        """The parsed stylesheets a render uses (the benchmark renders with them directly)."""
+        with self._lock:
+            return [self._base_css, self._paper_css(paper)]
+
+    def _paper_css(self, paper: str) -> CSS:
+        size = paper_size(paper)
+        if size not in self._page_css:
+            self._page_css[size] = self._css(f"@page {{ size: {size}; }}")
+        return self._page_css[size]
+
+    def _css(self, text: str) -> CSS:
+        return CSS(
+            string=text,
+            base_url=self.fetcher.base_url(),
+            url_fetcher=self.fetcher,
+            font_config=self.font_config,
+        )
+
+
+_renderer: HandoutRenderer | None = None
+_renderer_lock = threading.Lock()
+
+
+def renderer() -> HandoutRenderer:
+    """The process-wide renderer, created on first use (fonts load once per process)."""
+    global _renderer
+    with _renderer_lock:
+        if _renderer is None:
+            _renderer = HandoutRenderer()
+        return _renderer

@@ -1,0 +1,377 @@
+"""What each handout contains, as plain data for the PDF templates.
+
+Views stay thin: they check ownership, call one function here and send the bytes.
+
+Who sees what (the rule the joint handout is built on):
+
+* The **joint** handout, printed for both partners, shows an item only when every partner has
+  *submitted* the worksheet and *each* of them answered the item and ticked "my partner may
+  see this answer". An item one partner shared and the other did not is left out entirely,
+  so the page never shows who chose not to share, and nothing (no count, no comparison) is
+  derived from a private answer: private answers are dropped before anything is compared
+  (``clinic.review.compare.session_rows``). Answers a couple writes together on one shared
+  form were written in front of each other; the client pages store them as shareable, so
+  they are printed once submitted.
+* The **therapist** copy shows every answer, submitted or not, each marked "shared" or
+  "therapist only", with the worksheet's guide, session notes, language marks and trends.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import functools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from flask import current_app, render_template
+from markupsafe import Markup, escape
+
+from clinic.assignments.links import IssuedLink
+from clinic.assignments.service import STATUS_LABELS
+from clinic.assignments.versions import worksheet_of
+from clinic.handouts.pdf import renderer
+from clinic.models import Assignment, Couple, SessionNote
+from clinic.review import language
+from clinic.review import service as review
+from clinic.review.compare import (
+    CATEGORIES,
+    GridAnswer,
+    GridSummary,
+    ItemRow,
+    Respondent,
+    pair_answers,
+    session_rows,
+    summarize,
+)
+from clinic.review.trends import describe, render_svg
+from clinic.safety.privacy import is_private_sheet
+from clinic.storage import utcnow
+from clinic.worksheets.schema import GRID_ANSWERS, Item, Worksheet
+
+JOINT, THERAPIST = "joint", "therapist"
+VERSIONS = (JOINT, THERAPIST)
+# Neutral PDF titles: the only words a file's metadata ever carries.
+PDF_TITLES = {
+    JOINT: "Session handout",
+    THERAPIST: "Session handout",
+    "blank": "Worksheet",
+    "cards": "Worksheet link",
+}
+# Above these sizes an item is taller than most of a page, so it may break between its parts.
+LONG_ITEM_PARTS = {"boundary_grid": 14, "reframe": 5, "agreement": 4}
+
+
+def is_long_item(item: Item) -> bool:
+    """Whether an item may break across pages between its rows, phrases or clauses."""
+    parts = {"boundary_grid": "rows", "reframe": "phrases", "agreement": "clauses"}.get(item.type)
+    return parts is not None and len(getattr(item, parts)) > LONG_ITEM_PARTS[item.type]
+
+
+def _paper() -> str:
+    return current_app.config.get("PAPER_SIZE", "A4")
+
+
+def _day(moment: datetime | date) -> str:
+    return f"{moment.day} {moment:%B %Y}"
+
+
+def _today() -> str:
+    return _day(utcnow().date())
+
+
+# --- blank worksheets ----------------------------------------------------------------------
+
+
+def blank_worksheet_pdf(ws: Worksheet, partner_count: int = 2) -> bytes:
+    """A worksheet to fill in by hand: one copy per partner, or one shared copy with room
+    for every partner when the couple answers it together."""
+    together = ws.answered_by == "couple"
+    who = [f"Partner {n}" for n in range(1, partner_count + 1)] if together else ["Name"]
+    title = PDF_TITLES["blank"]
+    html = render_template("handouts/pdf/blank.html", ws=ws, who=who, pdf_title=title)
+    return renderer().render(html, title, _paper(), copies=1 if together else partner_count)
+
+
+# --- assignment cards ----------------------------------------------------------------------
+
+CARD_LAYOUTS = ("page", "cut")  # one card per page, or four cut-out cards per sheet
+
+
+def assignment_cards_pdf(issued: Sequence[IssuedLink], layout: str = "page") -> bytes:
+    """Each partner's link and QR code with short, neutral instructions.
+
+    The raw links exist only in ``issued`` (fresh from clinic.assignments.links); they are
+    rendered straight into the PDF and kept nowhere else.
+    """
+    if layout not in CARD_LAYOUTS:
+        raise ValueError(f"unknown card layout {layout!r}")
+    cards = [
+        {
+            "name": link.partner.display_name,
+            "url": link.url,
+            "qr": link.qr_data_uri(),
+            "expires": _day(link.link.expires_at),
+        }
+        for link in issued
+    ]
+    title = PDF_TITLES["cards"]
+    html = render_template("handouts/pdf/cards.html", cards=cards, layout=layout, pdf_title=title)
+    return renderer().render(html, title, _paper())
+
+
+# --- session handouts ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GridLine:
+    """One line of a boundary grid as printed: each respondent's answer and, if compared,
+    what the answers mean together."""
+
+    label: str
+    answers: tuple[GridAnswer | None, ...]
+    category: str | None = None
+
+    @property
+    def category_label(self) -> str:
+        return CATEGORIES[self.category][0] if self.category else ""
+
+
+@dataclass(frozen=True)
+class PrintedItem:
+    row: ItemRow
+    grid_lines: tuple[GridLine, ...] = ()
+    note: str | None = None  # how the answers compare, for choices and scales
+
+
+@dataclass(frozen=True)
+class FiredRule:
+    title: str
+    explanation: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Chart:
+    title: str  # the scale item's prompt
+    description: str  # what the chart shows, in words (the image's alt text)
+    image: str  # the SVG as a data: URI, which the renderer decodes in memory
+
+
+@dataclass
+class HandoutSheet:
+    """One assigned worksheet as a handout prints it."""
+
+    ws: Worksheet
+    assigned_on: str
+    respondents: list[Respondent]
+    items: list[PrintedItem]
+    summary: GridSummary | None
+    unanswered: list[str] = field(default_factory=list)  # prompts nobody answered (therapist)
+    show_guide: bool = False  # the guide once per worksheet, however often it was assigned
+    show_prompts: bool = True  # the discussion prompts under its newest copy only
+    language: list[FiredRule] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
+
+
+@dataclass
+class SessionHandout:
+    couple: Couple
+    version: str
+    sheets: list[HandoutSheet]
+    notes: list[SessionNote] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)  # titles of worksheets left out
+    date: str = field(default_factory=_today)
+
+    @property
+    def therapist(self) -> bool:
+        return self.version == THERAPIST
+
+
+def build_handout(couple: Couple, assignment_ids: Iterable[int], version: str) -> SessionHandout:
+    """Everything one version of the session handout prints, following the rule above.
+
+    Ids that are not this couple's assignments are ignored, so a tampered form shows nothing
+    of anyone else's. Worksheets come in assignment order, oldest first.
+    """
+    if version not in VERSIONS:
+        raise ValueError(f"unknown handout version {version!r}")
+    therapist = version == THERAPIST
+    history = review.history(couple)  # newest first, answers loaded in a fixed few queries
+    wanted = set(assignment_ids)
+    assignments = [a for a in reversed(history) if a.id in wanted]
+    names = review.partner_names(couple.partners)
+    sheets = []
+    unreadable = []
+    for assignment, sheet in ((a, s) for a in assignments for s in a.worksheets):
+        if not therapist and is_private_sheet(sheet):
+            continue  # never printed for both partners, not even its title
+        try:
+            ws = worksheet_of(sheet.worksheet_version)
+        except ValueError:  # pydantic's ValidationError too: a definition that no longer loads
+            unreadable.append(sheet.worksheet_version.title)
+            continue
+        people = review.respondents_of(sheet, couple.partners, names)
+        if therapist:
+            rows = pair_answers(ws, people)
+        else:
+            rows = session_rows(ws, [_submitted_only(p) for p in people])
+        answered, unanswered = [], []
+        for row in rows:
+            has_answer = any(c.answered or c.unreadable for c in row.cells)
+            (answered if has_answer else unanswered).append(row)
+        summary = summarize(r.grid for r in answered) if any(r.grid for r in answered) else None
+        printed = HandoutSheet(
+            ws, _day(assignment.created_at), people, [_printed(r) for r in answered], summary
+        )
+        printed.unanswered = [row.item.prompt for row in unanswered]
+        printed.show_guide = therapist and all(s.ws.id != ws.id for s in sheets)
+        sheets.append(printed)
+    newest = {sheet.ws.id: sheet for sheet in sheets}
+    for sheet in sheets:
+        sheet.show_prompts = sheet is newest[sheet.ws.id]
+    handout = SessionHandout(couple, version, sheets, unreadable=unreadable)
+    if therapist:
+        handout.notes = _session_notes(couple, assignments)
+        _add_trend_charts(handout, history)
+    return handout
+
+
+def _submitted_only(person: Respondent) -> Respondent:
+    """A respondent whose answers count for the joint copy only once submitted."""
+    return person if person.status == "submitted" else dataclasses.replace(person, answers={})
+
+
+def _session_notes(couple: Couple, assignments: Sequence[Assignment]) -> list[SessionNote]:
+    """Notes on the picked assignments, and general notes written since the first of them."""
+    ids = {a.id for a in assignments}
+    since = min((a.created_at for a in assignments), default=None)
+    return [
+        note
+        for note in review.notes_for(couple)
+        if note.assignment_id in ids
+        or (note.assignment_id is None and since is not None and note.created_at >= since)
+    ]
+
+
+def _add_trend_charts(handout: SessionHandout, history: Sequence[Assignment]) -> None:
+    """Chart each worksheet's scale answers over time, under its newest copy in the handout."""
+    newest = {sheet.ws.id: sheet for sheet in handout.sheets}
+    for slug, sheet in newest.items():
+        trends = review.trends_for(history, handout.couple.partners, {slug})
+        sheet.charts = [
+            Chart(t.title, describe(t), _svg_data_uri(render_svg(t, f"{slug}-{n}")))
+            for n, t in enumerate(trends)
+        ]
+
+
+def _svg_data_uri(svg: str) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+def session_handout_html(handout: SessionHandout) -> str:
+    """The handout as the HTML the renderer lays out (the benchmark renders it on its own)."""
+    reviews: dict[tuple[str, str], language.TextReview] = {}
+    if handout.therapist:
+        for sheet in handout.sheets:
+            sheet.language = _language_notes(sheet.items, reviews)
+    return render_template(
+        "handouts/pdf/session.html",
+        handout=handout,
+        grid_answers=GRID_ANSWERS,
+        categories=CATEGORIES,
+        status_labels=STATUS_LABELS,
+        mark=functools.partial(_marked, reviews),
+        pdf_title=PDF_TITLES[handout.version],
+    )
+
+
+def session_handout_pdf(handout: SessionHandout) -> bytes:
+    title = PDF_TITLES[handout.version]
+    return renderer().render(session_handout_html(handout), title, _paper())
+
+
+def _printed(row: ItemRow) -> PrintedItem:
+    item = row.item
+    if item.type == "boundary_grid":
+        if row.grid is not None:
+            lines = tuple(GridLine(c.row.label, c.answers, c.category) for c in row.grid.rows)
+        else:
+            lines = tuple(
+                GridLine(r.label, tuple(_grid_answer(c.value, r.id) for c in row.cells))
+                for r in item.rows
+            )
+        return PrintedItem(row, lines)
+    return PrintedItem(row, note=agreement_note(row))
+
+
+def _grid_answer(value, row_id: str) -> GridAnswer | None:
+    return GridAnswer.from_value(value.get(row_id)) if isinstance(value, dict) else None
+
+
+def agreement_note(row: ItemRow) -> str | None:
+    """A plain line on how two or more answers to a choice or a scale compare."""
+    values = [c.value for c in row.cells]
+    if len(values) < 2 or any(v is None for v in values):
+        return None
+    item = row.item
+    if item.type == "single_choice":
+        return "Same answer." if len(set(values)) == 1 else "Different answers."
+    if item.type == "scale":
+        spread = max(values) - min(values)
+        return "Same answer." if spread == 0 else f"{spread} apart on the scale."
+    if item.type == "multiple_choice":
+        labels = {o.value: o.label for o in item.options}
+        common = [labels[v] for v in values[0] if all(v in other for other in values[1:])]
+        return f"Chosen by everyone: {', '.join(common)}." if common else "No choice in common."
+    return None
+
+
+# --- language marks (therapist copy only) ---------------------------------------------------
+
+
+def _texts(printed: PrintedItem) -> Iterable[str]:
+    """Every piece of free text in an item's answers, for the language review."""
+    item = printed.row.item
+    for cell in printed.row.cells:
+        value = cell.value
+        if value is None:
+            continue
+        if item.type in ("short_text", "long_text"):
+            yield value
+        elif item.type == "reframe":
+            for part in value.values():
+                yield from (part.get("original", ""), part.get("rewrite", ""))
+        elif item.type == "boundary_grid":
+            yield from (v.get("note", "") for v in value.values())
+        elif item.type == "agreement":
+            for clause in item.clauses:
+                fields = value.get(clause.id, {}).get("fields", {})
+                yield from (fields.get(f.id, "") for f in clause.fields if f.kind == "text")
+
+
+def _language_notes(
+    items: Sequence[PrintedItem], reviews: dict[tuple[str, str], language.TextReview]
+) -> list[FiredRule]:
+    """Review every text once and count, per rule, the answers it marked."""
+    counts: dict[str, tuple[language.Rule, int]] = {}
+    for printed in items:
+        item_type = printed.row.item.type
+        for text in _texts(printed):
+            if not text:
+                continue
+            key = (text, item_type)
+            if key not in reviews:
+                reviews[key] = language.review(text, item_type)
+            for rule in reviews[key].fired:
+                counts[rule.id] = (rule, counts.get(rule.id, (rule, 0))[1] + 1)
+    return [FiredRule(rule.title, rule.explanation, n) for rule, n in counts.values()]
+
+
+def _marked(
+    reviews: dict[tuple[str, str], language.TextReview], text: str, item_type: str
+) -> Markup:
+    """The text with its language marks (therapist copy) or simply escaped (joint copy)."""
+    found = reviews.get((text, item_type))
+    return found.html if found is not None else escape(text)

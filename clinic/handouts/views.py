@@ -1,0 +1,97 @@
+"""PDF downloads for therapists: session handouts, blank worksheets and assignment cards.
+
+Every download is recorded in the audit log (:func:`_record_download`) with machine words
+only: which kind of PDF, never anything a client wrote.
+"""
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from clinic import audit
+from clinic.assignments import links
+from clinic.assignments import service as assignments
+from clinic.couples.service import own_couple_or_404
+from clinic.handouts import service
+
+bp = Blueprint("handouts", __name__, template_folder="templates")
+bp.add_app_template_test(service.is_long_item, "long_item")
+
+
+@bp.before_request
+@login_required
+def _require_login():
+    """Every handout is for signed-in therapists only."""
+
+
+@bp.get("/couples/<int:couple_id>/handouts")
+def index(couple_id: int):
+    couple = own_couple_or_404(current_user, couple_id)
+    return render_template(
+        "handouts/index.html",
+        couple=couple,
+        assignments=assignments.couple_assignments(couple),
+        catalogue=assignments.catalogue(current_user),
+    )
+
+
+@bp.get("/couples/<int:couple_id>/handouts/session.pdf")
+def session_handout(couple_id: int):
+    couple = own_couple_or_404(current_user, couple_id)
+    version = request.args.get("version", service.JOINT)
+    ids = request.args.getlist("assignment", type=int)
+    if version not in service.VERSIONS:
+        flash("Choose the joint handout or the therapist copy.", "error")
+        return redirect(url_for("handouts.index", couple_id=couple.id))
+    handout = service.build_handout(couple, ids, version)
+    if not handout.sheets:
+        flash("Pick at least one assignment to print.", "error")
+        return redirect(url_for("handouts.index", couple_id=couple.id))
+    pdf = service.session_handout_pdf(handout)
+    _record_download(f"session_{version}", "couple", couple.id, couple.id)
+    return _pdf(pdf, f"session-handout-{version}.pdf")
+
+
+@bp.get("/couples/<int:couple_id>/handouts/blank.pdf")
+def blank_worksheet(couple_id: int):
+    couple = own_couple_or_404(current_user, couple_id)
+    ws = assignments.catalogue(current_user).get(request.args.get("worksheet", ""))
+    if ws is None:
+        flash("Choose a worksheet to print.", "error")
+        return redirect(url_for("handouts.index", couple_id=couple.id))
+    pdf = service.blank_worksheet_pdf(ws, max(2, len(couple.partners)))
+    _record_download("blank_worksheet", "couple", couple.id, couple.id)
+    return _pdf(pdf, "worksheet.pdf")
+
+
+@bp.post("/assignments/<int:assignment_id>/cards")
+def assignment_card(assignment_id: int):
+    """Cards for the links the "shown once" page posts back (see docs/client-links.md)."""
+    assignment = assignments.own_assignment_or_404(current_user, assignment_id)
+    issued = links.links_from_tokens(assignment, request.form.getlist("token"))
+    if not issued:
+        flash(
+            "Those links are no longer active, so there is nothing to print. "
+            "Make new links from this page, then print the cards.",
+            "error",
+        )
+        return redirect(url_for("assignments.show", assignment_id=assignment.id))
+    layout = request.form.get("layout", "page")
+    pdf = service.assignment_cards_pdf(issued, layout if layout in service.CARD_LAYOUTS else "page")
+    _record_download("assignment_cards", "assignment", assignment.id, assignment.couple_id)
+    return _pdf(pdf, "worksheet-links.pdf")
+
+
+def _record_download(kind: str, object_type: str, object_id: int, couple_id: int) -> None:
+    """The one place a handout download reaches the audit log."""
+    audit.record(
+        "handout_downloaded", object_type, object_id, couple_id=couple_id, detail=f"kind={kind}"
+    )
+
+
+def _pdf(pdf: bytes, filename: str) -> Response:
+    """A download with a neutral file name: nothing about the couple ends up in Downloads."""
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

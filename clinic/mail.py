@@ -1,0 +1,59 @@
+"""Plain SMTP for client links: the message carries the link and the therapist's name, no more.
+
+A partner's mailbox may be read by someone else, so the subject and body name no worksheet,
+no topic and no partner. Nothing here logs addresses or message text.
+"""
+
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from flask import current_app
+
+SMTP_TIMEOUT_SECONDS = 15
+
+
+class MailError(Exception):
+    """The message could not be handed to the mail server; the text can be shown as it is."""
+
+
+def mail_enabled() -> bool:
+    return bool(current_app.config.get("SMTP_HOST"))
+
+
+def link_message(to_address: str, therapist_name: str, url: str) -> EmailMessage:
+    sender = current_app.config["MAIL_FROM"]
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = to_address
+    message["Subject"] = f"A link from {therapist_name}"
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    message.set_content(
+        f"Hello,\n\n{therapist_name} sent you this personal link:\n\n{url}\n\n"
+        "Please keep it to yourself and open it on a device only you use.\n"
+    )
+    return message
+
+
+def send_link(to_address: str, therapist_name: str, url: str) -> None:
+    """Send one link by SMTP as configured (SMTP_HOST, SMTP_PORT, SMTP_STARTTLS, login)."""
+    config = current_app.config
+    if not mail_enabled():
+        raise MailError("E-mail is not set up for this practice.")
+    message = link_message(to_address, therapist_name, url)
+    try:
+        with smtplib.SMTP(
+            config["SMTP_HOST"], int(config["SMTP_PORT"]), timeout=SMTP_TIMEOUT_SECONDS
+        ) as smtp:
+            if config.get("SMTP_STARTTLS"):
+                smtp.starttls(context=ssl.create_default_context())
+            if config.get("SMTP_USERNAME"):
+                smtp.login(config["SMTP_USERNAME"], config.get("SMTP_PASSWORD") or "")
+            smtp.send_message(message)
+    except smtplib.SMTPRecipientsRefused:
+        raise MailError("The mail server refused this address.") from None
+    except smtplib.SMTPAuthenticationError:
+        raise MailError("The mail server did not accept the configured login.") from None
+    except (smtplib.SMTPException, OSError):
+        raise MailError("The mail server could not be reached. Please try again later.") from None

@@ -1,0 +1,235 @@
+"""What the review pages show, loaded in a fixed number of queries however much there is.
+
+Views stay thin: they ask here for a couple's or an assignment's review, and get plain data
+(``compare`` rows, grid summaries, ``trends``) that templates and PDFs render alike.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from flask import abort
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from clinic.assignments.versions import worksheet_of
+from clinic.couples.service import own_couple_or_404
+from clinic.extensions import db
+from clinic.models import (
+    AssignedWorksheet,
+    Assignment,
+    Couple,
+    Partner,
+    Response,
+    SessionNote,
+    Therapist,
+)
+from clinic.review.compare import (
+    GridSummary,
+    ItemRow,
+    Respondent,
+    StoredAnswer,
+    pair_answers,
+    session_rows,
+    summarize,
+)
+from clinic.review.trends import Observation, Trend, collect_trends
+from clinic.safety.privacy import is_private_sheet
+from clinic.storage import utcnow
+from clinic.worksheets.schema import Worksheet
+
+TOGETHER = "Together"
+NOTE_MAX = 20_000
+
+
+@dataclass(frozen=True)
+class SheetReview:
+    sheet: AssignedWorksheet
+    worksheet: Worksheet | None  # None when the stored definition can no longer be read
+    respondents: list[Respondent]
+    rows: list[ItemRow]
+    summary: GridSummary
+
+    @property
+    def title(self) -> str:
+        return self.sheet.worksheet_version.title
+
+    @property
+    def joint(self) -> bool:
+        return self.sheet.answered_by == "couple"
+
+
+@dataclass(frozen=True)
+class AssignmentReview:
+    assignment: Assignment
+    sheets: list[SheetReview]
+
+    @property
+    def submitted(self) -> bool:
+        """Whether anyone has sent answers; the couple page opens the newest such review."""
+        return any(r.submitted_at for s in self.sheets for r in s.respondents)
+
+    @property
+    def summary(self) -> GridSummary:
+        total: Counter[str] = Counter()
+        for sheet in self.sheets:
+            total.update(sheet.summary.counts)
+        return GridSummary(total)
+
+
+def assignment_couple_or_404(therapist: Therapist, assignment_id: int) -> Couple:
+    """The couple an assignment belongs to, if it is this therapist's; 404 otherwise."""
+    couple_id = db.session.scalar(
+        select(Assignment.couple_id)
+        .join(Assignment.couple)
+        .where(Assignment.id == assignment_id, Couple.therapist_id == therapist.id)
+    )
+    if couple_id is None:
+        abort(404)
+    return own_couple_or_404(therapist, couple_id)
+
+
+def history(couple: Couple) -> list[Assignment]:
+    """Every assignment of the couple, newest first, with worksheets, responses and answers."""
+    sheets = selectinload(Assignment.worksheets)
+    return list(
+        db.session.scalars(
+            select(Assignment)
+            .where(Assignment.couple_id == couple.id)
+            .order_by(Assignment.created_at.desc(), Assignment.id.desc())
+            .options(
+                sheets.selectinload(AssignedWorksheet.worksheet_version),
+                sheets.selectinload(AssignedWorksheet.responses).selectinload(Response.answers),
+            )
+        )
+    )
+
+
+def pick(assignments: Iterable[Assignment], assignment_id: int) -> Assignment:
+    found = next((a for a in assignments if a.id == assignment_id), None)
+    if found is None:
+        abort(404)
+    return found
+
+
+def review_assignment(
+    assignment: Assignment, partners: Sequence[Partner], for_session: bool = False
+) -> AssignmentReview:
+    """Each worksheet's answers side by side; ``for_session`` keeps only what both shared."""
+    names = partner_names(partners)
+    sheets = []
+    for sheet in assignment.worksheets:
+        if for_session and is_private_sheet(sheet):
+            continue  # private answers never reach a screen both partners see, nor their title
+        worksheet = _worksheet(sheet)
+        respondents = respondents_of(sheet, partners, names)
+        if worksheet is None:
+            rows = []
+        elif for_session:
+            rows = session_rows(worksheet, respondents)
+        else:
+            rows = pair_answers(worksheet, respondents)
+        summary = summarize(row.grid for row in rows)
+        sheets.append(SheetReview(sheet, worksheet, respondents, rows, summary))
+    return AssignmentReview(assignment, sheets)
+
+
+def trends_for(
+    assignments: Iterable[Assignment], partners: Sequence[Partner], slugs: set[str] | None = None
+) -> list[Trend]:
+    """Scale answers over time from every submitted response (of these worksheet slugs)."""
+    names = partner_names(partners)
+    observations = []
+    for assignment in assignments:
+        for sheet in assignment.worksheets:
+            if slugs is not None and sheet.worksheet_version.slug not in slugs:
+                continue
+            worksheet = _worksheet(sheet)
+            for response in sheet.responses:
+                if worksheet is None or response.submitted_at is None:
+                    continue
+                who = TOGETHER if response.partner_id is None else names.get(response.partner_id)
+                if who is None:
+                    continue
+                values = {a.item_id: a.value for a in response.answers}
+                observations.append(Observation(worksheet, who, response.submitted_at, values))
+    return collect_trends(observations, [*names.values(), TOGETHER])
+
+
+def partner_names(partners: Sequence[Partner]) -> dict[int, str]:
+    """Each partner's display name, made unique, so two partners called Alex stay apart."""
+    names: dict[int, str] = {}
+    for partner in partners:
+        name = partner.display_name
+        if name in names.values():
+            name = f"{name} ({partner.position + 1})"
+        names[partner.id] = name
+    return names
+
+
+def respondents_of(
+    sheet: AssignedWorksheet, partners: Sequence[Partner], names: dict[int, str]
+) -> list[Respondent]:
+    by_partner = {r.partner_id: r for r in sheet.responses}
+    if sheet.answered_by == "couple":
+        return [_respondent(TOGETHER, by_partner.get(None))]
+    return [_respondent(names[p.id], by_partner.get(p.id)) for p in partners]
+
+
+def _respondent(name: str, response: Response | None) -> Respondent:
+    if response is None:
+        return Respondent(name, {})
+    answers = {
+        a.item_id: StoredAnswer(a.value, a.shareable, a.updated_at) for a in response.answers
+    }
+    return Respondent(name, answers, response.status, response.submitted_at)
+
+
+def _worksheet(sheet: AssignedWorksheet) -> Worksheet | None:
+    try:
+        return worksheet_of(sheet.worksheet_version)
+    except (ValidationError, ValueError):
+        return None
+
+
+# --- session notes ------------------------------------------------------------------------
+
+
+def notes_for(couple: Couple, assignment: Assignment | None = None) -> list[SessionNote]:
+    """The couple's notes (or one assignment's), newest first."""
+    query = select(SessionNote).where(SessionNote.couple_id == couple.id)
+    if assignment is not None:
+        query = query.where(SessionNote.assignment_id == assignment.id)
+    return list(
+        db.session.scalars(query.order_by(SessionNote.created_at.desc(), SessionNote.id.desc()))
+    )
+
+
+def add_note(couple: Couple, body: str, assignment_id: int | None = None) -> SessionNote:
+    """A note on the couple, or on one of its assignments (the caller checked it is theirs)."""
+    now = utcnow()
+    note = SessionNote(
+        couple_id=couple.id, assignment_id=assignment_id, body=body, created_at=now, updated_at=now
+    )
+    db.session.add(note)
+    db.session.commit()
+    return note
+
+
+def update_note(note: SessionNote, body: str) -> None:
+    note.body = body
+    db.session.commit()
+
+
+def own_note_or_404(therapist: Therapist, note_id: int) -> SessionNote:
+    note = db.session.scalar(
+        select(SessionNote)
+        .join(Couple, Couple.id == SessionNote.couple_id)
+        .where(SessionNote.id == note_id, Couple.therapist_id == therapist.id)
+    )
+    if note is None:
+        abort(404)
+    return note

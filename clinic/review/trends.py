@@ -1,0 +1,263 @@
+"""Scale answers over time, per partner, as a server-rendered SVG line chart.
+
+No JavaScript and no chart library: ``render_svg`` returns a self-contained SVG string that
+the review page inlines and WeasyPrint embeds in PDFs. Only presentation attributes are used
+(the strict CSP forbids style attributes), every text goes through XML escaping, and each
+chart carries a <title> and <desc>; pages also show ``Trend.table`` as a text alternative.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from xml.sax.saxutils import escape
+
+from clinic.worksheets.schema import ScaleItem, Worksheet
+
+WIDTH, HEIGHT = 640, 300
+LEFT, RIGHT, TOP, BOTTOM = 48, 24, 44, 64
+INSET = 40  # keeps the first and last points and their date labels clear of the edges
+LABEL_GAP = 100  # date labels closer than this (in px) would overlap
+# Partners are told apart by colour, dash and marker alike, so print and colour blindness work.
+STYLES = (
+    ("#2f6f73", None, "circle"),
+    ("#a0522d", "7 4", "square"),
+    ("#5b3f8c", "2 4", "triangle"),
+    ("#1d5b2a", "9 3 2 3", "diamond"),
+)
+
+
+@dataclass(frozen=True)
+class Point:
+    when: datetime
+    value: int
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    points: tuple[Point, ...]  # oldest first
+
+
+@dataclass(frozen=True)
+class Trend:
+    title: str  # the item's prompt
+    worksheet_title: str
+    minimum: int
+    maximum: int
+    min_label: str
+    max_label: str
+    series: tuple[Series, ...]
+
+    @property
+    def scale_text(self) -> str:
+        return (
+            f"a scale from {self.minimum} ({self.min_label}) to {self.maximum} ({self.max_label})"
+        )
+
+    def table(self) -> list[tuple[date, list[int | None]]]:
+        """The text alternative: one row per day, one column per series (None: no answer)."""
+        by_day: dict[date, list[int | None]] = {}
+        for column, series in enumerate(self.series):
+            for point in series.points:
+                by_day.setdefault(point.when.date(), [None] * len(self.series))[column] = (
+                    point.value
+                )
+        return sorted(by_day.items())
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One respondent's submitted answers to one worksheet, at one time."""
+
+    worksheet: Worksheet
+    respondent: str
+    when: datetime
+    answers: Mapping[str, Any]
+
+
+def collect_trends(
+    observations: Iterable[Observation], respondents: Sequence[str], min_points: int = 2
+) -> list[Trend]:
+    """A trend per scale item of repeated worksheets (same slug), one series per respondent.
+
+    Wording and labels come from the newest version of the worksheet; the range covers every
+    version. Values outside their own version's range are left out, never plotted. A trend
+    needs ``min_points`` answers from at least one respondent to be worth drawing.
+    """
+    newest: dict[str, Worksheet] = {}
+    ranges: dict[tuple[str, str], tuple[int, int]] = {}
+    points: dict[tuple[str, str], dict[str, list[Point]]] = {}
+    for obs in sorted(observations, key=lambda o: o.when):
+        ws = obs.worksheet
+        if ws.id not in newest or ws.version >= newest[ws.id].version:
+            newest[ws.id] = ws
+        for _, item in ws.items():
+            value = obs.answers.get(item.id)
+            if not isinstance(item, ScaleItem) or not _in_range(item, value):
+                continue
+            key = (ws.id, item.id)
+            low, high = ranges.get(key, (item.min, item.max))
+            ranges[key] = (min(low, item.min), max(high, item.max))
+            points.setdefault(key, {}).setdefault(obs.respondent, []).append(Point(obs.when, value))
+
+    order = {name: i for i, name in enumerate(respondents)}
+    trends = []
+    for slug, ws in sorted(newest.items(), key=lambda pair: pair[1].title):
+        for _, item in ws.items():
+            by_respondent = points.get((slug, item.id), {})
+            if not isinstance(item, ScaleItem) or not by_respondent:
+                continue
+            if max(len(p) for p in by_respondent.values()) < min_points:
+                continue
+            names = sorted(by_respondent, key=lambda n: (order.get(n, len(order)), n))
+            low, high = ranges[(slug, item.id)]
+            series = tuple(Series(n, tuple(by_respondent[n])) for n in names)
+            trends.append(
+                Trend(item.prompt, ws.title, low, high, item.min_label, item.max_label, series)
+            )
+    return trends
+
+
+def _in_range(item: ScaleItem, value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and item.min <= value <= item.max
+
+
+def describe(trend: Trend) -> str:
+    """A sentence or two saying what the chart shows, for <desc> and screen readers."""
+    parts = [f"{trend.title} ({trend.worksheet_title}), on {trend.scale_text}."]
+    for series in trend.series:
+        first, last = series.points[0], series.points[-1]
+        count = len(series.points)
+        if count == 1:
+            parts.append(f"{series.name}: 1 answer, on {day(first.when)}: {first.value}.")
+        else:
+            parts.append(
+                f"{series.name}: {count} answers from {day(first.when)} to {day(last.when)}, "
+                f"starting at {first.value} and ending at {last.value}."
+            )
+    return " ".join(parts)
+
+
+def day(when: datetime | date) -> str:
+    """E.g. "2 Mar 2026"; the same in charts, tables and PDFs."""
+    return f"{when.day} {when:%b %Y}"
+
+
+def render_svg(trend: Trend, chart_id: str, width: int = WIDTH, height: int = HEIGHT) -> str:
+    """The chart as an SVG document fragment; ``chart_id`` keeps element ids unique per page."""
+    uid = "trend-" + re.sub(r"[^A-Za-z0-9_-]", "-", chart_id)
+    plot_w, plot_h = width - LEFT - RIGHT, height - TOP - BOTTOM
+    whens = sorted({p.when for s in trend.series for p in s.points})
+    first, last = whens[0].timestamp(), whens[-1].timestamp()
+
+    def x(when: datetime) -> float:
+        if last == first:
+            return LEFT + plot_w / 2
+        return LEFT + INSET + (when.timestamp() - first) / (last - first) * (plot_w - 2 * INSET)
+
+    def y(value: int) -> float:
+        return TOP + (trend.maximum - value) / (trend.maximum - trend.minimum) * plot_h
+
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="trend-chart" role="img" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'aria-labelledby="{uid}-title {uid}-desc" font-family="DejaVu Sans, sans-serif" '
+        f'font-size="14" fill="#1f2a30">',
+        f'<title id="{uid}-title">{escape(trend.title)}</title>',
+        f'<desc id="{uid}-desc">{escape(describe(trend))}</desc>',
+        f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
+    ]
+    out += _y_axis(trend, y, width)
+    out += _x_axis(whens, x, height)
+    out += _legend(trend)
+    for index, series in enumerate(trend.series):
+        out += _series(series, STYLES[index % len(STYLES)], x, y)
+    scale = f"{trend.minimum} = {trend.min_label} · {trend.maximum} = {trend.max_label}"
+    out.append(f'<text x="{LEFT}" y="{height - 10}" fill="#5b6870">{escape(scale)}</text>')
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def _y_axis(trend: Trend, y, width: int) -> list[str]:
+    span = trend.maximum - trend.minimum
+    step = 1 if span <= 5 else 2
+    ticks = sorted({trend.minimum, trend.maximum, *range(trend.minimum, trend.maximum + 1, step)})
+    out = []
+    for value in ticks:
+        top = y(value)
+        out.append(
+            f'<line x1="{LEFT}" y1="{top:.1f}" x2="{width - RIGHT}" y2="{top:.1f}" '
+            f'stroke="#d8dee2" stroke-width="1"/>'
+        )
+        out.append(f'<text x="{LEFT - 8}" y="{top + 4:.1f}" text-anchor="end">{value}</text>')
+    return out
+
+
+def _x_axis(whens: list[datetime], x, height: int) -> list[str]:
+    """A label under the first answer of each day, skipping days that would overlap."""
+    days: list[tuple[date, datetime]] = []
+    for when_day, when in sorted({w.date(): w for w in reversed(whens)}.items()):
+        if not days or x(when) - x(days[-1][1]) >= LABEL_GAP:
+            days.append((when_day, when))
+    baseline = height - BOTTOM
+    out = [
+        f'<line x1="{LEFT}" y1="{baseline}" x2="{LEFT}" y2="{TOP}" stroke="#9aa6ad" '
+        f'stroke-width="1"/>'
+    ]
+    for when_day, when in days:
+        left = x(when)
+        out.append(
+            f'<text x="{left:.1f}" y="{baseline + 20}" text-anchor="middle">'
+            f"{escape(day(when_day))}</text>"
+        )
+    return out
+
+
+def _legend(trend: Trend) -> list[str]:
+    out, left = [], LEFT
+    for index, series in enumerate(trend.series):
+        colour, dash, marker = STYLES[index % len(STYLES)]
+        dashed = f' stroke-dasharray="{dash}"' if dash else ""
+        out.append(
+            f'<line x1="{left}" y1="18" x2="{left + 28}" y2="18" stroke="{colour}" '
+            f'stroke-width="2.5"{dashed}/>'
+        )
+        out.append(_marker(marker, left + 14, 18, colour))
+        out.append(f'<text x="{left + 36}" y="22">{escape(series.name)}</text>')
+        left += 56 + 9 * min(len(series.name), 24)
+    return out
+
+
+def _series(series: Series, style, x, y) -> list[str]:
+    colour, dash, marker = style
+    coords = " ".join(f"{x(p.when):.1f},{y(p.value):.1f}" for p in series.points)
+    dashed = f' stroke-dasharray="{dash}"' if dash else ""
+    out = [
+        f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="2.5" '
+        f'stroke-linejoin="round"{dashed}/>'
+    ]
+    for point in series.points:
+        label = f"{series.name}, {day(point.when)}: {point.value}"
+        out.append(_marker(marker, x(point.when), y(point.value), colour, label))
+    return out
+
+
+def _marker(shape: str, cx: float, cy: float, colour: str, label: str | None = None) -> str:
+    tip = f"<title>{escape(label)}</title>" if label else ""
+    paint = f'fill="{colour}" stroke="#ffffff" stroke-width="1.5"'
+    if shape == "circle":
+        return f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="5" {paint}>{tip}</circle>'
+    if shape == "square":
+        return (
+            f'<rect x="{cx - 4.5:.1f}" y="{cy - 4.5:.1f}" width="9" height="9" {paint}>{tip}</rect>'
+        )
+    corners = {
+        "triangle": ((0, -6), (5.5, 4), (-5.5, 4)),
+        "diamond": ((0, -6), (6, 0), (0, 6), (-6, 0)),
+    }[shape]
+    points = " ".join(f"{cx + dx:.1f},{cy + dy:.1f}" for dx, dy in corners)
+    return f'<polygon points="{points}" {paint}>{tip}</polygon>'

@@ -1,0 +1,161 @@
+"""Second sign-in step, a therapist's own two-factor settings, and the clinic-wide policy."""
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+
+from clinic import audit
+from clinic.auth.passwords import verify_password
+from clinic.auth.views import admin_required
+from clinic.extensions import db, limiter
+from clinic.models import Therapist
+from clinic.twofactor import flow, service
+from clinic.twofactor.forms import CodeForm, ConfirmForm, PasswordForm, PolicyForm
+
+bp = Blueprint("twofactor", __name__, template_folder="templates")
+
+CODE_REFUSED = "That code did not work. Check the time on your phone, or use a recovery code."
+CHECK_FAILED = "That password is not right."
+# Pages a therapist may still open while the clinic requires two-factor and theirs is off.
+_ALLOWED_BEFORE_SETUP = {"twofactor.account", "twofactor.start", "twofactor.confirm", "static"}
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.before_app_request
+def _enforce_policy():
+    """When the clinic requires two-factor, a therapist without it can only set it up."""
+    if not current_user.is_authenticated or request.endpoint in _ALLOWED_BEFORE_SETUP:
+        return None
+    if request.endpoint == "auth.logout" or service.is_enabled(current_user):
+        return None
+    if service.is_required():
+        flash("This clinic requires two-factor sign-in. Please set it up to continue.", "info")
+        return redirect(url_for("twofactor.account"))
+    return None
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def code():
+    therapist_id = flow.pending_therapist_id()
+    therapist = db.session.get(Therapist, therapist_id) if therapist_id else None
+    if therapist is None or not therapist.is_active or not service.is_enabled(therapist):
+        flash("Please sign in again.", "info")
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        if service.verify_totp(therapist, form.code.data):
+            return flow.complete_sign_in(therapist, "totp")
+        if service.use_recovery_code(therapist, form.code.data):
+            audit.record("recovery_code_used", "therapist", therapist.id, owner_id=therapist.id)
+            flash(
+                "You signed in with a recovery code, which now no longer works. "
+                f"{service.unused_recovery_codes(therapist)} are left.",
+                "info",
+            )
+            return flow.complete_sign_in(therapist, "recovery_code")
+        audit.record(
+            "sign_in_failed", "therapist", therapist.id, owner_id=therapist.id, detail="code"
+        )
+        form.code.errors.append(CODE_REFUSED)
+    return render_template("twofactor/code.html", form=form)
+
+
+@bp.get("/account/two-factor")
+@login_required
+def account():
+    setting_up = current_user.totp_secret is not None and not service.is_enabled(current_user)
+    return render_template(
+        "twofactor/account.html",
+        enabled=service.is_enabled(current_user),
+        required=service.is_required(),
+        setting_up=setting_up,
+        qr=service.qr_data_uri(current_user) if setting_up else None,
+        secret=current_user.totp_secret if setting_up else None,
+        confirm_form=ConfirmForm(),
+        password_form=PasswordForm(),
+        unused=service.unused_recovery_codes(current_user),
+    )
+
+
+@bp.post("/account/two-factor/start")
+@login_required
+def start():
+    if not service.is_enabled(current_user):
+        service.start_setup(current_user)
+    return redirect(url_for("twofactor.account"))
+
+
+@bp.post("/account/two-factor/confirm")
+@login_required
+def confirm():
+    form = ConfirmForm()
+    codes = service.confirm_setup(current_user, form.code.data or "") if form.validate() else None
+    if codes is None:
+        flash(CODE_REFUSED, "error")
+        return redirect(url_for("twofactor.account"))
+    audit.record("two_factor_enabled", "therapist", current_user.id)
+    return render_template("twofactor/codes.html", codes=codes)
+
+
+@bp.post("/account/two-factor/recovery-codes")
+@login_required
+def renew_codes():
+    form = PasswordForm()
+    if not (service.is_enabled(current_user) and _password_ok(form)):
+        flash(CHECK_FAILED, "error")
+        return redirect(url_for("twofactor.account"))
+    codes = service.renew_recovery_codes(current_user)
+    audit.record("recovery_codes_renewed", "therapist", current_user.id)
+    return render_template("twofactor/codes.html", codes=codes)
+
+
+@bp.post("/account/two-factor/off")
+@login_required
+def turn_off():
+    if service.is_required():
+        flash("This clinic requires two-factor sign-in, so it cannot be turned off.", "error")
+        return redirect(url_for("twofactor.account"))
+    form = PasswordForm()
+    if not _password_ok(form):
+        flash(CHECK_FAILED, "error")
+        return redirect(url_for("twofactor.account"))
+    service.disable(current_user)
+    audit.record("two_factor_disabled", "therapist", current_user.id)
+    flash("Two-factor sign-in is off.", "info")
+    return redirect(url_for("twofactor.account"))
+
+
+def _password_ok(form: PasswordForm) -> bool:
+    return form.validate() and verify_password(current_user.password_hash, form.password.data)
+
+
+@bp.route("/settings/security", methods=["GET", "POST"])
+@admin_required
+def policy():
+    form = PolicyForm(data={"require_two_factor": service.is_required()})
+    if form.validate_on_submit():
+        required = form.require_two_factor.data
+        if service.set_required(required):
+            audit.record(
+                "settings_changed",
+                "clinic_setting",
+                detail=f"{service.REQUIRE_SETTING}={'on' if required else 'off'}",
+            )
+        flash("Settings saved.", "info")
+        return redirect(url_for("twofactor.policy"))
+    return render_template("twofactor/policy.html", form=form, forced_by_config=_forced_by_config())
+
+
+def _forced_by_config() -> bool:
+    return bool(current_app.config.get("REQUIRE_TWO_FACTOR"))

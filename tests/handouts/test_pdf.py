@@ -1,0 +1,208 @@
+"""The rendering core: the locked-down URL fetcher and the renderer's PDF properties.
+
+These need no database: they render HTML straight through ``HandoutRenderer``.
+"""
+
+import base64
+import os
+
+import pytest
+from weasyprint.urls import URLFetcher
+
+from clinic.handouts.pdf import (
+    STATIC_DIR,
+    HandoutRenderer,
+    RefusedURL,
+    StaticOnlyFetcher,
+    paper_size,
+    renderer,
+)
+from tests.handouts.conftest import PIXEL, hostile_text, image_count, pdf_text, read_pdf
+
+A4 = (595, 842)  # points, rounded
+LETTER = (612, 792)
+
+
+def page(body: str, head: str = "") -> str:
+    return f"<!doctype html><html lang='en'><head>{head}</head><body>{body}</body></html>"
+
+
+def size_of(pdf_page) -> tuple[int, int]:
+    box = pdf_page.mediabox
+    return round(float(box.width)), round(float(box.height))
+
+
+# --- the fetcher -------------------------------------------------------------------------
+
+
+def test_the_fetcher_is_a_weasyprint_url_fetcher_with_no_urllib_handlers():
+    fetcher = StaticOnlyFetcher()
+    assert isinstance(fetcher, URLFetcher)
+    assert fetcher.handlers == [] and fetcher.handle_open == {}
+
+
+def test_the_fetcher_serves_the_apps_own_static_files():
+    response = StaticOnlyFetcher().fetch(StaticOnlyFetcher().base_url() + "fonts/DejaVuSans.woff2")
+    assert response.read() == (STATIC_DIR / "fonts" / "DejaVuSans.woff2").read_bytes()
+    assert response.content_type == "font/woff2"
+
+
+def test_the_fetcher_decodes_data_uris_in_memory():
+    encoded = base64.b64encode(PIXEL).decode()
+    response = StaticOnlyFetcher().fetch(f"data:image/png;base64,{encoded}")
+    assert response.read() == PIXEL
+    assert response.content_type == "image/png"
+    plain = StaticOnlyFetcher().fetch("data:text/css,body%20%7B%7D")
+    assert plain.read() == b"body {}"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "file://localhost/etc/passwd",
+        "file://example.org/share/secret",
+        "http://127.0.0.1:9/",
+        "https://example.org/tracker.png",
+        "http://169.254.169.254/latest/meta-data/",
+        "ftp://127.0.0.1/file",
+        "gopher://127.0.0.1:6379/_INFO",
+        "data:image/png;base64,not base64!",
+        "data:no-comma",
+    ],
+)
+def test_the_fetcher_refuses_every_other_url(url):
+    with pytest.raises(RefusedURL):
+        StaticOnlyFetcher().fetch(url)
+
+
+@pytest.mark.parametrize(
+    "relative",
+    [
+        "../config.py",
+        "../../pyproject.toml",
+        "fonts/../../models.py",
+        "%2e%2e/config.py",
+        "fonts/%2E%2E/%2E%2E/models.py",
+        "fonts/",
+        "no-such-file.css",
+    ],
+)
+def test_the_fetcher_refuses_anything_outside_the_static_folder(relative):
+    fetcher = StaticOnlyFetcher()
+    with pytest.raises(RefusedURL):
+        fetcher.fetch(fetcher.base_url() + relative)
+
+
+def test_a_symlink_out_of_the_static_folder_is_refused(tmp_path):
+    root = tmp_path / "static"
+    root.mkdir()
+    (root / "style.css").write_text("body {}")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not for printing")
+    os.symlink(secret, root / "innocent.css")
+    fetcher = StaticOnlyFetcher(root)
+    assert fetcher.fetch(fetcher.base_url() + "style.css").read() == b"body {}"
+    with pytest.raises(RefusedURL):
+        fetcher.fetch(fetcher.base_url() + "innocent.css")
+
+
+def test_urllib_style_calls_go_through_the_same_rules():
+    with pytest.raises(RefusedURL):
+        StaticOnlyFetcher().open("file:///etc/passwd")
+
+
+# --- rendering ----------------------------------------------------------------------------
+
+
+def test_markup_in_a_rendered_page_loads_nothing_but_static_files(http_server):
+    """Even raw markup (which client text never becomes) cannot reach a file or a server."""
+    head = (
+        f"<link rel='stylesheet' href='{http_server.url}/linked.css'>"
+        f"<style>@import url({http_server.url}/imported.css);"
+        f" body {{ background: url({http_server.url}/bg.png) }}"
+        f" @font-face {{ font-family: X; src: url(file:///usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf),"
+        f" local(DejaVu Serif) }}</style>"
+    )
+    body = (
+        f"<p style='font-family: X'>Hello</p>{hostile_text(http_server.url)}"
+        f"<img src='../config.py'><img src='{http_server.url}/img.png'>"
+        f"<object data='{http_server.url}/object.png'></object>"
+        f"<embed src='{http_server.url}/embed.png'>"
+        f"<svg><image href='{http_server.url}/svg.png' width='9' height='9'/></svg>"
+        f"<link rel='attachment' href='file:///etc/passwd'>"
+    )
+    pdf = HandoutRenderer().render(page(body, head), "Test")
+    assert http_server.hits == []
+    assert image_count(pdf) == 0
+    assert "root:" not in pdf_text(pdf)
+    assert b"/EmbeddedFiles" not in pdf
+
+
+def test_the_recording_server_notices_weasyprints_default_fetcher(http_server):
+    """The control for the test above: without our fetcher the same markup does fetch."""
+    from weasyprint import HTML
+
+    HTML(string=page(hostile_text(http_server.url))).write_pdf()
+    assert "/answer.png" in http_server.hits
+
+
+def test_an_image_in_a_data_uri_does_render():
+    encoded = base64.b64encode(PIXEL).decode()
+    pdf = HandoutRenderer().render(page(f"<img src='data:image/png;base64,{encoded}'>"), "Test")
+    assert image_count(pdf) == 1
+
+
+def test_metadata_is_the_neutral_title_and_nothing_from_the_page():
+    head = (
+        "<title>Alex and Sam</title><meta name='author' content='Dr Who'>"
+        "<meta name='description' content='Alex limits'><meta name='keywords' content='sex'>"
+    )
+    reader = read_pdf(HandoutRenderer().render(page("<p>Body</p>", head), "Session handout"))
+    info = reader.metadata
+    assert info.title == "Session handout"
+    assert info.author is None and info.subject is None and info.get("/Keywords") is None
+    xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data()
+    for word in (b"Alex", b"Dr Who", b"limits", b"sex"):
+        assert word not in xmp
+
+
+def test_pages_are_a4_by_default_and_letter_on_request():
+    render = HandoutRenderer().render
+    assert size_of(read_pdf(render(page("<p>x</p>"), "T")).pages[0]) == A4
+    assert size_of(read_pdf(render(page("<p>x</p>"), "T", "Letter")).pages[0]) == LETTER
+    assert size_of(read_pdf(render(page("<p>x</p>"), "T", "legal-ish")).pages[0]) == A4
+
+
+def test_paper_size_setting_is_read_leniently():
+    assert paper_size("letter") == "letter"
+    assert paper_size(" A4 ") == "A4"
+    assert paper_size(None) == "A4"
+
+
+def test_pages_count_themselves_and_copies_restart_at_page_one():
+    body = "".join(
+        f"<div class='item'><p>Item {n}</p><div style='height: 60mm'></div></div>" for n in range(9)
+    )
+    pdf = HandoutRenderer().render(page(body), "T", copies=2)
+    reader = read_pdf(pdf)
+    per_copy = len(reader.pages) // 2
+    assert per_copy >= 2 and len(reader.pages) == 2 * per_copy
+    assert f"Page 1 of {per_copy}" in reader.pages[0].extract_text()
+    assert f"Page 1 of {per_copy}" in reader.pages[per_copy].extract_text()
+
+
+def test_fonts_are_embedded_and_the_pdf_is_tagged():
+    reader = read_pdf(HandoutRenderer().render(page("<h1>Title</h1><p>Text</p>"), "T"))
+    fonts = reader.pages[0]["/Resources"]["/Font"].values()
+    for font in fonts:
+        descriptor = font.get_object()["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+        assert {"/FontFile2", "/FontFile3"} & set(descriptor.get_object())
+    assert any("Handout-Sans" in font.get_object()["/BaseFont"] for font in fonts)
+    root = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"]
+    assert root["/Lang"] == "en"
+
+
+def test_the_process_wide_renderer_is_created_once():
+    assert renderer() is renderer()

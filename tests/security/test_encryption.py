@@ -1,0 +1,172 @@
+"""Client text is sealed at rest: the raw database holds ciphertext, keys rotate in place."""
+
+import stat
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+from sqlalchemy import text
+
+from clinic.extensions import db
+from clinic.models import Answer, Couple
+from clinic.storage import FernetCipher, SealError, current_cipher, read_key_file
+from tests import factories
+from tests.conftest import make_app
+
+ANSWER = "We agreed I decide about money alone, which scares me"
+NOTE = "Partner disclosed pressure around intimacy last session"
+
+
+def couple_with_answer(therapist):
+    couple = factories.make_couple(therapist, notes=NOTE)
+    assignment = factories.make_assignment(couple, slugs=("fair-decisions",))
+    sheet = assignment.worksheets[0]
+    item_id = next(item.id for _, item in _worksheet(sheet).items() if "text" in item.type)
+    factories.answer_worksheet(sheet, couple.partners[0], {item_id: ANSWER}, submit=False)
+    return couple
+
+
+def _worksheet(sheet):
+    from clinic.assignments.versions import worksheet_of
+
+    return worksheet_of(sheet.worksheet_version)
+
+
+def raw_database_text(app) -> str:
+    """Everything the database stores, read past the app: file bytes or a raw dump of rows."""
+    if db.engine.dialect.name == "sqlite":
+        db.session.commit()
+        path = Path(db.engine.url.database)
+        files = [path, path.with_name(path.name + "-wal")]
+        return b"".join(p.read_bytes() for p in files if p.exists()).decode("latin-1")
+    tables = [t.name for t in db.metadata.sorted_tables]
+    with db.engine.connect() as conn:
+        return "\n".join(
+            str(row[0])
+            for name in tables
+            for row in conn.execute(text(f"SELECT t::text FROM {name} t"))  # noqa: S608
+        )
+
+
+def test_the_raw_database_holds_no_plaintext_answer_or_note(app, therapist):
+    couple = couple_with_answer(therapist)
+
+    raw = raw_database_text(app)
+
+    assert couple.label in raw  # the dump really reads the tables
+    assert ANSWER not in raw and NOTE not in raw
+    assert "money alone" not in raw and "intimacy" not in raw
+
+
+def test_sealed_text_reads_back_through_the_app(app, therapist):
+    couple_with_answer(therapist)
+    db.session.expire_all()
+
+    assert db.session.scalar(db.select(Couple.notes)) == NOTE
+    assert db.session.scalar(db.select(Answer.value)) == ANSWER
+
+
+def test_a_different_key_cannot_open_sealed_text(app, therapist):
+    couple_with_answer(therapist)
+    with db.engine.connect() as conn:
+        sealed = conn.execute(text("SELECT notes FROM couples")).scalar_one()
+    stranger = FernetCipher(lambda: [Fernet.generate_key().decode()])
+
+    assert sealed.startswith("gAAAAA")
+    with pytest.raises(SealError):
+        stranger.open(sealed)
+    assert current_cipher().open(sealed) == NOTE
+
+
+def test_a_key_file_is_generated_on_first_run_for_the_owner_only(database_url, tmp_path):
+    key_path = tmp_path / "keys" / "encryption_keys"
+    make_app(database_url, ENCRYPTION_KEYS=None, ENCRYPTION_KEY_FILE=str(key_path))
+
+    assert stat.S_IMODE(key_path.stat().st_mode) == 0o600
+    keys = read_key_file(key_path)
+    assert len(keys) == 1
+    Fernet(keys[0])  # a valid key
+
+
+def keyfile_app(database_url, key_path):
+    app = make_app(database_url, ENCRYPTION_KEYS=None, ENCRYPTION_KEY_FILE=str(key_path))
+    return app
+
+
+def raw_sealed_values() -> list[str]:
+    with db.engine.connect() as conn:
+        notes = conn.execute(text("SELECT notes FROM couples")).scalars().all()
+        values = conn.execute(text("SELECT value FROM answers")).scalars().all()
+    return [*notes, *values]
+
+
+def test_keys_rotate_re_encrypts_every_sealed_column_and_drops_the_old_key(database_url, tmp_path):
+    key_path = tmp_path / "encryption_keys"
+    app = keyfile_app(database_url, key_path)
+    with app.app_context():
+        couple_with_answer(factories.make_therapist())
+        old_key = read_key_file(key_path)[0]
+        before = raw_sealed_values()
+
+        result = app.test_cli_runner().invoke(args=["keys", "rotate", "--grace", "0"])
+
+        assert result.exit_code == 0, result.output
+        keys = read_key_file(key_path)
+        assert len(keys) == 1 and keys[0] != old_key
+        after = raw_sealed_values()
+        assert len(after) == len(before) == 2
+        assert not set(after) & set(before)
+        old_only = FernetCipher(lambda: [old_key])
+        for value in after:
+            with pytest.raises(SealError):
+                old_only.open(value)
+        db.session.expire_all()
+        assert db.session.scalar(db.select(Couple.notes)) == NOTE
+        assert db.session.scalar(db.select(Answer.value)) == ANSWER
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_a_running_app_keeps_reading_and_writing_through_a_rotation(database_url, tmp_path):
+    key_path = tmp_path / "encryption_keys"
+    operator = keyfile_app(database_url, key_path)
+    running = keyfile_app(database_url, key_path)  # another process, started before rotation
+    with operator.app_context():
+        couple_with_answer(factories.make_therapist())
+        assert (
+            operator.test_cli_runner().invoke(args=["keys", "rotate", "--grace", "0"]).exit_code
+            == 0
+        )
+        db.session.remove()
+
+    with running.app_context():
+        couple = db.session.scalar(db.select(Couple))
+        assert couple.notes == NOTE
+        couple.notes = NOTE + " (later)"
+        db.session.commit()
+        db.session.remove()
+
+    with operator.app_context():
+        assert db.session.scalar(db.select(Couple.notes)) == NOTE + " (later)"
+        db.session.remove()
+        db.engine.dispose()
+    with running.app_context():
+        db.engine.dispose()
+
+
+def test_values_stored_before_encryption_are_sealed_by_rotation(app, therapist):
+    couple = factories.make_couple(therapist)
+    db.session.execute(
+        text("UPDATE couples SET notes = :plain WHERE id = :id"), {"plain": NOTE, "id": couple.id}
+    )
+    db.session.commit()
+    assert raw_sealed_values() == [NOTE]
+
+    result = app.test_cli_runner().invoke(args=["keys", "rotate"])
+
+    assert result.exit_code == 0, result.output
+    assert raw_sealed_values()[0].startswith("gAAAAA")
+    db.session.expire_all()
+    assert db.session.get(Couple, couple.id).notes == NOTE
+    status = app.test_cli_runner().invoke(args=["keys", "status"])
+    assert "not sealed: 0" in status.output and "older key: 0" in status.output
