@@ -41,3 +41,16 @@ def test_secret_key_is_generated_into_instance_once(tmp_path, monkeypatch):
 def test_postgres_urls_use_psycopg3():
     assert normalise_database_url("postgres://x/y") == "postgresql+psycopg://x/y"
     assert normalise_database_url("sqlite:///a") == "sqlite:///a"
+
+
+def test_sqlite_connections_enforce_foreign_keys_with_wal_and_a_busy_timeout(tmp_path):
+    from sqlalchemy import text
+
+    from clinic.extensions import db
+    from tests.conftest import make_app
+
+    app = make_app(f"sqlite:///{tmp_path / 'pragmas.sqlite3'}")
+    with app.app_context(), db.engine.connect() as conn:
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar() >= 5000

@@ -2,6 +2,7 @@
 
 import pypdf
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from clinic.demo import DEMO_EMAIL, DEMO_PASSWORD
@@ -50,8 +51,12 @@ def assign(page, titles, note):
 
 
 def autosaved(page):
-    """Waits until the page's script says every change is stored."""
-    page.locator("#save-status", has_text="All changes saved").wait_for()
+    """Waits until the page's script says every change is stored (generous for a busy CI)."""
+    status = page.locator("#save-status")
+    try:
+        status.filter(has_text="All changes saved").wait_for(timeout=30_000)
+    except PlaywrightTimeoutError:
+        raise AssertionError(f"autosave did not finish; status: {status.inner_text()!r}") from None
 
 
 def answer(page, prompt, text):
