@@ -13,10 +13,12 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
+	$(BIN)/bandit --quiet --recursive clinic --severity-level medium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
+	$(BIN)/bandit --quiet --recursive clinic --severity-level medium
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
