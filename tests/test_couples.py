@@ -117,3 +117,13 @@ def test_the_list_searches_by_label(signed_in, therapist):
     page = signed_in.get("/couples/?q=harb").text
     assert "Harbour" in page and "Meadow" not in page
     assert "No couple matches" in signed_in.get("/couples/?q=zzz").text
+
+
+def test_page_titles_never_name_the_couple(signed_in, couple):
+    """A tab title or browser history on a shared practice computer shows no couple label."""
+    import re
+
+    for page in ["", "/edit", "/record"]:
+        url = f"/couples/{couple.id}{page}"
+        title = re.search(r"<title>(.*?)</title>", signed_in.get(url).text, re.S).group(1)
+        assert couple.label not in title, url
