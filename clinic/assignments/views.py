@@ -9,25 +9,20 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user, login_required
+from flask_login import current_user
 from wtforms import SelectChoice
 
 from clinic import mail
 from clinic.assignments import links, service
 from clinic.assignments.forms import AssignForm
 from clinic.audit import service as audit
+from clinic.auth.guards import therapists_only
 from clinic.couples.service import own_couple_or_404
 
-bp = Blueprint("assignments", __name__, template_folder="templates")
+bp = therapists_only(Blueprint("assignments", __name__, template_folder="templates"))
 
 # The PDF assignment card, when the handouts feature provides it (see docs/client-links.md).
 CARD_ENDPOINT = "handouts.assignment_card"
-
-
-@bp.before_request
-@login_required
-def _require_login():
-    """Every assignments page is for signed-in therapists only."""
 
 
 @bp.app_template_global()
@@ -76,9 +71,7 @@ def new(couple_id: int):
         _audit_links("link_created", issued)
         flash("Worksheets assigned.", "info")
         return _show_links(assignment, issued)
-    return render_template(
-        "assignments/new.html", form=form, couple=couple, catalogue=catalogue
-    )
+    return render_template("assignments/new.html", form=form, couple=couple, catalogue=catalogue)
 
 
 @bp.get("/assignments/<int:assignment_id>")
@@ -165,9 +158,7 @@ def email_link(assignment_id: int):
 
 def _audit_links(action: str, issued: list[links.IssuedLink]) -> None:
     for item in issued:
-        audit.record(
-            action, "client_link", item.link.id, couple_id=item.link.assignment.couple_id
-        )
+        audit.record(action, "client_link", item.link.id, couple_id=item.link.assignment.couple_id)
 
 
 def _show_links(assignment, issued: list[links.IssuedLink]):

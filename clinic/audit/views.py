@@ -1,18 +1,13 @@
 """Audit log pages: a therapist reads their own entries, an administrator everyone's."""
 
 from flask import Blueprint, Response, render_template, request
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from clinic.audit import service
+from clinic.auth.guards import therapists_only
 from clinic.storage import utcnow
 
-bp = Blueprint("audit", __name__, url_prefix="/audit", template_folder="templates")
-
-
-@bp.before_request
-@login_required
-def _require_login():
-    """The audit log is for signed-in therapists only."""
+bp = therapists_only(Blueprint("audit", __name__, url_prefix="/audit", template_folder="templates"))
 
 
 def _reader() -> service.Reader:

@@ -43,9 +43,7 @@ CONFLICT = (
     "Some answers were changed meanwhile in another tab or on another device. Both versions "
     "are shown below: keep the one you want (you can copy from the other), then save again."
 )
-NOT_ALL_SAVED = (
-    "Some answers could not be saved; see the messages below. Everything else is saved."
-)
+NOT_ALL_SAVED = "Some answers could not be saved; see the messages below. Everything else is saved."
 ERROR_MESSAGES = {
     404: INACTIVE,
     413: "What you sent is too long to save. Please shorten your longest answer. "
@@ -190,9 +188,7 @@ def autosave(token: str, number: str):
         body["conflict_html"] = render_template(
             "client/_conflicts.html", conflicts=outcome.conflicts, describe=_describe
         )
-        body["their_bases"] = {
-            c.item.id: service.base_of(c.theirs) for c in outcome.conflicts
-        }
+        body["their_bases"] = {c.item.id: service.base_of(c.theirs) for c in outcome.conflicts}
         return jsonify(body), 409
     return jsonify(body), 200
 

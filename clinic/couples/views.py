@@ -1,19 +1,16 @@
 from types import SimpleNamespace
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from clinic import audit
+from clinic.auth.guards import therapists_only
 from clinic.couples import service
 from clinic.couples.forms import CoupleForm
 
-bp = Blueprint("couples", __name__, url_prefix="/couples", template_folder="templates")
-
-
-@bp.before_request
-@login_required
-def _require_login():
-    """Every couples page is for signed-in therapists only."""
+bp = therapists_only(
+    Blueprint("couples", __name__, url_prefix="/couples", template_folder="templates")
+)
 
 
 @bp.get("/")

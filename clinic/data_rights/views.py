@@ -12,9 +12,10 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from clinic import audit
+from clinic.auth.guards import therapists_only
 from clinic.auth.passwords import verify_password
 from clinic.couples.service import own_couple_or_404
 from clinic.data_rights.erase import erase_couple
@@ -22,13 +23,9 @@ from clinic.data_rights.export import couple_record, fhir_bundle
 from clinic.data_rights.forms import EraseForm
 from clinic.storage import utcnow
 
-bp = Blueprint("data_rights", __name__, url_prefix="/couples", template_folder="templates")
-
-
-@bp.before_request
-@login_required
-def _require_login():
-    """Only the couple's therapist exports or erases their record."""
+bp = therapists_only(
+    Blueprint("data_rights", __name__, url_prefix="/couples", template_folder="templates")
+)
 
 
 @bp.get("/<int:couple_id>/record")

@@ -5,22 +5,17 @@ only: which kind of PDF, never anything a client wrote.
 """
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from clinic import audit
 from clinic.assignments import links
 from clinic.assignments import service as assignments
+from clinic.auth.guards import therapists_only
 from clinic.couples.service import own_couple_or_404
 from clinic.handouts import service
 
-bp = Blueprint("handouts", __name__, template_folder="templates")
+bp = therapists_only(Blueprint("handouts", __name__, template_folder="templates"))
 bp.add_app_template_test(service.is_long_item, "long_item")
-
-
-@bp.before_request
-@login_required
-def _require_login():
-    """Every handout is for signed-in therapists only."""
 
 
 @bp.get("/couples/<int:couple_id>/handouts")

@@ -1,11 +1,12 @@
 """Therapist pages: a couple's and an assignment's review, the session view, session notes."""
 
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from markupsafe import Markup
 
 from clinic import audit
 from clinic.assignments.service import STATUS_LABELS
+from clinic.auth.guards import therapists_only
 from clinic.couples.service import own_couple_or_404
 from clinic.extensions import db
 from clinic.review import language, service
@@ -13,13 +14,9 @@ from clinic.review.forms import NoteForm
 from clinic.review.trends import render_svg
 from clinic.worksheets.schema import GRID_ANSWERS
 
-bp = Blueprint("review", __name__, url_prefix="/review", template_folder="templates")
-
-
-@bp.before_request
-@login_required
-def _require_login():
-    """Every review page is for signed-in therapists only."""
+bp = therapists_only(
+    Blueprint("review", __name__, url_prefix="/review", template_folder="templates")
+)
 
 
 @bp.get("/couples/<int:couple_id>")

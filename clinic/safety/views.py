@@ -6,23 +6,18 @@ actions. URLs are kept neutral: they name alerts and contact, never the topic.
 """
 
 from flask import Blueprint, after_this_request, flash, redirect, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from jinja2 import pass_context
 
+from clinic.auth.guards import therapists_only
 from clinic.extensions import db
 from clinic.models import Couple
 from clinic.safety import service
 from clinic.safety.forms import ContactPreferenceForm, ReviewForm
 
-bp = Blueprint("safety", __name__, template_folder="templates")
+bp = therapists_only(Blueprint("safety", __name__, template_folder="templates"))
 # Where the "reviewed" button returns to; a fixed list, so the form cannot redirect elsewhere.
 RETURN_TO = ("dashboard", "couple")
-
-
-@bp.before_request
-@login_required
-def _require_login():
-    """Every safety page is for signed-in therapists only."""
 
 
 @bp.post("/alerts/<int:alert_id>/reviewed")

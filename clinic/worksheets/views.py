@@ -8,9 +8,10 @@ An own worksheet that is not the signed-in therapist's answers 404, like any mis
 import json
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from clinic.auth.guards import therapists_only
 from clinic.client.service import NEEDS_ANSWER
 from clinic.errors import render_error
 from clinic.worksheets import library
@@ -20,19 +21,15 @@ from clinic.worksheets.forms import SourceForm, UploadForm
 from clinic.worksheets.loader import Problem, WorksheetError
 from clinic.worksheets.schema import MAX_FILE_BYTES
 
-bp = Blueprint("worksheets", __name__, url_prefix="/worksheets", template_folder="templates")
+bp = therapists_only(
+    Blueprint("worksheets", __name__, url_prefix="/worksheets", template_folder="templates")
+)
 
 SEARCH_MAX = 200
 PREVIEW_NOT_SAVED = (
     "Preview: nothing was saved. This is what a partner sees after pressing that button."
 )
 TOO_LARGE = f"the file is larger than the limit of {MAX_FILE_BYTES // 1024} KiB"
-
-
-@bp.before_request
-@login_required
-def _require_login():
-    """Every library page is for signed-in therapists only."""
 
 
 @bp.context_processor
@@ -110,9 +107,7 @@ def questionnaire(slug: str | None = None, custom_id: int | None = None):
     return Response(
         body,
         mimetype="application/fhir+json",
-        headers={
-            "Content-Disposition": f'attachment; filename="{entry.worksheet.id}.fhir.json"'
-        },
+        headers={"Content-Disposition": f'attachment; filename="{entry.worksheet.id}.fhir.json"'},
     )
 
 
@@ -209,4 +204,3 @@ def _entry_or_404(slug: str | None, custom_id: int | None) -> library.Entry:
 def _needs_fixing(entry: library.Entry):
     flash("This worksheet no longer passes the checks. Fix the problems below to use it.", "error")
     return redirect(url_for("worksheets.edit", custom_id=entry.custom.id))
-
