@@ -135,7 +135,7 @@ def hammer(figures: Figures, requests: int, concurrency: int, one: Callable[[int
 def prepare_database(args, stack: list[Callable[[], None]]) -> str:
     from sqlalchemy import create_engine, text
 
-    from tests.conftest import PG_SERVER_URL, migrate_to_head
+    from tests.helpers import PG_SERVER_URL, migrate_to_head
 
     if not args.postgres:
         folder = tempfile.TemporaryDirectory(prefix="tandem-load-")
@@ -163,14 +163,16 @@ def fill(url: str, couples: int, partners: int) -> list[str]:
     from bench.generate import fill_practice
     from clinic.auth import service as accounts
     from clinic.extensions import db
-    from tests.conftest import make_app
+    from tests.helpers import make_app
     from tests.slow.partners import couples_with_links
 
     with make_app(url).app_context():
         began = time.perf_counter()
         if couples:
             fill_practice(couples)
-        therapist = accounts.create_therapist("load@example.org", "load password x", "Load")
+        therapist = accounts.create_therapist(
+            "load@example.org", "load password x", display_name="Load"
+        )
         paths = [path for _, path in couples_with_links(therapist, (partners + 1) // 2)]
         print(f"(database filled in {time.perf_counter() - began:.1f} s)")
         db.engine.dispose()

@@ -40,8 +40,8 @@ from clinic import create_app  # noqa: E402
 from clinic.extensions import db  # noqa: E402
 from clinic.handouts import pdf, service  # noqa: E402
 from tests import factories  # noqa: E402
-from tests.conftest import TEST_ENCRYPTION_KEY  # noqa: E402
 from tests.handouts import sample  # noqa: E402
+from tests.helpers import TEST_ENCRYPTION_KEY  # noqa: E402
 
 
 def timed(call) -> tuple[float, float]:
@@ -136,7 +136,7 @@ def big_handout(therapist, pages_wanted: int) -> tuple[int, float, float]:
             slug = sheet.worksheet_version.slug
             for partner, answers in ((alex, sample.ALEX), (sam, sample.SAM)):
                 values, shared = answers[slug]
-                factories.answer_worksheet(sheet, partner, values, shared)
+                factories.answer_worksheet(sheet, partner, values, shared=shared)
         return assignment.id
 
     while len(ids) * per_round < pages_wanted:

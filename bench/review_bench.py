@@ -47,7 +47,7 @@ BATCH = 5_000
 def build(couples: int, seed: int = 7) -> int:
     """Fill the database; returns the therapist's id."""
     rng = random.Random(seed)
-    therapist = accounts.create_therapist("bench@example.org", PASSWORD, "Bench", False)
+    therapist = accounts.create_therapist("bench@example.org", PASSWORD, display_name="Bench")
     library = builtin_library()
     check_in = snapshot(library["monthly-check-in"])
     inventory = snapshot(library["boundary-inventory"])

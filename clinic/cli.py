@@ -20,7 +20,7 @@ therapist_cli = AppGroup("therapist", help="Manage therapist accounts.")
 def create_therapist(email: str, name: str, admin: bool, password: str) -> None:
     """Create a therapist account."""
     try:
-        therapist = accounts.create_therapist(email, password, name, admin)
+        therapist = accounts.create_therapist(email, password, display_name=name, is_admin=admin)
     except accounts.AccountError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Created {therapist.email}{' (admin)' if admin else ''}.")

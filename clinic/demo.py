@@ -13,20 +13,20 @@ DEMO_PASSWORD = "demo-tandem-2026"  # noqa: S105 - printed on purpose; demo only
 def load_demo() -> list[str]:
     """Create the demo therapist and couples; returns lines worth printing."""
     therapist = accounts.find_therapist(DEMO_EMAIL) or accounts.create_therapist(
-        DEMO_EMAIL, DEMO_PASSWORD, "Demo Therapist", is_admin=True
+        DEMO_EMAIL, DEMO_PASSWORD, display_name="Demo Therapist", is_admin=True
     )
     created = [
         couples.create_couple(
             therapist,
             "Couple A (demo)",
             [("Alex", "alex@example.org"), ("Sam", None)],
-            "First session next week. Both want more balance in who starts conversations.",
+            notes="First session next week. Both want more balance in who starts conversations.",
         ),
         couples.create_couple(
             therapist,
             "Couple B (demo)",
             [("Robin", None), ("Jordan", "jordan@example.org")],
-            "Recently moved in together.",
+            notes="Recently moved in together.",
         ),
     ]
     return (

@@ -1,49 +1,29 @@
 """Shared fixtures: an app on each database engine, clients, a signed-in therapist, couples."""
 
-import contextvars
-import os
 import shutil
 import uuid
 
-import flask_migrate
 import pytest
-from flask import has_app_context
-from flask.testing import FlaskClient
-from itsdangerous import URLSafeTimedSerializer
+from aiosmtpd.controller import Controller
 from sqlalchemy import create_engine, text
-from sqlalchemy.exc import OperationalError
 
-from clinic import create_app
 from clinic.extensions import db
 from tests import factories
+from tests.helpers import (
+    PG_SERVER_URL,
+    Inbox,
+    TandemClient,
+    free_port,
+    make_app,
+    migrate_to_head,
+    only_this_login,
+    postgres_server_or_skip,
+)
 
 # Live server and Playwright fixtures, shared by every folder that drives a browser.
 pytest_plugins = ["tests.browser.fixtures"]
 
-PG_SERVER_URL = os.environ.get(
-    "CLINIC_TEST_POSTGRES_URL", "postgresql+psycopg://root@127.0.0.1:5432/test"
-)
 ENGINES = ["sqlite", "postgresql"]
-# Every test app seals client text with this key, as production does with its own.
-TEST_ENCRYPTION_KEY = "Y2xpbmljLXRlc3Qta2V5LW5vdC1mb3ItcHJvZHVjdGk="
-
-
-def make_app(database_url: str, **overrides):
-    config = {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret-key",
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "ENCRYPTION_KEYS": TEST_ENCRYPTION_KEY,
-        **overrides,
-    }
-    return create_app(config)
-
-
-def migrate_to_head(database_url: str) -> None:
-    app = make_app(database_url)
-    with app.app_context():
-        flask_migrate.upgrade()
-        db.engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -52,18 +32,6 @@ def sqlite_template(tmp_path_factory) -> str:
     path = tmp_path_factory.mktemp("db") / "template.sqlite3"
     migrate_to_head(f"sqlite:///{path}")
     return str(path)
-
-
-def postgres_server_or_skip(reason_when_down: str = "PostgreSQL is not running on 127.0.0.1:5432"):
-    engine = create_engine(PG_SERVER_URL, isolation_level="AUTOCOMMIT")
-    try:
-        engine.connect().close()
-    except OperationalError:
-        engine.dispose()
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason_when_down}; CI must run the PostgreSQL tests.")
-        pytest.skip(f"{reason_when_down} (these tests run in CI)")
-    return engine
 
 
 @pytest.fixture(scope="session")
@@ -97,31 +65,6 @@ def database_url(request, tmp_path):
     engine.dispose()
 
 
-class TandemClient(FlaskClient):
-    """A test client that sends a valid CSRF token with every form, like a browser would."""
-
-    def csrf_token(self) -> str:
-        raw = uuid.uuid4().hex
-        with self.session_transaction() as session:
-            raw = session.setdefault("csrf_token", raw)
-        secret = self.application.config["SECRET_KEY"]
-        return URLSafeTimedSerializer(secret, salt="wtf-csrf-token").dumps(raw)
-
-    def open(self, *args, csrf: bool = True, **kwargs):
-        data = kwargs.get("data")
-        sends_form = kwargs.get("method", "GET") != "GET" and (
-            data is None or isinstance(data, dict)
-        )
-        if csrf and sends_form and "csrf_token" not in (data or {}):
-            kwargs["data"] = {**(data or {}), "csrf_token": self.csrf_token()}
-        # Each request runs in its own app context, with its own database session and ``g``,
-        # as in production; the test's session then reloads what the request committed.
-        response = contextvars.Context().run(super().open, *args, **kwargs)
-        if has_app_context():
-            db.session.expire_all()
-        return response
-
-
 @pytest.fixture
 def app(database_url):
     app = make_app(database_url)
@@ -152,6 +95,35 @@ def signed_in(client, therapist) -> TandemClient:
 @pytest.fixture
 def couple(therapist):
     return factories.make_couple(therapist)
+
+
+@pytest.fixture
+def couple_with_links(couple) -> factories.CoupleWithLinks:
+    """``couple`` given the boundary inventory, with each partner's link as a token."""
+    return factories.give_links(couple)
+
+
+@pytest.fixture
+def inbox(app):
+    """A local SMTP server that requires a login; the app is configured to use it."""
+    inbox, port = Inbox(), free_port()
+    controller = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=only_this_login,
+        auth_require_tls=False,
+    )
+    controller.start()
+    app.config.update(
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=port,
+        SMTP_USERNAME="tandem",
+        SMTP_PASSWORD="mail-secret",
+        MAIL_FROM="practice@tandem.example",
+    )
+    yield inbox
+    controller.stop()
 
 
 @pytest.fixture

@@ -1,6 +1,9 @@
 """Factories for test data; they go through the same services the app uses."""
 
 import itertools
+from typing import NamedTuple
+
+from flask import current_app
 
 from clinic.auth import service as accounts
 from clinic.couples import service as couples
@@ -9,35 +12,47 @@ PASSWORD = "correct horse battery"
 _sequence = itertools.count(1)
 
 
-def make_therapist(email: str | None = None, is_admin: bool = False, password: str = PASSWORD):
+def make_therapist(*, email: str | None = None, is_admin: bool = False, password: str = PASSWORD):
     email = email or f"therapist{next(_sequence)}@example.org"
-    return accounts.create_therapist(email, password, email.split("@")[0].title(), is_admin)
+    return accounts.create_therapist(
+        email, password, display_name=email.split("@")[0].title(), is_admin=is_admin
+    )
 
 
-def make_couple(therapist, label: str | None = None, partners=None, notes: str = ""):
+def make_couple(therapist, *, label: str | None = None, partners=None, notes: str = ""):
     partners = partners or [("Alex", "alex@example.org"), ("Sam", None)]
-    return couples.create_couple(therapist, label or f"Couple {next(_sequence)}", partners, notes)
+    return couples.create_couple(
+        therapist, label or f"Couple {next(_sequence)}", partners, notes=notes
+    )
 
 
-def sign_in(client, therapist, password: str = PASSWORD):
+def sign_in(client, therapist, *, password: str = PASSWORD):
     response = client.post("/login", data={"email": therapist.email, "password": password})
     assert response.status_code == 302, "sign-in failed"
     return response
 
 
-def make_assignment(couple, slugs=("boundary-inventory",), who_answers: str = "design"):
+def make_assignment(couple, slugs=("boundary-inventory",), *, who_answers: str = "design"):
     """An assignment of built-in worksheets with a link for each partner; returns the assignment."""
-    from clinic.assignments import service as assignments
     from clinic.worksheets.loader import builtin_library
 
     library = builtin_library()
-    assignment, _links = assignments.create_assignment(
-        couple, [library[slug] for slug in slugs], who_answers, None, "", 14
-    )
-    return assignment
+    return make_assignment_of(couple, [library[slug] for slug in slugs], who_answers=who_answers)
 
 
-def answer_worksheet(sheet, partner, answers: dict, shared=(), submit: bool = True, when=None):
+class CoupleWithLinks(NamedTuple):
+    couple: object
+    assignment: object
+    tokens: list[str]  # each partner's link token, in partner order
+
+
+def give_links(couple, slugs=("boundary-inventory",)) -> CoupleWithLinks:
+    """Assign built-in worksheets to the couple and hand each partner a fresh link."""
+    assignment = make_assignment(couple, slugs)
+    return CoupleWithLinks(couple, assignment, client_tokens(assignment))
+
+
+def answer_worksheet(sheet, partner, answers: dict, *, shared=(), submit: bool = True, when=None):
     """Store one partner's (or, with ``partner=None``, the couple's) answers to a worksheet.
 
     ``shared`` names the items marked "my partner may see this answer"; ``shared=all`` marks all.
@@ -69,13 +84,16 @@ def client_tokens(assignment) -> list[str]:
     return [issued.token for issued in links.reissue_all(assignment)]
 
 
-def make_assignment_of(couple, worksheets, who_answers: str = "design", created_at=None):
+def make_assignment_of(couple, worksheets, *, who_answers: str = "design", created_at=None):
     """An assignment of these Worksheet objects (a test's own, say), optionally back-dated."""
     from clinic.assignments import service as assignments
     from clinic.extensions import db
 
     assignment, _links = assignments.create_assignment(
-        couple, worksheets, who_answers, None, "", 14
+        couple,
+        worksheets,
+        who_answers=who_answers,
+        link_days=current_app.config["LINK_DAYS"],
     )
     if created_at is not None:
         assignment.created_at = created_at
@@ -83,10 +101,10 @@ def make_assignment_of(couple, worksheets, who_answers: str = "design", created_
     return assignment
 
 
-def make_session_note(couple, body: str = "Session went well.", assignment=None):
+def make_session_note(couple, body: str = "Session went well.", *, assignment=None):
     from clinic.review import service as review
 
-    return review.add_note(couple, body, assignment.id if assignment else None)
+    return review.add_note(couple, body, assignment_id=assignment.id if assignment else None)
 
 
 def sample_answers(worksheet, text: str = "Sample answer") -> dict:
@@ -142,7 +160,7 @@ def make_custom_worksheet(therapist, source_yaml: str):
 
 
 def own_worksheet_yaml(
-    slug: str = "my-check-in", title: str = "My check-in", prompt: str = "How was your week?"
+    *, slug: str = "my-check-in", title: str = "My check-in", prompt: str = "How was your week?"
 ) -> str:
     """A small valid worksheet file, as a therapist would upload it."""
     return f"""\
@@ -189,7 +207,7 @@ RAISING_ANSWERS = {
 }
 
 
-def make_safety_alert(couple, partner=None, answers=None):
+def make_safety_alert(couple, *, partner=None, answers=None):
     """A private check-in sent by one partner (the first by default) whose answers raise an
     alert, through the service the client pages call; returns the stored SafetyAlert."""
     from sqlalchemy import select

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from clinic.auth.views import LOGIN_FAILED
 from tests import factories
-from tests.conftest import make_app
+from tests.helpers import make_app
 
 
 def test_sign_in_and_out(client, therapist):
@@ -105,7 +105,7 @@ def test_rate_limit_is_shared_across_workers_through_redis(database_url):
         if os.environ.get("CI") == "true":
             pytest.fail("Redis is not running on 127.0.0.1:6379")
         pytest.skip("Redis is not running on 127.0.0.1:6379")
-    from tests.conftest import TandemClient
+    from tests.helpers import TandemClient
 
     settings = {
         "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/15",

@@ -47,7 +47,7 @@ def test_sqlite_connections_enforce_foreign_keys_with_wal_and_a_busy_timeout(tmp
     from sqlalchemy import text
 
     from clinic.extensions import db
-    from tests.conftest import make_app
+    from tests.helpers import make_app
 
     app = make_app(f"sqlite:///{tmp_path / 'pragmas.sqlite3'}")
     with app.app_context(), db.engine.connect() as conn:

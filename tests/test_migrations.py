@@ -9,7 +9,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 from clinic.extensions import db
-from tests.conftest import PG_SERVER_URL, make_app, postgres_server_or_skip
+from tests.helpers import PG_SERVER_URL, make_app, postgres_server_or_skip
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

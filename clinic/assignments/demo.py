@@ -28,7 +28,7 @@ def add_link_demo(couples: list[Couple]) -> list[str]:
     for couple, (slugs, note) in zip(couples, plans, strict=False):
         due = (utcnow() + timedelta(days=7)).date()
         _, issued = service.create_assignment(
-            couple, [library[slug] for slug in slugs], "design", due, note, 14
+            couple, [library[slug] for slug in slugs], due_date=due, note=note, link_days=14
         )
         for link in issued:
             name = link.partner.display_name

@@ -22,7 +22,6 @@ from clinic.models import (
 )
 from clinic.safety import service as safety
 from clinic.storage import utcnow
-from clinic.worksheets import library
 from clinic.worksheets.schema import Worksheet
 
 WHO_ANSWERS = {
@@ -60,22 +59,13 @@ class SheetStatus:
     cells: list[StatusCell]
 
 
-def catalogue(therapist: Therapist) -> dict[str, Worksheet]:
-    """Worksheets this therapist can assign, by form key, in title order.
-
-    Built-ins are keyed ``builtin:<id>``, the therapist's own ``custom:<row id>``; an own
-    worksheet that no longer validates is left out rather than breaking the page. The
-    worksheet library merges the two (clinic.worksheets.library), for its pages too.
-    """
-    return library.catalogue(therapist)
-
-
 def create_assignment(
     couple: Couple,
     worksheets: list[Worksheet],
-    who_answers: str,
-    due_date: date | None,
-    note: str,
+    *,
+    who_answers: str = "design",
+    due_date: date | None = None,
+    note: str = "",
     link_days: int,
 ) -> tuple[Assignment, list[links.IssuedLink]]:
     """Snapshot the worksheets, create empty responses and one link per partner; commits."""

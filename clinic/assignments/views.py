@@ -18,6 +18,7 @@ from clinic.assignments.forms import AssignForm
 from clinic.audit import service as audit
 from clinic.auth.guards import therapists_only
 from clinic.couples.service import own_couple_or_404
+from clinic.worksheets import library
 
 bp = therapists_only(Blueprint("assignments", __name__, template_folder="templates"))
 
@@ -54,7 +55,7 @@ def dashboard():
 @bp.route("/couples/<int:couple_id>/assign", methods=["GET", "POST"])
 def new(couple_id: int):
     couple = own_couple_or_404(current_user, couple_id)
-    catalogue = service.catalogue(current_user)
+    catalogue = library.catalogue(current_user)
     form = AssignForm()
     form.worksheets.choices = [SelectChoice(key, ws.title) for key, ws in catalogue.items()]
     if request.method == "GET":
@@ -63,10 +64,10 @@ def new(couple_id: int):
         assignment, issued = service.create_assignment(
             couple,
             [catalogue[key] for key in form.worksheets.data],
-            form.who_answers.data,
-            form.due_date.data,
-            (form.note.data or "").strip(),
-            form.link_days.data,
+            who_answers=form.who_answers.data,
+            due_date=form.due_date.data,
+            note=(form.note.data or "").strip(),
+            link_days=form.link_days.data,
         )
         _audit_links("link_created", issued)
         flash("Worksheets assigned.", "info")

@@ -22,7 +22,7 @@ def find_therapist(email: str) -> Therapist | None:
 
 
 def create_therapist(
-    email: str, password: str, display_name: str = "", is_admin: bool = False
+    email: str, password: str, *, display_name: str = "", is_admin: bool = False
 ) -> Therapist:
     email = normalise_email(email)
     if "@" not in email or len(email) > 254:

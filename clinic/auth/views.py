@@ -74,7 +74,10 @@ def therapists():
     if form.validate_on_submit():
         try:
             created = service.create_therapist(
-                form.email.data, form.password.data, form.display_name.data, form.is_admin.data
+                form.email.data,
+                form.password.data,
+                display_name=form.display_name.data,
+                is_admin=form.is_admin.data,
             )
         except service.AccountError as error:
             form.email.errors.append(str(error))

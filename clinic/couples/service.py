@@ -59,7 +59,7 @@ def list_couples(
 
 
 def create_couple(
-    therapist: Therapist, label: str, partners: list[tuple[str, str | None]], notes: str = ""
+    therapist: Therapist, label: str, partners: list[tuple[str, str | None]], *, notes: str = ""
 ) -> Couple:
     couple = Couple(therapist=therapist, label=label.strip(), notes=notes)
     couple.partners = [

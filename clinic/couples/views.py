@@ -28,7 +28,7 @@ def create():
     form = CoupleForm()
     if form.validate_on_submit():
         couple = service.create_couple(
-            current_user, form.label.data, form.partner_rows(), form.notes.data or ""
+            current_user, form.label.data, form.partner_rows(), notes=form.notes.data or ""
         )
         audit.record("couple_created", "couple", couple.id)
         flash("Couple added.", "info")

@@ -13,6 +13,7 @@ from clinic.assignments import service as assignments
 from clinic.auth.guards import therapists_only
 from clinic.couples.service import own_couple_or_404
 from clinic.handouts import service
+from clinic.worksheets import library
 
 bp = therapists_only(Blueprint("handouts", __name__, template_folder="templates"))
 bp.add_app_template_test(service.is_long_item, "long_item")
@@ -25,7 +26,7 @@ def index(couple_id: int):
         "handouts/index.html",
         couple=couple,
         assignments=assignments.couple_assignments(couple),
-        catalogue=assignments.catalogue(current_user),
+        catalogue=library.catalogue(current_user),
     )
 
 
@@ -49,7 +50,7 @@ def session_handout(couple_id: int):
 @bp.get("/couples/<int:couple_id>/handouts/blank.pdf")
 def blank_worksheet(couple_id: int):
     couple = own_couple_or_404(current_user, couple_id)
-    ws = assignments.catalogue(current_user).get(request.args.get("worksheet", ""))
+    ws = library.catalogue(current_user).get(request.args.get("worksheet", ""))
     if ws is None:
         flash("Choose a worksheet to print.", "error")
         return redirect(url_for("handouts.index", couple_id=couple.id))

@@ -85,7 +85,7 @@ def add_review_demo(couple: Couple) -> list[str]:
     for days_ago, mine, theirs in CHECK_INS:
         when = utcnow() - timedelta(days=days_ago, hours=3)
         assignment, _links = assignments.create_assignment(
-            couple, [library["monthly-check-in"]], "design", None, "", 14
+            couple, [library["monthly-check-in"]], link_days=14
         )
         assignment.created_at = when - timedelta(days=5)
         sheet = assignment.worksheets[0]
@@ -95,10 +95,8 @@ def add_review_demo(couple: Couple) -> list[str]:
     assignment, _links = assignments.create_assignment(
         couple,
         [library["boundary-inventory"], library["language-reframing"]],
-        "design",
-        None,
-        "Before the session on limits and language.",
-        14,
+        note="Before the session on limits and language.",
+        link_days=14,
     )
     assignment.created_at = when - timedelta(days=6)
     for sheet in assignment.worksheets:

@@ -208,7 +208,7 @@ def notes_for(couple: Couple, assignment: Assignment | None = None) -> list[Sess
     )
 
 
-def add_note(couple: Couple, body: str, assignment_id: int | None = None) -> SessionNote:
+def add_note(couple: Couple, body: str, *, assignment_id: int | None = None) -> SessionNote:
     """A note on the couple, or on one of its assignments (the caller checked it is theirs)."""
     now = utcnow()
     note = SessionNote(

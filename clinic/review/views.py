@@ -48,7 +48,7 @@ def add_assignment_note(assignment_id: int):
     form = NoteForm()
     if not form.validate_on_submit():
         return _assignment_page(couple, assignment_id, form), 400
-    service.add_note(couple, form.body.data, assignment_id)
+    service.add_note(couple, form.body.data, assignment_id=assignment_id)
     flash("Note saved.", "info")
     return redirect(url_for("review.assignment", assignment_id=assignment_id, _anchor="notes"))
 

@@ -23,7 +23,7 @@ DEMO_ANSWERS = {  # as the first partner sent them
 def add_safety_demo(couple: Couple) -> list[str]:
     """Assign the private check-in; the first partner sends answers that raise an alert."""
     _, issued = assignments.create_assignment(
-        couple, [builtin_library()[CHECK_IN]], "design", None, "", 14
+        couple, [builtin_library()[CHECK_IN]], link_days=14
     )
     link = issued[0].link
     sheet = client.sheets_for(link)[0]

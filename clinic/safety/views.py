@@ -16,8 +16,6 @@ from clinic.safety import service
 from clinic.safety.forms import ContactPreferenceForm, ReviewForm
 
 bp = therapists_only(Blueprint("safety", __name__, template_folder="templates"))
-# Where the "reviewed" button returns to; a fixed list, so the form cannot redirect elsewhere.
-RETURN_TO = ("dashboard", "couple")
 
 
 @bp.post("/alerts/<int:alert_id>/reviewed")

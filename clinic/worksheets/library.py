@@ -1,7 +1,7 @@
 """The worksheet library one therapist sees: the built-ins plus their own worksheets.
 
 This is the single place that merges the two, for the library pages and for assigning
-worksheets (``clinic.assignments.service.catalogue``). A therapist's own worksheets are
+worksheets and printing blank ones (:func:`catalogue`). A therapist's own worksheets are
 stored as the YAML they wrote and pass exactly the checks a built-in file passes; they are
 only ever looked up together with their owner, so nobody else can reach them.
 """
@@ -92,35 +92,10 @@ def entries(therapist: Therapist) -> list[Entry]:
     return sorted(found, key=lambda entry: (entry.title.casefold(), entry.key))
 
 
-def available_worksheets(therapist: Therapist) -> list[Worksheet]:
-    """The worksheets this therapist can assign (own worksheets that fail checks left out)."""
-    return [entry.worksheet for entry in entries(therapist) if entry.worksheet]
-
-
 def catalogue(therapist: Therapist) -> dict[str, Worksheet]:
-    """:func:`available_worksheets` by form key (see :attr:`Entry.key`), in title order."""
+    """The worksheets this therapist can assign, by form key (see :attr:`Entry.key`), in title
+    order; own worksheets that fail the checks are left out rather than breaking the page."""
     return {entry.key: entry.worksheet for entry in entries(therapist) if entry.worksheet}
-
-
-def find_worksheet(therapist: Therapist, slug: str) -> Worksheet | None:
-    """The built-in with this id, else the therapist's own; None if neither exists or loads.
-
-    Own worksheets may not take a built-in's id, so a slug names one worksheet.
-    """
-    builtin = builtin_library().get(slug)
-    if builtin is not None:
-        return builtin
-    custom = db.session.scalar(
-        select(CustomWorksheet).where(
-            CustomWorksheet.therapist_id == therapist.id, CustomWorksheet.slug == slug
-        )
-    )
-    if custom is None:
-        return None
-    try:
-        return _parse(custom.source_yaml, custom.slug)
-    except WorksheetError:
-        return None
 
 
 def own_entry(therapist: Therapist, custom_id: int) -> Entry | None:

@@ -1,69 +1,16 @@
 """E-mailing a link, against a real SMTP server on localhost (aiosmtpd), never a mock."""
 
 import re
-import socket
-from email import message_from_bytes
-from email.policy import default as default_policy
 
-import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import select
 
 from clinic.extensions import db
 from clinic.models import Assignment
+from tests.helpers import free_port
 
 LINK_URL = re.compile(r'value="(https?://[^"]*/w/[A-Za-z0-9_-]{43})"')
 TOKEN_FIELD = re.compile(r'name="token" value="([A-Za-z0-9_-]{43})"')
 SEND_BUTTON = re.compile(r'name="send" value="(\d+)"')
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps every message it accepts."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(message_from_bytes(envelope.content, policy=default_policy))
-        return "250 Message accepted"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def only_this_login(server, session, envelope, mechanism, auth_data):
-    ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
-        b"tandem",
-        b"mail-secret",
-    )
-    return AuthResult(success=ok, handled=False)  # not handled: aiosmtpd answers 535
-
-
-@pytest.fixture
-def inbox(app):
-    """A local SMTP server that requires a login; the app is configured to use it."""
-    inbox, port = Inbox(), free_port()
-    controller = Controller(
-        inbox,
-        hostname="127.0.0.1",
-        port=port,
-        authenticator=only_this_login,
-        auth_require_tls=False,
-    )
-    controller.start()
-    app.config.update(
-        SMTP_HOST="127.0.0.1",
-        SMTP_PORT=port,
-        SMTP_USERNAME="tandem",
-        SMTP_PASSWORD="mail-secret",
-        MAIL_FROM="practice@tandem.example",
-    )
-    yield inbox
-    controller.stop()
 
 
 def links_page(client, couple):

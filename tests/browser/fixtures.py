@@ -19,7 +19,7 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from clinic.extensions import db
-from tests.conftest import make_app
+from tests.helpers import make_app
 from tests.slow.servers import PrivatePostgres, private_postgres_or_skip
 
 CHROMIUM = "/usr/bin/chromium"

@@ -7,7 +7,7 @@ from clinic.extensions import db
 from clinic.models import Assignment
 from clinic.worksheets.loader import builtin_library
 from tests import factories
-from tests.browser.test_journey import sign_in
+from tests.browser.steps import sign_in
 
 pytestmark = pytest.mark.browser
 

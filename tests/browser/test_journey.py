@@ -5,8 +5,8 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
-from clinic.demo import DEMO_EMAIL, DEMO_PASSWORD
 from tests.browser.fixtures import ARTIFACTS
+from tests.browser.steps import sign_in
 
 ARTIFACTS_PDF = ARTIFACTS / "handouts"
 
@@ -14,14 +14,6 @@ pytestmark = pytest.mark.browser
 
 CONSENT = "Consent check-in"
 SMALL_WINS = "Small wins"
-
-
-def sign_in(page, server, email=DEMO_EMAIL, password=DEMO_PASSWORD):
-    page.goto(f"{server.url}/login")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("heading", name="Couples").wait_for()
 
 
 def add_couple(page, label, first, second, notes=""):

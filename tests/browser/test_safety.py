@@ -1,12 +1,12 @@
 """A private check-in in a real browser: one partner raises an alert on a phone, the therapist
 reviews it, and nothing of it reaches the other partner, the session view or the joint handout."""
 
-import io
 
-import pypdf
 import pytest
 
 from tests import factories
+from tests.browser.steps import sign_in
+from tests.helpers import pdf_text
 
 pytestmark = pytest.mark.browser
 
@@ -19,7 +19,7 @@ def a_couple_with_the_check_in():
     """A therapist and a couple given the private check-in and a monthly check-in that both
     partners have already answered and shared; returns what the test needs to know."""
     therapist = factories.make_therapist()
-    couple = factories.make_couple(therapist, "Couple S")
+    couple = factories.make_couple(therapist, label="Couple S")
     assignment = factories.make_assignment(couple, ("safety-check-in", "monthly-check-in"))
     tokens = factories.client_tokens(assignment)
     for partner in couple.partners:
@@ -32,19 +32,6 @@ def a_couple_with_the_check_in():
         "assignment_id": assignment.id,
         "links": tokens,
     }
-
-
-def sign_in(page, server, email):
-    page.goto(f"{server.url}/login")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("heading", name="Couples").wait_for()
-
-
-def pdf_text(data: bytes) -> str:
-    pages = pypdf.PdfReader(io.BytesIO(data)).pages
-    return " ".join(" ".join(page.extract_text() or "" for page in pages).split())
 
 
 def assert_nothing_of_it(text: str, where: str) -> None:
@@ -93,7 +80,7 @@ def test_a_partner_raises_an_alert_the_therapist_reviews_it_and_nothing_joint_sh
 
     # The therapist sees the alert with the answers behind it, on the dashboard ...
     therapist = desktop
-    sign_in(therapist, live_server, setup["email"])
+    sign_in(therapist, live_server, setup["email"], factories.PASSWORD)
     therapist.get_by_role("link", name="Due").click()
     alert = therapist.locator("#alerts .safety-alert")
     assert alert.count() == 1

@@ -4,23 +4,16 @@ import pytest
 
 from clinic.worksheets.loader import builtin_library
 from tests import factories
+from tests.browser.steps import sign_in
 
 pytestmark = pytest.mark.browser
 
 OVERFLOW = "document.documentElement.scrollWidth - window.innerWidth"
 
 
-def sign_in(page, server, therapist):
-    page.goto(f"{server.url}/login")
-    page.get_by_label("E-mail").fill(therapist["email"])
-    page.get_by_label("Password").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("heading", name="Couples").wait_for()
-
-
 def test_each_builtin_preview_fits_a_phone_screen(live_server, phone, shoot, assert_accessible):
     therapist = live_server.run(lambda: {"email": factories.make_therapist().email})
-    sign_in(phone, live_server, therapist)
+    sign_in(phone, live_server, therapist["email"], factories.PASSWORD)
 
     phone.goto(f"{live_server.url}/worksheets/")
     shoot(phone, "library")

@@ -66,3 +66,10 @@ def filled(form: MultiDict, changes: dict) -> MultiDict:
     for name, value in changes.items():
         form.setlist(name, value if isinstance(value, list) else [value])
     return form
+
+
+def open_form(client, url: str) -> MultiDict:
+    """Open a worksheet page and read its form as the browser would send it back."""
+    response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    return browser_form(response.data)

@@ -3,13 +3,14 @@
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from clinic.extensions import db
 from clinic.models import Answer, Response
 from clinic.storage import utcnow
 from tests import factories
-from tests.client.browser_form import browser_form, filled
-from tests.client.conftest import assign, open_form
+from tests.client.browser_form import browser_form, filled, open_form
+from tests.client.sample import SAMPLE
 
 REQUIRED = {"a.small-change": "Ask before deciding."}
 
@@ -17,7 +18,7 @@ REQUIRED = {"a.small-change": "Ask before deciding."}
 def stored(response_id: int) -> dict:
     return {
         a.item_id: (a.value, a.shareable)
-        for a in db.session.query(Answer).filter_by(response_id=response_id)
+        for a in db.session.scalars(select(Answer).where(Answer.response_id == response_id))
     }
 
 
@@ -174,7 +175,9 @@ def test_a_passed_due_date_ends_revising_when_the_setting_says_so(
 
 
 def test_a_joint_worksheet_is_one_shared_form_for_both_links(client, couple):
-    first, second = factories.client_tokens(assign(couple, who_answers="couple"))
+    first, second = factories.client_tokens(
+        factories.make_assignment_of(couple, [SAMPLE], who_answers="couple")
+    )
     page = client.get(f"/w/{first}/1").get_data(as_text=True)
     assert "You fill this one in together" in page
     assert "My partner may see this answer" not in page

@@ -6,13 +6,14 @@ from urllib.parse import urlencode
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from clinic.extensions import db
 from clinic.models import Answer
 from clinic.worksheets.answers import clean_answer
-from tests.client.browser_form import filled
-from tests.client.conftest import SAMPLE, open_form
+from tests.client.browser_form import filled, open_form
+from tests.client.sample import SAMPLE
 
 ITEM_IDS = [item.id for _, item in SAMPLE.items()]
 TEXT_ITEMS = {item.id for _, item in SAMPLE.items() if item.type in ("short_text", "long_text")}
@@ -47,7 +48,8 @@ def stored(assignment) -> dict:
     response = next(r for r in assignment.worksheets[0].responses if r.partner_id == partner.id)
     db.session.expire_all()
     return {
-        a.item_id: a.value for a in db.session.query(Answer).filter_by(response_id=response.id)
+        a.item_id: a.value
+        for a in db.session.scalars(select(Answer).where(Answer.response_id == response.id))
     }
 
 

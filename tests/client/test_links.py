@@ -15,9 +15,9 @@ from clinic.extensions import db
 from clinic.models import ClientLink
 from clinic.storage import utcnow
 from tests import factories
-from tests.client.browser_form import filled
-from tests.client.conftest import assign, open_form
-from tests.conftest import TandemClient, make_app
+from tests.client.browser_form import filled, open_form
+from tests.client.sample import SAMPLE
+from tests.helpers import TandemClient, make_app
 
 SECRET_ANSWER = "Only my therapist may read this."
 
@@ -161,7 +161,7 @@ def test_request_logs_never_hold_a_token(database_url, caplog, monkeypatch):
 
 def new_link_token() -> str:
     couple = factories.make_couple(factories.make_therapist())
-    return factories.client_tokens(assign(couple))[0]
+    return factories.client_tokens(factories.make_assignment_of(couple, [SAMPLE]))[0]
 
 
 def _tokens_in(page: str) -> list[str]:

@@ -4,18 +4,19 @@ import threading
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from clinic.extensions import db
 from clinic.models import Answer, Assignment
-from tests.client.browser_form import browser_form, filled
-from tests.client.conftest import open_form
+from tests.client.browser_form import browser_form, filled, open_form
 
 
 def stored(assignment) -> dict:
     partner = assignment.couple.partners[0]
     response = next(r for r in assignment.worksheets[0].responses if r.partner_id == partner.id)
     return {
-        a.item_id: a.value for a in db.session.query(Answer).filter_by(response_id=response.id)
+        a.item_id: a.value
+        for a in db.session.scalars(select(Answer).where(Answer.response_id == response.id))
     }
 
 

@@ -159,13 +159,13 @@ def make_history(couple) -> None:
         factories.answer_worksheet(sheet, sam, {"trust": sam_trust}, when=when)
 
 
-def make_session(therapist, label: str = "Couple A (demo)", notes: str | None = None):
+def make_session(therapist, *, label: str = "Couple A (demo)", notes: str | None = None):
     """A couple with the three worksheets answered and submitted; returns (couple, assignment)."""
     couple = factories.make_couple(
         therapist,
-        label,
-        [("Alex", "alex@example.org"), ("Sam", None)],
-        notes
+        label=label,
+        partners=[("Alex", "alex@example.org"), ("Sam", None)],
+        notes=notes
         if notes is not None
         else "Second session. Alex tends to go along to keep the peace; Sam pursues. "
         "Start with the shared yes answers before the limits.",
@@ -176,12 +176,12 @@ def make_session(therapist, label: str = "Couple A (demo)", notes: str | None = 
         couple,
         "Sam named the sulking himself: build on that. Check in with Alex alone about the "
         "photos limit before the joint session.",
-        assignment,
+        assignment=assignment,
     )
     alex, sam = couple.partners
     for sheet in assignment.worksheets:
         slug = sheet.worksheet_version.slug
         for partner, answers in ((alex, ALEX), (sam, SAM)):
             values, shared = answers[slug]
-            factories.answer_worksheet(sheet, partner, values, shared)
+            factories.answer_worksheet(sheet, partner, values, shared=shared)
     return couple, assignment

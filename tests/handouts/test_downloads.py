@@ -10,7 +10,7 @@ from clinic.handouts import service
 from clinic.models import AuditEvent
 from clinic.worksheets.loader import builtin_library, load_text
 from tests import factories
-from tests.handouts.conftest import image_count, pdf_text, read_pdf
+from tests.helpers import image_count, pdf_text, read_pdf
 
 
 def hostile_worksheet_yaml(server_url: str) -> str:

@@ -17,7 +17,8 @@ from clinic.handouts.pdf import (
     paper_size,
     renderer,
 )
-from tests.handouts.conftest import PIXEL, hostile_text, image_count, pdf_text, read_pdf
+from tests.handouts.hostile import PIXEL, hostile_text
+from tests.helpers import image_count, pdf_text, read_pdf
 
 A4 = (595, 842)  # points, rounded
 LETTER = (612, 792)

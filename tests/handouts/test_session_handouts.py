@@ -3,7 +3,8 @@
 from clinic.handouts import service
 from tests import factories
 from tests.handouts import sample
-from tests.handouts.conftest import hostile_text, image_count, pdf_text, read_pdf
+from tests.handouts.hostile import hostile_text
+from tests.helpers import image_count, pdf_text, read_pdf
 
 
 def render(couple, assignment, version: str) -> bytes:

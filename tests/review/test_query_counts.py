@@ -71,7 +71,7 @@ def test_review_pages_do_not_grow_with_assignments_and_answers(signed_in, couple
     small = [queries_for(signed_in, count_queries, url) for url in urls]
     for days in range(1, 20):
         answered_assignment(couple, days)
-        factories.make_session_note(couple, f"note {days}", first)
+        factories.make_session_note(couple, f"note {days}", assignment=first)
     large = [queries_for(signed_in, count_queries, url) for url in urls]
     for before, after in zip(small, large, strict=True):
         assert_same_count(before, after)

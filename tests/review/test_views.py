@@ -201,7 +201,7 @@ class TestSessionView:
     def test_shows_no_couple_label_notes_marks_times_or_navigation(
         self, signed_in, answered, couple
     ):
-        factories.make_session_note(couple, "therapist-only-note", answered)
+        factories.make_session_note(couple, "therapist-only-note", assignment=answered)
         html = signed_in.get(f"/review/assignments/{answered.id}/session").text
         assert page_title(html) == "Session · Tandem"
         for hidden in (

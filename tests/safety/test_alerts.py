@@ -9,7 +9,7 @@ from clinic.extensions import db
 from clinic.models import AuditEvent
 from tests import factories
 from tests.client.browser_form import browser_form
-from tests.safety.conftest import CALM, RAISING, SECRET, alerts, send
+from tests.safety.check_in import CALM, RAISING, SECRET, alerts, send
 
 BANNER = 'id="safety-banner"'
 
@@ -268,7 +268,7 @@ def test_pages_run_a_fixed_number_of_queries_however_many_alerts(
             signed_in.get(url)
         small.append(len(reads(statements)))
     for _ in range(5):
-        factories.make_safety_alert(couple, couple.partners[1])
+        factories.make_safety_alert(couple, partner=couple.partners[1])
         factories.make_safety_alert(factories.make_couple(therapist))
     for url, before in zip(urls, small, strict=True):
         with count_queries() as statements:

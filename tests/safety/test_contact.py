@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from sqlalchemy import select
 
 from clinic.extensions import db
 from clinic.models import AuditEvent, ClientLink, Partner
@@ -38,11 +39,13 @@ def links_page(client, couple) -> str:
 def force_email(client, page: str, partner):
     """Post the e-mail form for a partner's link, whether or not the page offered a button."""
     assignment_id = re.search(r"/assignments/(\d+)", page).group(1)
-    link = (
-        db.session.query(ClientLink)
-        .filter_by(partner_id=partner.id, revoked_at=None, assignment_id=int(assignment_id))
-        .one()
-    )
+    link = db.session.scalars(
+        select(ClientLink).where(
+            ClientLink.partner_id == partner.id,
+            ClientLink.revoked_at.is_(None),
+            ClientLink.assignment_id == int(assignment_id),
+        )
+    ).one()
     return client.post(
         f"/assignments/{assignment_id}/links/email",
         data={"token": TOKEN_FIELD.findall(page), "send": str(link.id)},
@@ -63,7 +66,9 @@ def test_the_therapist_changes_a_preference_and_it_is_recorded(signed_in, couple
     response = set_preference(signed_in, couple, alex, "no_email")
     assert response.headers["Location"].endswith(f"/couples/{couple.id}#contact")
     assert db.session.get(Partner, alex.id).contact_preference == "no_email"
-    event = db.session.query(AuditEvent).filter_by(action="contact_preference_changed").one()
+    event = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "contact_preference_changed")
+    ).one()
     # Not in the couple's access log, which the other partner's export would show.
     assert (event.object_id, event.couple_id, event.therapist_id) == (alex.id, None, therapist.id)
     page = signed_in.get(f"/couples/{couple.id}").get_data(as_text=True)

@@ -1,10 +1,8 @@
 """Answers to the private check-in reach the therapist only: never the other partner, never
 anything joint, never a file or a message meant for the couple."""
 
-import io
 import re
 
-import pypdf
 import pytest
 from sqlalchemy import select
 
@@ -12,18 +10,13 @@ from clinic.extensions import db
 from clinic.models import Answer, AssignedWorksheet
 from tests import factories
 from tests.client.browser_form import browser_form
-from tests.safety.conftest import RAISING, SECRET, alerts, send, stored_answers
+from tests.helpers import pdf_text
+from tests.safety.check_in import RAISING, SECRET, alerts, send, stored_answers
 
 CHECK_IN, MONTHLY = 1, 2  # worksheet numbers on each partner's link
 SHARED_TEXT = "Walnut evenings"  # a monthly check-in answer both partners share
 # What only the check-in can put on a page: its title, its prompts and the alert.
 CHECK_IN_WORDS = ("Private check-in", "afraid", "pushed into sex", "Safety alert", SECRET)
-
-
-def pdf_text(data: bytes) -> str:
-    assert data.startswith(b"%PDF-")
-    pages = pypdf.PdfReader(io.BytesIO(data)).pages
-    return " ".join(" ".join(page.extract_text() or "" for page in pages).split())
 
 
 def forged(answers: dict) -> dict:

@@ -33,7 +33,7 @@ def full_couple(therapist):
         for partner in couple.partners:
             answers = factories.sample_answers(worksheet, f"Private of {partner.display_name}")
             factories.answer_worksheet(sheet, partner, answers, shared={"understand"})
-    factories.make_session_note(couple, "Session note about the grid", assignment)
+    factories.make_session_note(couple, "Session note about the grid", assignment=assignment)
     alex_response = next(
         r for r in assignment.worksheets[0].responses if r.partner_id == couple.partners[0].id
     )

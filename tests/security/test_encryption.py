@@ -11,7 +11,7 @@ from clinic.extensions import db
 from clinic.models import Answer, Couple
 from clinic.storage import FernetCipher, SealError, current_cipher, read_key_file
 from tests import factories
-from tests.conftest import make_app
+from tests.helpers import make_app
 
 ANSWER = "We agreed I decide about money alone, which scares me"
 NOTE = "Partner disclosed pressure around intimacy last session"

@@ -129,8 +129,8 @@ def couples_with_links(
     paths = []
     for number in range(count):
         couple = couples.create_couple(
-            therapist, f"Load {number}", [(f"A{number}", None), (f"B{number}", None)], ""
+            therapist, f"Load {number}", [(f"A{number}", None), (f"B{number}", None)]
         )
-        _, issued = assignments.create_assignment(couple, [worksheet], "design", None, "", 14)
+        _, issued = assignments.create_assignment(couple, [worksheet], link_days=14)
         paths += [(link.partner.id, f"/w/{link.token}/1") for link in issued]
     return paths

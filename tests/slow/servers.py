@@ -8,7 +8,6 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -21,7 +20,7 @@ from pathlib import Path
 import gunicorn.config
 import pytest
 
-from tests.conftest import TEST_ENCRYPTION_KEY, migrate_to_head
+from tests.helpers import TEST_ENCRYPTION_KEY, free_port, migrate_to_head
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_KEY = "slow-tests-secret-key"
@@ -30,12 +29,6 @@ TANDEM = "clinic:create_app()"
 _NO_CONTROL_SOCKET = (
     ["--no-control-socket"] if hasattr(gunicorn.config, "ControlSocketDisable") else []
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_until(check, timeout: float, what: str) -> None:

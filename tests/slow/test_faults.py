@@ -11,7 +11,7 @@ from sqlalchemy import select
 from clinic.extensions import db
 from clinic.models import Answer, Response
 from tests import factories
-from tests.conftest import make_app
+from tests.helpers import make_app
 from tests.slow.partners import Phone, couples_with_links
 
 pytestmark = pytest.mark.slow

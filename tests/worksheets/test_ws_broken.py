@@ -4,7 +4,6 @@ Each file in broken/ states on its first line, ``# expect: <fragment>``, what th
 """
 
 import shutil
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -12,15 +11,7 @@ from flask import Flask
 
 from clinic.worksheets.cli import worksheets_cli
 from clinic.worksheets.loader import BUILTIN_DIR, WorksheetError, load_directory
-
-BROKEN = Path(__file__).parent / "broken"
-BROKEN_FILES = sorted(BROKEN.glob("*.yaml"))
-
-
-def expected_fragment(path: Path) -> str:
-    first_line = path.read_bytes().split(b"\n", 1)[0].decode("ascii")
-    assert first_line.startswith("# expect: "), f"{path.name} does not say what to expect"
-    return first_line.removeprefix("# expect: ")
+from tests.worksheets.broken_files import BROKEN, BROKEN_FILES, expected_fragment
 
 
 def check(*args: str):

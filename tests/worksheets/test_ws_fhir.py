@@ -8,47 +8,9 @@ from fhir.resources.R4B.questionnaire import Questionnaire
 
 from clinic.worksheets.fhir import to_questionnaire
 from clinic.worksheets.loader import builtin_library
+from tests.helpers import r4_item_rules_broken
 
 LIBRARY = builtin_library()
-# fhir.resources checks structure, not codes or invariants, so the R4 rules that matter here
-# are checked by hand: item type codes, que-1 (groups have items, display items none),
-# que-5 (answerOption only on choice), que-10 (maxLength only on text-like items).
-R4_ITEM_TYPES = {
-    "group",
-    "display",
-    "boolean",
-    "decimal",
-    "integer",
-    "date",
-    "dateTime",
-    "time",
-    "string",
-    "text",
-    "url",
-    "choice",
-    "open-choice",
-    "attachment",
-    "reference",
-    "quantity",
-}
-
-
-def r4_item_rules_broken(items):
-    for item in items:
-        kind, children = item["type"], item.get("item", [])
-        if kind not in R4_ITEM_TYPES:
-            yield f"{item['linkId']}: unknown type {kind}"
-        if kind == "group" and not children:
-            yield f"{item['linkId']}: group without items"
-        if kind == "display" and children:
-            yield f"{item['linkId']}: display item with items"
-        if "answerOption" in item and kind not in ("choice", "open-choice"):
-            yield f"{item['linkId']}: answerOption on {kind}"
-        if "maxLength" in item and kind not in ("string", "text", "url", "open-choice"):
-            yield f"{item['linkId']}: maxLength on {kind}"
-        yield from r4_item_rules_broken(children)
-
-
 def link_ids(items):
     for item in items:
         yield item["linkId"]

@@ -9,15 +9,14 @@ import pytest
 from fhir.resources.R4B.questionnaire import Questionnaire
 from sqlalchemy import func, select
 
-from clinic.assignments import service as assignments
 from clinic.assignments.versions import worksheet_of
 from clinic.extensions import db
 from clinic.models import Answer, CustomWorksheet, WorksheetVersion
 from clinic.worksheets import library
 from clinic.worksheets.loader import BUILTIN_DIR, builtin_library
 from tests import factories
-from tests.worksheets.test_ws_broken import BROKEN_FILES, expected_fragment
-from tests.worksheets.test_ws_fhir import r4_item_rules_broken
+from tests.helpers import r4_item_rules_broken
+from tests.worksheets.broken_files import BROKEN_FILES, expected_fragment
 
 LIBRARY = builtin_library()
 BUILTINS = list(LIBRARY.values())
@@ -372,8 +371,8 @@ def test_editing_never_changes_answers_already_given(signed_in, therapist, coupl
     """Assignments keep the definition they were made with, so old answers keep their meaning."""
     upload(signed_in, factories.own_worksheet_yaml(prompt="How was your week?").encode())
     custom = db.session.scalar(select(CustomWorksheet))
-    ws = library.find_worksheet(therapist, "my-check-in")
-    assignment = factories.make_assignment_of(couple, [ws])
+    own = library.own_entry(therapist, custom.id).worksheet
+    assignment = factories.make_assignment_of(couple, [own])
     sheet = assignment.worksheets[0]
     factories.answer_worksheet(sheet, couple.partners[0], {"week": "Calm", "mood": 6})
 
@@ -390,7 +389,8 @@ def test_editing_never_changes_answers_already_given(signed_in, therapist, coupl
     answers = {a.item_id: a.value for r in sheet.responses for a in r.answers}
     assert answers == {"week": "Calm", "mood": 6}
     # New assignments use the edited text, stored as a version of its own.
-    later = factories.make_assignment_of(couple, [library.find_worksheet(therapist, "my-check-in")])
+    edited = library.own_entry(therapist, custom.id).worksheet
+    later = factories.make_assignment_of(couple, [edited])
     assert worksheet_of(later.worksheets[0].worksheet_version).item("week").prompt == (
         "What hurt this week?"
     )
@@ -399,7 +399,7 @@ def test_editing_never_changes_answers_already_given(signed_in, therapist, coupl
 
 def test_removing_needs_a_tick_and_keeps_assignments(signed_in, therapist, couple):
     custom = factories.make_custom_worksheet(therapist, factories.own_worksheet_yaml())
-    own = library.find_worksheet(therapist, "my-check-in")
+    own = library.own_entry(therapist, custom.id).worksheet
     assignment = factories.make_assignment_of(couple, [own])
     response = signed_in.post(f"/worksheets/own/{custom.id}/delete", data={})
     assert response.status_code == 302 and own_count() == 1
@@ -420,7 +420,7 @@ def test_an_own_worksheet_that_no_longer_loads_is_listed_to_fix(signed_in, thera
     edit = page_text(signed_in.get(f"/worksheets/own/{custom.id}/edit"))
     assert "This worksheet no longer passes the checks." in edit
     assert "minutes: must be at most 180, got 500" in edit
-    assert f"custom:{custom.id}" not in assignments.catalogue(therapist)
+    assert f"custom:{custom.id}" not in library.catalogue(therapist)
 
 
 # --- privacy -----------------------------------------------------------------------------------
@@ -436,7 +436,8 @@ def test_own_worksheets_are_visible_to_their_owner_alone(signed_in, therapist):
     for url in ("/preview", "/edit", "/delete"):
         response = signed_in.post(f"/worksheets/own/{theirs.id}{url}", data={"confirm": "yes"})
         assert response.status_code == 404, url
-    assert library.find_worksheet(therapist, "my-check-in") is None
+    assert library.own_entry(therapist, theirs.id) is None
+    assert "my-check-in" not in {ws.id for ws in library.catalogue(therapist).values()}
     assert own_count() == 1
     # The same id is free for this therapist: libraries are separate.
     assert upload(signed_in, factories.own_worksheet_yaml().encode()).status_code == 302
@@ -445,17 +446,16 @@ def test_own_worksheets_are_visible_to_their_owner_alone(signed_in, therapist):
 # --- the library as other features use it ------------------------------------------------------
 
 
-def test_available_worksheets_merge_builtins_and_own_in_title_order(therapist):
+def test_the_catalogue_merges_builtins_and_own_in_title_order(therapist):
     custom = factories.make_custom_worksheet(
         therapist, factories.own_worksheet_yaml(title="1 Aardvark notes")
     )
-    found = library.available_worksheets(therapist)
+    found = list(library.catalogue(therapist).values())
     assert [ws.title for ws in found] == sorted((ws.title for ws in found), key=str.casefold)
     assert found[0].id == "my-check-in"
     assert {ws.id for ws in found} == {*LIBRARY, "my-check-in"}
-    assert library.find_worksheet(therapist, "boundary-inventory") is LIBRARY["boundary-inventory"]
-    assert library.find_worksheet(therapist, "nothing-here") is None
+    assert any(ws is LIBRARY["boundary-inventory"] for ws in found)
     # Assigning chooses from the same list, by form key.
-    keys = list(assignments.catalogue(therapist))
+    keys = list(library.catalogue(therapist))
     assert keys[0] == f"custom:{custom.id}"
     assert set(keys[1:]) == {f"builtin:{slug}" for slug in LIBRARY}

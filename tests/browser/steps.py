@@ -1,0 +1,11 @@
+"""Steps a therapist takes in the browser, shared by the browser tests."""
+
+from clinic.demo import DEMO_EMAIL, DEMO_PASSWORD
+
+
+def sign_in(page, server, email: str = DEMO_EMAIL, password: str = DEMO_PASSWORD) -> None:
+    page.goto(f"{server.url}/login")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="Couples").wait_for()

@@ -1,0 +1,167 @@
+"""Helpers shared by tests in several folders; the fixtures that use them live in conftest.py.
+
+A plain module, so tests import from here and never from a conftest file (pytest loads those
+itself, and importing one a second time under another name runs its code twice).
+"""
+
+import contextvars
+import io
+import os
+import socket
+import uuid
+from email import message_from_bytes
+from email.policy import default as default_policy
+
+import flask_migrate
+import pypdf
+import pytest
+from aiosmtpd.smtp import AuthResult, LoginPassword
+from flask import has_app_context
+from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import create_engine
+from sqlalchemy.exc import OperationalError
+
+from clinic import create_app
+from clinic.extensions import db
+
+PG_SERVER_URL = os.environ.get(
+    "CLINIC_TEST_POSTGRES_URL", "postgresql+psycopg://root@127.0.0.1:5432/test"
+)
+# Every test app seals client text with this key, as production does with its own.
+TEST_ENCRYPTION_KEY = "Y2xpbmljLXRlc3Qta2V5LW5vdC1mb3ItcHJvZHVjdGk="
+
+
+def make_app(database_url: str, **overrides):
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "ENCRYPTION_KEYS": TEST_ENCRYPTION_KEY,
+        **overrides,
+    }
+    return create_app(config)
+
+
+def migrate_to_head(database_url: str) -> None:
+    app = make_app(database_url)
+    with app.app_context():
+        flask_migrate.upgrade()
+        db.engine.dispose()
+
+
+def postgres_server_or_skip(reason_when_down: str = "PostgreSQL is not running on 127.0.0.1:5432"):
+    engine = create_engine(PG_SERVER_URL, isolation_level="AUTOCOMMIT")
+    try:
+        engine.connect().close()
+    except OperationalError:
+        engine.dispose()
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason_when_down}; CI must run the PostgreSQL tests.")
+        pytest.skip(f"{reason_when_down} (these tests run in CI)")
+    return engine
+
+
+class TandemClient(FlaskClient):
+    """A test client that sends a valid CSRF token with every form, like a browser would."""
+
+    def csrf_token(self) -> str:
+        raw = uuid.uuid4().hex
+        with self.session_transaction() as session:
+            raw = session.setdefault("csrf_token", raw)
+        secret = self.application.config["SECRET_KEY"]
+        return URLSafeTimedSerializer(secret, salt="wtf-csrf-token").dumps(raw)
+
+    def open(self, *args, csrf: bool = True, **kwargs):
+        data = kwargs.get("data")
+        sends_form = kwargs.get("method", "GET") != "GET" and (
+            data is None or isinstance(data, dict)
+        )
+        if csrf and sends_form and "csrf_token" not in (data or {}):
+            kwargs["data"] = {**(data or {}), "csrf_token": self.csrf_token()}
+        # Each request runs in its own app context, with its own database session and ``g``,
+        # as in production; the test's session then reloads what the request committed.
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        if has_app_context():
+            db.session.expire_all()
+        return response
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps every message it accepts."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(message_from_bytes(envelope.content, policy=default_policy))
+        return "250 Message accepted"
+
+
+def only_this_login(server, session, envelope, mechanism, auth_data):
+    ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
+        b"tandem",
+        b"mail-secret",
+    )
+    return AuthResult(success=ok, handled=False)  # not handled: aiosmtpd answers 535
+
+
+def read_pdf(data: bytes) -> pypdf.PdfReader:
+    assert data.startswith(b"%PDF-"), "not a PDF"
+    return pypdf.PdfReader(io.BytesIO(data))
+
+
+def pdf_text(data: bytes) -> str:
+    """All text of a PDF, with runs of whitespace collapsed so phrases match across lines."""
+    text = "\n".join(page.extract_text() or "" for page in read_pdf(data).pages)
+    return " ".join(text.split())
+
+
+def image_count(data: bytes) -> int:
+    """Raster images drawn in the PDF (an SVG chart or QR code is vector, not counted)."""
+    return sum(len(page.images) for page in read_pdf(data).pages)
+
+
+# fhir.resources checks structure, not codes or invariants, so the R4 rules that matter here
+# are checked by hand: item type codes, que-1 (groups have items, display items none),
+# que-5 (answerOption only on choice), que-10 (maxLength only on text-like items).
+R4_ITEM_TYPES = {
+    "group",
+    "display",
+    "boolean",
+    "decimal",
+    "integer",
+    "date",
+    "dateTime",
+    "time",
+    "string",
+    "text",
+    "url",
+    "choice",
+    "open-choice",
+    "attachment",
+    "reference",
+    "quantity",
+}
+
+
+def r4_item_rules_broken(items):
+    for item in items:
+        kind, children = item["type"], item.get("item", [])
+        if kind not in R4_ITEM_TYPES:
+            yield f"{item['linkId']}: unknown type {kind}"
+        if kind == "group" and not children:
+            yield f"{item['linkId']}: group without items"
+        if kind == "display" and children:
+            yield f"{item['linkId']}: display item with items"
+        if "answerOption" in item and kind not in ("choice", "open-choice"):
+            yield f"{item['linkId']}: answerOption on {kind}"
+        if "maxLength" in item and kind not in ("string", "text", "url", "open-choice"):
+            yield f"{item['linkId']}: maxLength on {kind}"
+        yield from r4_item_rules_broken(children)
