@@ -81,10 +81,38 @@ class TandemClient(FlaskClient):
             kwargs["data"] = {**(data or {}), "csrf_token": self.csrf_token()}
         # Each request runs in its own app context, with its own database session and ``g``,
         # as in production; the test's session then reloads what the request committed.
-        response = contextvars.Context().run(super().open, *args, **kwargs)
+        context = contextvars.Context()
+        response = context.run(super().open, *args, **kwargs)
+        if response.is_streamed:
+            response.response = _ReadInContext(context, response.response)
         if has_app_context():
             db.session.expire_all()
         return response
+
+
+class _ReadInContext:
+    """A streamed body, read in the context its request ran in.
+
+    ``stream_with_context`` keeps the request's context open until the last chunk is sent;
+    Flask refuses to close a context from another one, so every step runs in the request's.
+    """
+
+    def __init__(self, context: contextvars.Context, body):
+        self._context = context
+        self._body = body
+        self._chunks = None
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self._chunks is None:
+            self._chunks = self._context.run(iter, self._body)
+        return self._context.run(next, self._chunks)
+
+    def close(self) -> None:
+        if hasattr(self._body, "close"):
+            self._context.run(self._body.close)
 
 
 def free_port() -> int:

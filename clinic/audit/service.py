@@ -199,6 +199,7 @@ CSV_COLUMNS = [
     "detail",
 ]
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CSV_BATCH = 1000  # rows read from the database per chunk of the CSV export
 
 
 def csv_cell(value) -> str:
@@ -207,26 +208,38 @@ def csv_cell(value) -> str:
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
-def csv_rows(reader: Reader, batch: int = 1000) -> Iterator[str]:
-    """The visible log as CSV text, read in batches of rows."""
+def csv_rows(reader: Reader) -> Iterator[str]:
+    """The visible log as CSV text: the header, then one chunk per batch of rows.
+
+    One query, read ``CSV_BATCH`` rows at a time (a server-side cursor on PostgreSQL), so a
+    long log never sits in memory whole.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer)
+
+    def flush() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
     writer.writerow(CSV_COLUMNS)
-    before = None
-    while True:
-        query = visible_to(reader)
-        if before is not None:
-            query = query.where(AuditEvent.id < before)
-        events = list(db.session.scalars(query.limit(batch)))
-        names = _therapist_names(events)
-        for e in events:
+    yield flush()
+    query = (
+        visible_to(reader)
+        .add_columns(Therapist.email)
+        .outerjoin(Therapist, Therapist.id == AuditEvent.therapist_id)
+        .execution_options(yield_per=CSV_BATCH)
+    )
+    for rows in db.session.execute(query).partitions():
+        for e, email in rows:
             writer.writerow(
                 csv_cell(v)
                 for v in (
                     e.occurred_at.isoformat(),
                     e.actor,
                     e.therapist_id,
-                    names.get(e.therapist_id or 0, ""),
+                    email or "",
                     e.owner_id,
                     e.couple_id,
                     e.action,
@@ -236,12 +249,7 @@ def csv_rows(reader: Reader, batch: int = 1000) -> Iterator[str]:
                     e.detail,
                 )
             )
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        if len(events) < batch:
-            return
-        before = events[-1].id
+        yield flush()
 
 
 @event.listens_for(AuditEvent, "before_update")

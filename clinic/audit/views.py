@@ -1,6 +1,6 @@
 """Audit log pages: a therapist reads their own entries, an administrator everyone's."""
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, render_template, request, stream_with_context
 from flask_login import current_user
 
 from clinic.audit import service
@@ -27,11 +27,16 @@ def index():
 
 @bp.get("/export.csv")
 def export_csv():
+    """The reader's log as a CSV file, streamed while the rows are read.
+
+    The export itself is recorded first, with the request's own changes; the rows are then
+    read inside the request context, after that transaction, while the file is sent.
+    """
     reader = _reader()
     service.record("audit_exported", "audit_log", detail="scope=all" if reader.everyone else "")
     filename = f"tandem-audit-{utcnow():%Y%m%d-%H%M}.csv"
     return Response(
-        "".join(service.csv_rows(reader)),
+        stream_with_context(service.csv_rows(reader)),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

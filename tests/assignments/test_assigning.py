@@ -149,9 +149,8 @@ def test_locking_closes_answers_and_takes_the_assignment_off_the_dashboard(signe
     assert db.session.get(Assignment, assignment.id).locked_at is None
 
 
-def test_revoking_a_link_stops_it(client, signed_in, couple):
-    assignment = factories.make_assignment(couple)
-    first, second = factories.client_tokens(assignment)
+def test_revoking_a_link_stops_it(client, signed_in, couple_with_links):
+    assignment, (first, second) = couple_with_links.assignment, couple_with_links.tokens
     link = links.find_active_link(first)
     response = signed_in.post(f"/assignments/{assignment.id}/links/{link.id}/revoke")
     assert response.status_code == 302
@@ -161,9 +160,8 @@ def test_revoking_a_link_stops_it(client, signed_in, couple):
     assert "Revoked" in page
 
 
-def test_a_new_link_replaces_the_old_one_and_is_shown_once(client, signed_in, couple):
-    assignment = factories.make_assignment(couple)
-    first, second = factories.client_tokens(assignment)
+def test_a_new_link_replaces_the_old_one_and_is_shown_once(client, signed_in, couple_with_links):
+    assignment, (first, second) = couple_with_links.assignment, couple_with_links.tokens
     link = links.find_active_link(first)
     response = signed_in.post(f"/assignments/{assignment.id}/links/{link.id}/reissue")
     ((_url, token),) = LINK_URL.findall(response.get_data(as_text=True))

@@ -206,9 +206,8 @@ def test_another_therapists_uploaded_worksheet_cannot_be_printed(signed_in, coup
 # --- assignment cards ----------------------------------------------------------------------
 
 
-def test_cards_print_each_partners_fresh_link_with_a_qr_code(signed_in, couple):
-    assignment = factories.make_assignment(couple)
-    tokens = factories.client_tokens(assignment)
+def test_cards_print_each_partners_fresh_link_with_a_qr_code(signed_in, couple_with_links):
+    couple, assignment, tokens = couple_with_links
     response = signed_in.post(f"/assignments/{assignment.id}/cards", data={"token": tokens})
     assert response.status_code == 200
     assert response.headers["Content-Disposition"] == 'attachment; filename="worksheet-links.pdf"'
@@ -228,9 +227,8 @@ def test_cards_print_each_partners_fresh_link_with_a_qr_code(signed_in, couple):
     )
 
 
-def test_cut_out_cards_share_a_page(signed_in, couple):
-    assignment = factories.make_assignment(couple)
-    tokens = factories.client_tokens(assignment)
+def test_cut_out_cards_share_a_page(signed_in, couple_with_links):
+    _couple, assignment, tokens = couple_with_links
     response = signed_in.post(
         f"/assignments/{assignment.id}/cards", data={"token": tokens, "layout": "cut"}
     )
