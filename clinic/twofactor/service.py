@@ -26,7 +26,7 @@ def is_enabled(therapist: Therapist) -> bool:
 
 def is_required() -> bool:
     """Required by the instance config or by an administrator's setting."""
-    if current_app.config.get("REQUIRE_TWO_FACTOR"):
+    if current_app.config["REQUIRE_TWO_FACTOR"]:
         return True
     setting = db.session.get(ClinicSetting, REQUIRE_SETTING)
     return setting is not None and setting.value == "1"

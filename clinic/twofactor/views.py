@@ -158,4 +158,4 @@ def policy():
 
 
 def _forced_by_config() -> bool:
-    return bool(current_app.config.get("REQUIRE_TWO_FACTOR"))
+    return bool(current_app.config["REQUIRE_TWO_FACTOR"])
