@@ -55,6 +55,8 @@ def start_setup(therapist: Therapist) -> None:
 
 
 def provisioning_uri(therapist: Therapist) -> str:
+    if therapist.totp_secret is None:
+        raise ValueError("start_setup() gives the therapist a secret first")
     return pyotp.TOTP(therapist.totp_secret).provisioning_uri(
         name=therapist.email, issuer_name=ISSUER
     )
@@ -128,11 +130,11 @@ def use_recovery_code(therapist: Therapist, code: str) -> bool:
 
 
 def unused_recovery_codes(therapist: Therapist) -> int:
-    return db.session.scalar(
+    return db.session.execute(
         select(func.count(RecoveryCode.id)).where(
             RecoveryCode.therapist_id == therapist.id, RecoveryCode.used_at.is_(None)
         )
-    )
+    ).scalar_one()
 
 
 def _new_recovery_code() -> str:
