@@ -12,7 +12,7 @@ import json
 import os
 import secrets
 import types
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -90,7 +90,7 @@ def _read_dict(raw: str) -> dict[str, Any]:
     return value
 
 
-_READERS: dict[Any, Any] = {
+_READERS: dict[type, Callable[[str], Any]] = {
     str: str,
     int: _read_int,
     bool: _read_bool,

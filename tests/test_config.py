@@ -1,3 +1,4 @@
+import json
 import os
 import re
 from pathlib import Path
@@ -127,3 +128,20 @@ def test_the_readme_configuration_table_lists_every_setting_and_no_other():
         for name in re.findall(r"`([A-Z_]+)`", line.split("|")[1])
     }
     assert listed == set(DEFAULTS)
+
+
+def _as_environment_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, dict):
+        return json.dumps(value)
+    return str(value)
+
+
+@pytest.mark.parametrize("name", sorted(DEFAULTS))
+def test_every_default_reads_back_from_its_environment_text(name):
+    setting = DEFAULTS[name]
+    text = _as_environment_text(setting.default)
+    assert setting.from_text(text, f"CLINIC_{name}") == setting.default
