@@ -15,10 +15,12 @@ test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/bandit --quiet --recursive clinic --severity-level medium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/mypy clinic
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/bandit --quiet --recursive clinic --severity-level medium
+	$(BIN)/mypy clinic
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,4 +35,4 @@ $(VENV)/.installed-dev: pyproject.toml | $(VENV)/bin/python
 	touch $@ $(VENV)/.installed
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis

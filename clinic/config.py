@@ -1,78 +1,226 @@
-"""Configuration: defaults, then ``instance/config.py``, then ``CLINIC_*`` environment variables."""
+"""Configuration: defaults, then ``instance/config.py``, then ``CLINIC_*`` environment variables.
 
+:data:`DEFAULTS` lists every setting once, with its type, default and meaning. The type says how
+an environment value (always text) is read, so that ``CLINIC_SMTP_PASSWORD=123456`` stays text
+while ``CLINIC_SMTP_PORT=587`` becomes a number; a value that does not fit stops start-up with
+a message that names the variable. Code that reads a setting uses ``config["NAME"]`` and never
+restates its default.
+"""
+
+import copy
 import json
 import os
 import secrets
+import types
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any, Union, get_args, get_origin
 
 from flask import Flask
 
 DEMO_SECRET_KEY = "demo-not-secret"  # noqa: S105 - marker that production must refuse
+ENV_PREFIX = "CLINIC_"
 
-DEFAULTS = {
-    "ENV_NAME": "development",
+
+class ConfigError(RuntimeError):
+    """A setting's value does not fit its type; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting. ``type``: str, int, bool, list[str] or dict[str, Any], or one of them | None."""
+
+    type: Any
+    default: Any
+    meaning: str
+
+    def from_text(self, raw: str, variable: str) -> Any:
+        """The value of an environment variable, converted to this setting's type."""
+        kind, optional = _unwrap_optional(self.type)
+        if optional and not raw.strip():
+            return None
+        reader = _READERS[get_origin(kind) or kind]
+        try:
+            return reader(raw)
+        except ValueError as error:
+            raise ConfigError(f"{variable} {error}.") from None
+
+
+def _unwrap_optional(kind: Any) -> tuple[Any, bool]:
+    if get_origin(kind) in (Union, types.UnionType):
+        members = [member for member in get_args(kind) if member is not type(None)]
+        if len(members) != 1:
+            raise TypeError(f"a setting has one type or one type | None, not {kind}")
+        return members[0], True
+    return kind, False
+
+
+def _read_int(raw: str) -> int:
+    try:
+        return int(raw.strip())
+    except ValueError:
+        raise ValueError(f"must be a whole number, not {raw!r}") from None
+
+
+_TRUE = {"true", "1", "yes", "on"}
+_FALSE = {"false", "0", "no", "off"}
+
+
+def _read_bool(raw: str) -> bool:
+    word = raw.strip().lower()
+    if word in _TRUE | _FALSE:
+        return word in _TRUE
+    raise ValueError(f"must be true or false, not {raw!r}")
+
+
+def _read_list(raw: str) -> list[str]:
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def _read_dict(raw: str) -> dict[str, Any]:
+    # The value is not repeated in the message: engine options may hold a password.
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = None
+    if not isinstance(value, dict):
+        raise ValueError('must be a JSON object, e.g. {"pool_size": 10}')
+    return value
+
+
+_READERS: dict[type, Callable[[str], Any]] = {
+    str: str,
+    int: _read_int,
+    bool: _read_bool,
+    list: _read_list,
+    dict: _read_dict,
+}
+
+
+DEFAULTS: dict[str, Setting] = {
+    "ENV_NAME": Setting(
+        str, "development", "`production` refuses to start without a real secret key"
+    ),
+    "SECRET_KEY": Setting(
+        str | None, None, "signs sessions; generated into `instance/secret_key` when unset"
+    ),
+    "DATABASE_URL": Setting(
+        str | None,
+        None,
+        "e.g. `postgresql://tandem@db.internal/tandem` (psycopg 3); unset: SQLite in `instance/`",
+    ),
     # hide_parameters: SQL values (which may be client text) never reach logs or error messages.
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
-    "SESSION_COOKIE_HTTPONLY": True,
-    "SESSION_COOKIE_SAMESITE": "Lax",
-    "SESSION_COOKIE_SECURE": False,
-    "REMEMBER_COOKIE_HTTPONLY": True,
-    "IDLE_TIMEOUT_MINUTES": 30,
-    "MAX_CONTENT_LENGTH": 1024 * 1024,
-    "WTF_CSRF_TIME_LIMIT": None,
-    "RATELIMIT_STORAGE_URI": "memory://",
-    "RATELIMIT_HEADERS_ENABLED": False,
-    "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",
-    "LINK_RATE_LIMIT": "30 per minute",
-    "LINK_DAYS": 14,
-    "PAPER_SIZE": "A4",
-    "SMTP_HOST": None,
-    "SMTP_PORT": 25,
-    "SMTP_USERNAME": None,
-    "SMTP_PASSWORD": None,
-    "SMTP_STARTTLS": False,
-    "MAIL_FROM": "tandem@localhost",
-    "QUICK_EXIT_URL": "https://www.wikipedia.org/",
-    # Base of the client links in e-mails, QR codes and the demo, e.g. "https://tandem.example";
-    # unset means the address the therapist's browser used.
-    "PUBLIC_BASE_URL": None,
-    # After submitting, a partner may revise until the therapist locks the assignment, and also
-    # not after the due date when this is "due_date" ("lock": only locking ends revising).
-    "REVISE_UNTIL": "due_date",
-    # Shown to a partner whose sent answers raised a safety alert (clinic/safety). Replace the
-    # placeholder with your practice's own numbers and hours.
-    "SUPPORT_TEXT": (
+    "SQLALCHEMY_ENGINE_OPTIONS": Setting(
+        dict[str, Any],
+        {"pool_pre_ping": True, "hide_parameters": True},
+        "SQLAlchemy engine options (a JSON object in the environment)",
+    ),
+    "SQLALCHEMY_ECHO": Setting(
+        bool, False, "log every SQL statement (never in production: rows hold client names)"
+    ),
+    "ENCRYPTION_KEYS": Setting(
+        list[str] | None,
+        None,
+        "Fernet keys for client text, comma-separated, newest first; unset: the key file",
+    ),
+    "ENCRYPTION_KEY_FILE": Setting(
+        str | None, None, "where the key file lives; unset: `instance/encryption_keys`"
+    ),
+    "SESSION_COOKIE_SECURE": Setting(bool, False, "set `true` behind https (also sends HSTS)"),
+    "SESSION_COOKIE_HTTPONLY": Setting(bool, True, "scripts cannot read the session cookie"),
+    "SESSION_COOKIE_SAMESITE": Setting(
+        str, "Lax", "the session cookie is not sent with other sites' requests"
+    ),
+    "REMEMBER_COOKIE_HTTPONLY": Setting(bool, True, "scripts cannot read the remember-me cookie"),
+    "IDLE_TIMEOUT_MINUTES": Setting(int, 30, "a therapist is signed out after this idle time"),
+    "REQUIRE_TWO_FACTOR": Setting(
+        bool, False, "every therapist must sign in with a second factor (also an admin setting)"
+    ),
+    "MAX_CONTENT_LENGTH": Setting(
+        int, 1024 * 1024, 'larger requests (in bytes) get a clear "too large" page'
+    ),
+    "WTF_CSRF_TIME_LIMIT": Setting(
+        int | None, None, "seconds a form token stays valid; unset: as long as the session"
+    ),
+    "RATELIMIT_STORAGE_URI": Setting(
+        str, "memory://", "`redis://127.0.0.1:6379` so limits hold across gunicorn workers"
+    ),
+    "RATELIMIT_HEADERS_ENABLED": Setting(bool, False, "send X-RateLimit headers with responses"),
+    "LOGIN_RATE_LIMIT": Setting(str, "10 per minute;50 per hour", "sign-in attempts per address"),
+    "LINK_RATE_LIMIT": Setting(
+        str, "30 per minute", "client-link requests per address, misses included"
+    ),
+    "LINK_DAYS": Setting(int, 14, "default lifetime of a client link"),
+    "PUBLIC_BASE_URL": Setting(
+        str | None,
+        None,
+        "base of client links in e-mails, QR codes and the demo, e.g. `https://tandem.example`;"
+        " unset: the address the therapist's browser used",
+    ),
+    "REVISE_UNTIL": Setting(
+        str,
+        "due_date",
+        "after sending, a partner may revise until the therapist locks the assignment and,"
+        " with `due_date`, not after the due date (`lock`: only locking ends revising)",
+    ),
+    "PAPER_SIZE": Setting(str, "A4", "`A4` or `Letter` for PDFs"),
+    "WORKSHEETS_DIR": Setting(
+        str | None, None, "folder of worksheet definitions; unset: the built-in `worksheets/`"
+    ),
+    "SMTP_HOST": Setting(
+        str | None, None, "mail server for client links; unset: the therapist copies the link"
+    ),
+    "SMTP_PORT": Setting(int, 25, "mail server port"),
+    "SMTP_USERNAME": Setting(str | None, None, "mail server login; unset: no login"),
+    "SMTP_PASSWORD": Setting(str | None, None, "mail server password (always text)"),
+    "SMTP_STARTTLS": Setting(bool, False, "upgrade the mail connection with STARTTLS"),
+    "MAIL_FROM": Setting(str, "tandem@localhost", "sender address of link e-mails"),
+    "QUICK_EXIT_URL": Setting(
+        str, "https://www.wikipedia.org/", "where a client's quick-exit button goes"
+    ),
+    "SUPPORT_TEXT": Setting(
+        str,
         "Thank you for your answers. Your therapist will read them, but not straight away: "
         "this is not an emergency service.\n"
         "If you are in danger now, call your local emergency number (112 in Europe, 911 in "
         "the US and Canada).\n"
-        "To talk to someone today, call [support line: your practice puts its number here]."
+        "To talk to someone today, call [support line: your practice puts its number here].",
+        "shown to a partner whose answers raised a safety alert: put your practice's numbers"
+        " and hours in place of the placeholder",
     ),
 }
 
 
-def _coerce(raw: str):
-    """Environment values are strings; accept JSON literals (numbers, true/false, null) too."""
-    try:
-        return json.loads(raw)
-    except ValueError:
-        return raw
+def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    """``CLINIC_*`` variables as settings, each converted to its declared type.
+
+    A name that :data:`DEFAULTS` does not list (a Flask or extension setting) stays text.
+    """
+    values: dict[str, Any] = {}
+    for variable, raw in environ.items():
+        if not variable.startswith(ENV_PREFIX):
+            continue
+        name = variable.removeprefix(ENV_PREFIX)
+        setting = DEFAULTS.get(name)
+        values[name] = raw if setting is None else setting.from_text(raw, variable)
+    return values
 
 
 def load_config(app: Flask, test_config: dict | None) -> None:
-    app.config.from_mapping(DEFAULTS)
+    app.config.from_mapping(
+        {name: copy.deepcopy(setting.default) for name, setting in DEFAULTS.items()}
+    )
     # The instance folder holds the database and keys: readable by the app user alone.
     Path(app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)
     app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(
         app.instance_path, "tandem.sqlite3"
     )
     if test_config is None:
-        app.config.from_pyfile("config.py", silent=True)
-        for key, raw in os.environ.items():
-            if key.startswith("CLINIC_"):
-                app.config[key.removeprefix("CLINIC_")] = _coerce(raw)
-        if "DATABASE_URL" in app.config:
+        app.config.from_pyfile(os.path.join(app.instance_path, "config.py"), silent=True)
+        app.config.from_mapping(from_environment(os.environ))
+        if app.config["DATABASE_URL"]:
             app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
                 app.config["DATABASE_URL"]
             )
@@ -93,7 +241,7 @@ def normalise_database_url(url: str) -> str:
 
 def _ensure_secret_key(app: Flask) -> None:
     """Generate a key into ``instance/`` on first run; production refuses a missing or demo key."""
-    key = app.config.get("SECRET_KEY")
+    key = app.config["SECRET_KEY"]
     production = app.config["ENV_NAME"] == "production"
     if production and (not key or key == DEMO_SECRET_KEY):
         raise RuntimeError(

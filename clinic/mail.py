@@ -19,7 +19,7 @@ class MailError(Exception):
 
 
 def mail_enabled() -> bool:
-    return bool(current_app.config.get("SMTP_HOST"))
+    return bool(current_app.config["SMTP_HOST"])
 
 
 def link_message(to_address: str, therapist_name: str, url: str) -> EmailMessage:
@@ -46,10 +46,10 @@ def send_link(to_address: str, therapist_name: str, url: str) -> None:
         with smtplib.SMTP(
             config["SMTP_HOST"], int(config["SMTP_PORT"]), timeout=SMTP_TIMEOUT_SECONDS
         ) as smtp:
-            if config.get("SMTP_STARTTLS"):
+            if config["SMTP_STARTTLS"]:
                 smtp.starttls(context=ssl.create_default_context())
-            if config.get("SMTP_USERNAME"):
-                smtp.login(config["SMTP_USERNAME"], config.get("SMTP_PASSWORD") or "")
+            if config["SMTP_USERNAME"]:
+                smtp.login(config["SMTP_USERNAME"], config["SMTP_PASSWORD"] or "")
             smtp.send_message(message)
     except smtplib.SMTPRecipientsRefused:
         raise MailError("The mail server refused this address.") from None

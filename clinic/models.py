@@ -7,11 +7,11 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from clinic.extensions import db
+from clinic.extensions import Model
 from clinic.storage import SealedJSON, SealedText, UTCDateTime, utcnow
 
 
-class Therapist(UserMixin, db.Model):
+class Therapist(UserMixin, Model):
     __tablename__ = "therapists"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -33,7 +33,7 @@ class Therapist(UserMixin, db.Model):
         return not self.is_disabled
 
 
-class Couple(db.Model):
+class Couple(Model):
     __tablename__ = "couples"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -57,7 +57,7 @@ class Couple(db.Model):
     )
 
 
-class Partner(db.Model):
+class Partner(Model):
     __tablename__ = "partners"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -71,7 +71,7 @@ class Partner(db.Model):
     couple: Mapped[Couple] = relationship(back_populates="partners")
 
 
-class WorksheetVersion(db.Model):
+class WorksheetVersion(Model):
     """The exact definition an assignment was made with, kept by content hash."""
 
     __tablename__ = "worksheet_versions"
@@ -85,7 +85,7 @@ class WorksheetVersion(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class CustomWorksheet(db.Model):
+class CustomWorksheet(Model):
     """A therapist's own worksheet, visible to that therapist alone."""
 
     __tablename__ = "custom_worksheets"
@@ -100,7 +100,7 @@ class CustomWorksheet(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
-class Assignment(db.Model):
+class Assignment(Model):
     """One or more worksheets given to a couple with a due date and a note."""
 
     __tablename__ = "assignments"
@@ -124,7 +124,7 @@ class Assignment(db.Model):
     )
 
 
-class AssignedWorksheet(db.Model):
+class AssignedWorksheet(Model):
     __tablename__ = "assigned_worksheets"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -140,7 +140,7 @@ class AssignedWorksheet(db.Model):
     )
 
 
-class Response(db.Model):
+class Response(Model):
     """One partner's (or, for joint worksheets, the couple's) answers to one worksheet."""
 
     __tablename__ = "responses"
@@ -165,7 +165,7 @@ class Response(db.Model):
     )
 
 
-class Answer(db.Model):
+class Answer(Model):
     __tablename__ = "answers"
     __table_args__ = (UniqueConstraint("response_id", "item_id"),)
 
@@ -180,7 +180,7 @@ class Answer(db.Model):
     response: Mapped[Response] = relationship(back_populates="answers")
 
 
-class ClientLink(db.Model):
+class ClientLink(Model):
     """A partner's tokenized link to an assignment; only the token's SHA-256 is stored."""
 
     __tablename__ = "client_links"
@@ -198,7 +198,7 @@ class ClientLink(db.Model):
     partner: Mapped[Partner] = relationship()
 
 
-class RecoveryCode(db.Model):
+class RecoveryCode(Model):
     """A one-time code that signs a therapist in when their authenticator is lost; SHA-256 only."""
 
     __tablename__ = "recovery_codes"
@@ -209,7 +209,7 @@ class RecoveryCode(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class ClinicSetting(db.Model):
+class ClinicSetting(Model):
     """A clinic-wide setting an administrator changes in the web UI (e.g. require two-factor)."""
 
     __tablename__ = "clinic_settings"
@@ -219,7 +219,7 @@ class ClinicSetting(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """Who did what to which object, when and from where; never client text. Append-only.
 
     Ids are plain integers, not foreign keys: the log must outlive erased couples and must
@@ -241,7 +241,7 @@ class AuditEvent(db.Model):
     detail: Mapped[str] = mapped_column(String(200), default="")
 
 
-class SessionNote(db.Model):
+class SessionNote(Model):
     """The therapist's private notes for a session, on a couple or one of its assignments.
 
     Never shown to clients. A note outlives a deleted assignment: it then stays on the couple.
@@ -259,7 +259,7 @@ class SessionNote(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
-class SafetyAlert(db.Model):
+class SafetyAlert(Model):
     """Answers to a private worksheet that met its alert rules, until a therapist reviews them.
 
     Which items and how urgent are sealed like the answers they come from: a stolen database

@@ -36,7 +36,7 @@ def init_app(app: Flask) -> None:
         logger = logging.getLogger(name)
         if _filter not in logger.filters:
             logger.addFilter(_filter)
-    if not app.config.get("SQLALCHEMY_ECHO"):
+    if not app.config["SQLALCHEMY_ECHO"]:
         # At INFO and DEBUG SQLAlchemy logs statements and result rows (names, labels): keep
         # it quiet even when an operator turns the root logger up to DEBUG.
         logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)

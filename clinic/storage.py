@@ -1,10 +1,11 @@
 """Column types through which all client text is stored, and the cipher that seals it.
 
 Answers, drafts and notes go through :class:`SealedJSON` / :class:`SealedText`, so that
-encryption at rest lives here alone, never in views or templates. ``init_app`` installs a
-:class:`FernetCipher` whose keys come from ``ENCRYPTION_KEYS`` (config or the
-``CLINIC_ENCRYPTION_KEYS`` environment variable, comma-separated, newest first) or else from
-``instance/encryption_keys`` (generated on first run, mode 0600, one key per line).
+encryption at rest lives here alone, never in views or templates. ``init_app`` gives each app
+its own :class:`FernetCipher` (found through the app context), whose keys come from
+``ENCRYPTION_KEYS`` (config or the ``CLINIC_ENCRYPTION_KEYS`` environment variable,
+comma-separated, newest first) or else from ``instance/encryption_keys`` (generated on first
+run, mode 0600, one key per line).
 """
 
 import json
@@ -15,7 +16,7 @@ import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import Flask, current_app, has_app_context
@@ -29,23 +30,8 @@ KEY_FILE_NAME = "encryption_keys"
 _RELOAD_CHECK_SECONDS = 1.0
 
 
-class Cipher(Protocol):
-    def seal(self, plaintext: str) -> str: ...
-    def open(self, sealed: str) -> str: ...
-
-
 class SealError(RuntimeError):
     """The configured keys cannot open a sealed value, or no usable key is configured."""
-
-
-class PlainCipher:
-    """Stores text as it is. Only for code that runs without an app (never the web app)."""
-
-    def seal(self, plaintext: str) -> str:
-        return plaintext
-
-    def open(self, sealed: str) -> str:
-        return sealed
 
 
 class FernetCipher:
@@ -143,31 +129,28 @@ class FernetCipher:
         return True
 
 
-_cipher: Cipher = PlainCipher()
-
-
-def install_cipher(cipher: Cipher, app: Flask | None = None) -> None:
-    """Install for one app (used inside its app context), and as the process-wide default."""
-    global _cipher
-    _cipher = cipher
-    if app is not None:
-        app.extensions["clinic_cipher"] = cipher
-
-
-def current_cipher() -> Cipher:
-    if has_app_context():
-        cipher = current_app.extensions.get("clinic_cipher")
-        if cipher is not None:
-            return cipher
-    return _cipher
+CIPHER_EXTENSION = "clinic_cipher"
 
 
 def init_app(app: Flask) -> None:
-    install_cipher(cipher_for(app), app)
+    app.extensions[CIPHER_EXTENSION] = cipher_for(app)
+
+
+def current_cipher() -> FernetCipher:
+    """The cipher of the app whose context is active, so that each app seals with its own keys.
+
+    There is deliberately no process-wide fallback: it would be whichever app was created last.
+    """
+    if not has_app_context():
+        raise SealError(
+            "Client text is sealed and opened only inside an app context "
+            "(`with app.app_context():`), with that app's encryption keys."
+        )
+    return current_app.extensions[CIPHER_EXTENSION]
 
 
 def cipher_for(app: Flask) -> FernetCipher:
-    configured = app.config.get("ENCRYPTION_KEYS")
+    configured = app.config["ENCRYPTION_KEYS"]
     if configured:
         keys = parse_keys(configured)
         return FernetCipher(lambda: keys)
@@ -178,11 +161,11 @@ def cipher_for(app: Flask) -> FernetCipher:
 
 
 def keys_from_environment(app: Flask) -> bool:
-    return bool(app.config.get("ENCRYPTION_KEYS"))
+    return bool(app.config["ENCRYPTION_KEYS"])
 
 
 def key_file(app: Flask) -> Path:
-    configured = app.config.get("ENCRYPTION_KEY_FILE")
+    configured = app.config["ENCRYPTION_KEY_FILE"]
     return Path(configured) if configured else Path(app.instance_path) / KEY_FILE_NAME
 
 

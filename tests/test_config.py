@@ -1,7 +1,18 @@
+import json
+import os
+import re
+from pathlib import Path
+
 import pytest
 
 from clinic import create_app
-from clinic.config import DEMO_SECRET_KEY, normalise_database_url
+from clinic.config import (
+    DEFAULTS,
+    DEMO_SECRET_KEY,
+    ConfigError,
+    from_environment,
+    normalise_database_url,
+)
 
 
 def test_environment_overrides_instance_config(monkeypatch, tmp_path):
@@ -54,3 +65,83 @@ def test_sqlite_connections_enforce_foreign_keys_with_wal_and_a_busy_timeout(tmp
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+
+
+def test_environment_values_are_read_by_each_settings_type(monkeypatch):
+    monkeypatch.setenv("CLINIC_SMTP_PASSWORD", "123456")
+    monkeypatch.setenv("CLINIC_SMTP_PORT", " 587 ")
+    monkeypatch.setenv("CLINIC_SMTP_STARTTLS", "yes")
+    monkeypatch.setenv("CLINIC_SESSION_COOKIE_SECURE", "false")
+    monkeypatch.setenv("CLINIC_ENCRYPTION_KEYS", "newest, older,")
+    monkeypatch.setenv("CLINIC_PUBLIC_BASE_URL", "")
+    monkeypatch.setenv("CLINIC_SQLALCHEMY_ENGINE_OPTIONS", '{"pool_size": 3}')
+    monkeypatch.setenv("CLINIC_SECRET_KEY", "42")
+
+    values = from_environment(os.environ)
+
+    assert values["SMTP_PASSWORD"] == "123456"
+    assert values["SECRET_KEY"] == "42"
+    assert values["SMTP_PORT"] == 587
+    assert values["SMTP_STARTTLS"] is True
+    assert values["SESSION_COOKIE_SECURE"] is False
+    assert values["ENCRYPTION_KEYS"] == ["newest", "older"]
+    assert values["PUBLIC_BASE_URL"] is None
+    assert values["SQLALCHEMY_ENGINE_OPTIONS"] == {"pool_size": 3}
+
+
+def test_a_numeric_smtp_password_stays_text_in_the_app(monkeypatch):
+    monkeypatch.setenv("CLINIC_SMTP_PASSWORD", "123456")
+    monkeypatch.setenv("CLINIC_SECRET_KEY", "from-env")
+    assert create_app().config["SMTP_PASSWORD"] == "123456"
+
+
+@pytest.mark.parametrize(
+    ("variable", "raw", "message"),
+    [
+        ("CLINIC_SMTP_PORT", "twenty-five", "CLINIC_SMTP_PORT must be a whole number"),
+        ("CLINIC_IDLE_TIMEOUT_MINUTES", "4.5", "CLINIC_IDLE_TIMEOUT_MINUTES must be a whole"),
+        ("CLINIC_SESSION_COOKIE_SECURE", "sometimes", "CLINIC_SESSION_COOKIE_SECURE must be true"),
+        ("CLINIC_SQLALCHEMY_ENGINE_OPTIONS", "[1]", "CLINIC_SQLALCHEMY_ENGINE_OPTIONS must be a"),
+    ],
+)
+def test_a_value_that_does_not_fit_stops_start_up_naming_the_variable(
+    monkeypatch, variable, raw, message
+):
+    monkeypatch.setenv(variable, raw)
+    monkeypatch.setenv("CLINIC_SECRET_KEY", "from-env")
+    with pytest.raises(ConfigError, match=message):
+        create_app()
+
+
+def test_a_setting_tandem_does_not_list_reaches_flask_as_text(monkeypatch):
+    monkeypatch.setenv("CLINIC_SESSION_COOKIE_NAME", "123")
+    assert from_environment(os.environ)["SESSION_COOKIE_NAME"] == "123"
+
+
+def test_the_readme_configuration_table_lists_every_setting_and_no_other():
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Configuration\n", 1)[1].split("\n## ", 1)[0]
+    listed = {
+        name
+        for line in section.splitlines()
+        if line.startswith("| `")
+        for name in re.findall(r"`([A-Z_]+)`", line.split("|")[1])
+    }
+    assert listed == set(DEFAULTS)
+
+
+def _as_environment_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, dict):
+        return json.dumps(value)
+    return str(value)
+
+
+@pytest.mark.parametrize("name", sorted(DEFAULTS))
+def test_every_default_reads_back_from_its_environment_text(name):
+    setting = DEFAULTS[name]
+    text = _as_environment_text(setting.default)
+    assert setting.from_text(text, f"CLINIC_{name}") == setting.default

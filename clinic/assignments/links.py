@@ -55,7 +55,7 @@ def hash_token(token: str) -> str:
 
 
 def link_url(token: str) -> str:
-    base = current_app.config.get("PUBLIC_BASE_URL")
+    base = current_app.config["PUBLIC_BASE_URL"]
     if not base and has_request_context():
         return url_for("client.overview", token=token, _external=True)
     path = current_app.url_map.bind("localhost").build("client.overview", {"token": token})

@@ -48,10 +48,11 @@ def login():
         return redirect(url_for("couples.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        therapist = service.authenticate(form.email.data, form.password.data)
+        email, password = form.email.data or "", form.password.data or ""
+        therapist = service.authenticate(email, password)
         if therapist is not None:
             return two_factor_flow.password_accepted(therapist)
-        two_factor_flow.password_refused(form.email.data)
+        two_factor_flow.password_refused(email)
     if form.is_submitted():
         flash(LOGIN_FAILED, "error")
     return render_template("auth/login.html", form=form)
@@ -74,13 +75,13 @@ def therapists():
     if form.validate_on_submit():
         try:
             created = service.create_therapist(
-                form.email.data,
-                form.password.data,
-                display_name=form.display_name.data,
+                form.email.data or "",
+                form.password.data or "",
+                display_name=form.display_name.data or "",
                 is_admin=form.is_admin.data,
             )
         except service.AccountError as error:
-            form.email.errors.append(str(error))
+            form.email.errors = [str(error)]  # the form was valid, so this is its one error
         else:
             audit.record("therapist_created", "therapist", created.id)
             flash("Therapist added.", "info")

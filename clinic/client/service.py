@@ -179,7 +179,7 @@ def closed_reason(assignment: Assignment, response: Response) -> str | None:
         )
     if (
         response.submitted_at is not None
-        and current_app.config.get("REVISE_UNTIL", "due_date") == "due_date"
+        and current_app.config["REVISE_UNTIL"] == "due_date"
         and assignment.due_date is not None
         and assignment.due_date < utcnow().date()
     ):

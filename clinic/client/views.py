@@ -253,7 +253,7 @@ def _not_on_this_link(token: str):
 
 
 def _csrf_valid() -> bool:
-    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+    if not current_app.config["WTF_CSRF_ENABLED"]:
         return True
     try:
         validate_csrf(request.form.get("csrf_token"))

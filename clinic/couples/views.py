@@ -28,7 +28,7 @@ def create():
     form = CoupleForm()
     if form.validate_on_submit():
         couple = service.create_couple(
-            current_user, form.label.data, form.partner_rows(), notes=form.notes.data or ""
+            current_user, form.label.data or "", form.partner_rows(), notes=form.notes.data or ""
         )
         audit.record("couple_created", "couple", couple.id)
         flash("Couple added.", "info")
@@ -49,13 +49,13 @@ def edit(couple_id: int):
     if form.validate_on_submit():
         existing_rows = form.partners.entries[: len(couple.partners)]
         if any(not (row.display_name.data or "").strip() for row in existing_rows):
-            form.partners.errors.append(
+            form.partners.errors = [  # the form was valid, so this is its one error
                 "Partners cannot be removed, because their answers belong to them. "
                 "Archive the couple instead."
-            )
+            ]
         else:
             service.update_couple(
-                couple, form.label.data, form.partner_rows(), form.notes.data or ""
+                couple, form.label.data or "", form.partner_rows(), form.notes.data or ""
             )
             audit.record("couple_edited", "couple", couple.id)
             flash("Changes saved.", "info")

@@ -53,7 +53,7 @@ def couple_closure(couple_id: int, partner_id: int | None = None) -> dict[Table,
             ]
             if table.name == PARTNERS_TABLE:
                 narrowing.append(pk == partner_id)
-        ids = set()
+        ids: set = set()
         for condition in conditions:
             ids.update(db.session.scalars(select(pk).where(condition, *narrowing)))
         if ids:

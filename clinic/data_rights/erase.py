@@ -1,6 +1,9 @@
 """Erasing a couple completely, leaving one audit entry that holds no client text."""
 
+from typing import cast
+
 from sqlalchemy import delete
+from sqlalchemy.engine import CursorResult
 
 from clinic import audit
 from clinic.data_rights.closure import couple_closure, primary_key
@@ -26,7 +29,8 @@ def erase_couple(couple: Couple) -> int:
     for table in reversed(db.metadata.sorted_tables):  # children before parents
         ids = closure.get(table)
         if ids:
-            erased += db.session.execute(delete(table).where(primary_key(table).in_(ids))).rowcount
+            result = db.session.execute(delete(table).where(primary_key(table).in_(ids)))
+            erased += cast(CursorResult, result).rowcount  # a DELETE yields a cursor result
     db.session.expunge(couple)
     audit.record(
         "couple_erased",

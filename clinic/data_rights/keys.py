@@ -2,8 +2,10 @@
 
 from collections import Counter
 from collections.abc import Iterator
+from typing import cast
 
 import sqlalchemy as sa
+from sqlalchemy.engine import CursorResult
 
 from clinic.data_rights.closure import primary_key
 from clinic.extensions import db
@@ -12,7 +14,7 @@ from clinic.storage import FernetCipher, SealedJSON, SealedText
 BATCH_SIZE = 500
 
 
-def sealed_columns() -> Iterator[tuple[sa.Table, sa.Column, list[sa.Column]]]:
+def sealed_columns() -> Iterator[tuple[sa.TableClause, sa.ColumnClause, list[sa.ColumnClause]]]:
     """Each table with sealed columns: (raw table view, its primary key, the sealed columns).
 
     The raw view reads the stored text as it is, without the sealing type.
@@ -55,11 +57,14 @@ def rotate_all(cipher: FernetCipher, batch_size: int = BATCH_SIZE) -> int:
                     old = row[index]
                     if old is None or cipher.is_current(old):
                         continue
-                    result = db.session.execute(
+                    update = (
                         sa.update(raw)
                         .where(pk == row[0], column == old)
                         .values({column.name: cipher.rotate(old)})
                     )
+                    result = cast(
+                        CursorResult, db.session.execute(update)
+                    )  # UPDATE gives a CursorResult
                     changed += result.rowcount
             db.session.commit()
     return changed

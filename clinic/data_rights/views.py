@@ -81,10 +81,10 @@ def erase(couple_id: int):
     form = EraseForm()
     if not form.validate_on_submit():
         flash("Please type the label and your password to erase this couple.", "error")
-    elif form.label.data.strip() != couple.label:
-        form.label.errors.append("That is not this couple's label.")
-    elif not verify_password(current_user.password_hash, form.password.data):
-        form.password.errors.append("That password is not right.")
+    elif (form.label.data or "").strip() != couple.label:
+        form.label.errors = ["That is not this couple's label."]
+    elif not verify_password(current_user.password_hash, form.password.data or ""):
+        form.password.errors = ["That password is not right."]
     else:
         erase_couple(couple)
         flash("The couple and everything they wrote were erased.", "info")

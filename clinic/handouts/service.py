@@ -70,7 +70,7 @@ def is_long_item(item: Item) -> bool:
 
 
 def _paper() -> str:
-    return current_app.config.get("PAPER_SIZE", "A4")
+    return current_app.config["PAPER_SIZE"]
 
 
 def _day(moment: datetime | date) -> str:

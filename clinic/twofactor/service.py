@@ -26,7 +26,7 @@ def is_enabled(therapist: Therapist) -> bool:
 
 def is_required() -> bool:
     """Required by the instance config or by an administrator's setting."""
-    if current_app.config.get("REQUIRE_TWO_FACTOR"):
+    if current_app.config["REQUIRE_TWO_FACTOR"]:
         return True
     setting = db.session.get(ClinicSetting, REQUIRE_SETTING)
     return setting is not None and setting.value == "1"
@@ -55,6 +55,8 @@ def start_setup(therapist: Therapist) -> None:
 
 
 def provisioning_uri(therapist: Therapist) -> str:
+    if therapist.totp_secret is None:
+        raise ValueError("start_setup() gives the therapist a secret first")
     return pyotp.TOTP(therapist.totp_secret).provisioning_uri(
         name=therapist.email, issuer_name=ISSUER
     )
@@ -128,11 +130,11 @@ def use_recovery_code(therapist: Therapist, code: str) -> bool:
 
 
 def unused_recovery_codes(therapist: Therapist) -> int:
-    return db.session.scalar(
+    return db.session.execute(
         select(func.count(RecoveryCode.id)).where(
             RecoveryCode.therapist_id == therapist.id, RecoveryCode.used_at.is_(None)
         )
-    )
+    ).scalar_one()
 
 
 def _new_recovery_code() -> str:

@@ -54,9 +54,10 @@ def code():
         return redirect(url_for("auth.login"))
     form = CodeForm()
     if form.validate_on_submit():
-        if service.verify_totp(therapist, form.code.data):
+        code = form.code.data or ""
+        if service.verify_totp(therapist, code):
             return flow.complete_sign_in(therapist, "totp")
-        if service.use_recovery_code(therapist, form.code.data):
+        if service.use_recovery_code(therapist, code):
             audit.record("recovery_code_used", "therapist", therapist.id, owner_id=therapist.id)
             flash(
                 "You signed in with a recovery code, which now no longer works. "
@@ -67,7 +68,7 @@ def code():
         audit.record(
             "sign_in_failed", "therapist", therapist.id, owner_id=therapist.id, detail="code"
         )
-        form.code.errors.append(CODE_REFUSED)
+        form.code.errors = [CODE_REFUSED]  # the form was valid, so this is its one error
     return render_template("twofactor/code.html", form=form)
 
 
@@ -137,7 +138,7 @@ def turn_off():
 
 
 def _password_ok(form: PasswordForm) -> bool:
-    return form.validate() and verify_password(current_user.password_hash, form.password.data)
+    return form.validate() and verify_password(current_user.password_hash, form.password.data or "")
 
 
 @bp.route("/settings/security", methods=["GET", "POST"])
@@ -158,4 +159,4 @@ def policy():
 
 
 def _forced_by_config() -> bool:
-    return bool(current_app.config.get("REQUIRE_TWO_FACTOR"))
+    return bool(current_app.config["REQUIRE_TWO_FACTOR"])

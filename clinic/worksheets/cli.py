@@ -54,12 +54,12 @@ def check_paths(paths: tuple[Path, ...]) -> tuple[list[Worksheet], list[Problem]
 def _default_directory() -> Path:
     """WORKSHEETS_DIR from the app's config when there is an app, else the built-ins."""
     if has_app_context():
-        return Path(current_app.config.get("WORKSHEETS_DIR") or BUILTIN_DIR)
+        return Path(current_app.config["WORKSHEETS_DIR"] or BUILTIN_DIR)
     info = click.get_current_context().find_object(ScriptInfo)
     if info is not None:
         try:
             app = info.load_app()
         except NoAppException:
             return BUILTIN_DIR
-        return Path(app.config.get("WORKSHEETS_DIR") or BUILTIN_DIR)
+        return Path(app.config["WORKSHEETS_DIR"] or BUILTIN_DIR)
     return BUILTIN_DIR

@@ -170,3 +170,30 @@ def test_values_stored_before_encryption_are_sealed_by_rotation(app, therapist):
     assert db.session.get(Couple, couple.id).notes == NOTE
     status = app.test_cli_runner().invoke(args=["keys", "status"])
     assert "not sealed: 0" in status.output and "older key: 0" in status.output
+
+
+def test_two_apps_in_one_process_each_seal_with_their_own_keys(database_url):
+    first_key, second_key = (Fernet.generate_key().decode() for _ in range(2))
+    first = make_app(database_url, ENCRYPTION_KEYS=first_key)
+    second = make_app(database_url, ENCRYPTION_KEYS=second_key)  # created last
+    with first.app_context():
+        couple_with_answer(factories.make_therapist())
+        first_sealed = raw_sealed_values()
+        db.session.remove()
+        db.engine.dispose()
+    with second.app_context():
+        couple = factories.make_couple(factories.make_therapist(), notes=NOTE)
+        with db.engine.connect() as conn:
+            second_sealed = conn.execute(
+                text("SELECT notes FROM couples WHERE id = :id"), {"id": couple.id}
+            ).scalar_one()
+        db.session.remove()
+        db.engine.dispose()
+
+    first_only, second_only = (FernetCipher(lambda k=k: [k]) for k in (first_key, second_key))
+    assert [first_only.open(value) for value in first_sealed] == [NOTE, f'"{ANSWER}"']
+    assert second_only.open(second_sealed) == NOTE
+    with pytest.raises(SealError):
+        second_only.open(first_sealed[0])
+    with pytest.raises(SealError, match="app context"):
+        current_cipher()
