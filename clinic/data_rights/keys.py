@@ -61,7 +61,7 @@ def rotate_all(cipher: FernetCipher, batch_size: int = BATCH_SIZE) -> int:
                         .values({column.name: cipher.rotate(old)})
                     )
                     changed += result.rowcount
-            db.session.commit()
+            db.session.commit()  # one short transaction per batch, so the app keeps running
     return changed
 
 

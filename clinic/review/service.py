@@ -215,13 +215,11 @@ def add_note(couple: Couple, body: str, assignment_id: int | None = None) -> Ses
         couple_id=couple.id, assignment_id=assignment_id, body=body, created_at=now, updated_at=now
     )
     db.session.add(note)
-    db.session.commit()
     return note
 
 
 def update_note(note: SessionNote, body: str) -> None:
     note.body = body
-    db.session.commit()
 
 
 def own_note_or_404(therapist: Therapist, note_id: int) -> SessionNote:

@@ -8,7 +8,6 @@ from clinic import audit
 from clinic.assignments.service import STATUS_LABELS
 from clinic.auth.guards import therapists_only
 from clinic.couples.service import own_couple_or_404
-from clinic.extensions import db
 from clinic.review import language, service
 from clinic.review.forms import NoteForm
 from clinic.review.trends import render_svg
@@ -60,9 +59,7 @@ def session(assignment_id: int):
     _record_viewed("assignment", assignment_id, couple, "session_view")
     assignment = service.pick(service.history(couple), assignment_id)
     review = service.review_assignment(assignment, couple.partners, for_session=True)
-    return _committed(
-        render_template("review/session.html", couple=couple, review=review, **_helpers())
-    )
+    return render_template("review/session.html", couple=couple, review=review, **_helpers())
 
 
 @bp.route("/notes/<int:note_id>", methods=["GET", "POST"])
@@ -91,7 +88,7 @@ def _couple_page(couple, form: NoteForm):
     _record_viewed("couple", couple.id, couple, "review")
     assignments = service.history(couple)
     reviews = [service.review_assignment(a, couple.partners) for a in assignments]
-    page = render_template(
+    return render_template(
         "review/couple.html",
         couple=couple,
         reviews=reviews,
@@ -101,7 +98,6 @@ def _couple_page(couple, form: NoteForm):
         form=form,
         **_helpers(),
     )
-    return _committed(page)
 
 
 def _assignment_page(couple, assignment_id: int, form: NoteForm):
@@ -109,7 +105,7 @@ def _assignment_page(couple, assignment_id: int, form: NoteForm):
     assignments = service.history(couple)
     assignment = service.pick(assignments, assignment_id)
     slugs = {sheet.worksheet_version.slug for sheet in assignment.worksheets}
-    page = render_template(
+    return render_template(
         "review/assignment.html",
         couple=couple,
         review=service.review_assignment(assignment, couple.partners),
@@ -118,20 +114,11 @@ def _assignment_page(couple, assignment_id: int, form: NoteForm):
         form=form,
         **_helpers(),
     )
-    return _committed(page)
 
 
 def _record_viewed(object_type: str, object_id: int, couple, detail: str) -> None:
-    """Audit the view; ``_committed`` stores it once the page is rendered."""
-    audit.record(
-        "answers_viewed", object_type, object_id, couple_id=couple.id, detail=detail, commit=False
-    )
-
-
-def _committed(page: str) -> str:
-    """Commit the audit entry after rendering, since a commit expires every loaded row."""
-    db.session.commit()
-    return page
+    """Audit the view; a note form sent back with a 400 keeps it too (clinic.transaction)."""
+    audit.record("answers_viewed", object_type, object_id, couple_id=couple.id, detail=detail)
 
 
 def _charts(trends) -> list:
