@@ -7,6 +7,7 @@ from markupsafe import Markup
 from clinic import audit
 from clinic.assignments.service import STATUS_LABELS
 from clinic.auth.guards import therapists_only
+from clinic.couples import pages as couple_pages
 from clinic.couples.service import own_couple_or_404
 from clinic.review import language, service
 from clinic.review.forms import NoteForm
@@ -16,6 +17,7 @@ from clinic.worksheets.schema import GRID_ANSWERS
 bp = therapists_only(
     Blueprint("review", __name__, url_prefix="/review", template_folder="templates")
 )
+couple_pages.add_section("review", "review/_couple_link.html", order=20)
 
 
 @bp.get("/couples/<int:couple_id>")
@@ -75,7 +77,13 @@ def edit_note(note_id: int):
         service.update_note(note, form.body.data)
         flash("Note saved.", "info")
         return redirect(back)
-    return render_template("review/note.html", form=form, note=note, back=back)
+    return render_template(
+        "review/note.html",
+        form=form,
+        note=note,
+        back=back,
+        banners=couple_pages.banners(note.couple_id),
+    )
 
 
 @bp.get("/language")
@@ -96,6 +104,7 @@ def _couple_page(couple, form: NoteForm):
         charts=_charts(service.trends_for(assignments, couple.partners)),
         notes=service.notes_for(couple),
         form=form,
+        banners=couple_pages.banners(couple.id),
         **_helpers(),
     )
 
@@ -112,6 +121,7 @@ def _assignment_page(couple, assignment_id: int, form: NoteForm):
         charts=_charts(service.trends_for(assignments, couple.partners, slugs)),
         notes=service.notes_for(couple, assignment),
         form=form,
+        banners=couple_pages.banners(couple.id),
         **_helpers(),
     )
 
