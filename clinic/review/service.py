@@ -215,6 +215,7 @@ def add_note(couple: Couple, body: str, assignment_id: int | None = None) -> Ses
         couple_id=couple.id, assignment_id=assignment_id, body=body, created_at=now, updated_at=now
     )
     db.session.add(note)
+    db.session.flush()  # the caller may link to the new note
     return note
 
 
