@@ -47,7 +47,7 @@ def _commit_or_roll_back(response: Response) -> Response:
         _roll_back()
         return response
     try:
-        db.session.commit()
+        db.session.commit()  # the one commit of the request
     except SQLAlchemyError as error:
         _roll_back()
         return _error_response(error)
