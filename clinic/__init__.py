@@ -7,12 +7,14 @@ from flask import Flask, redirect, url_for
 from clinic import db_engine, redaction, security, storage  # noqa: F401 - db_engine tunes SQLite
 from clinic.config import load_config
 from clinic.extensions import csrf, db, limiter, login_manager, migrate
+from clinic.transaction import TransactionalFlask
+from clinic.transaction import init_app as transaction_init_app
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+    app = TransactionalFlask(__name__, instance_relative_config=True)
     load_config(app, test_config)
 
     db.init_app(app)
@@ -51,6 +53,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)
     security_cli.init_app(app)
+    transaction_init_app(app)  # last: its after_request hook runs first
 
     @app.get("/")
     def index():

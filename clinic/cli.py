@@ -23,6 +23,7 @@ def create_therapist(email: str, name: str, admin: bool, password: str) -> None:
         therapist = accounts.create_therapist(email, password, display_name=name, is_admin=admin)
     except accounts.AccountError as error:
         raise click.ClickException(str(error)) from None
+    db.session.commit()  # a command has no request to commit for it
     click.echo(f"Created {therapist.email}{' (admin)' if admin else ''}.")
 
 
@@ -42,7 +43,7 @@ def disable_therapist(email: str) -> None:
     if therapist is None:
         raise click.ClickException("No therapist with that e-mail address.")
     therapist.is_disabled = True
-    db.session.commit()
+    db.session.commit()  # a command has no request to commit for it
     click.echo(f"Disabled {therapist.email}.")
 
 
@@ -57,6 +58,7 @@ def demo_command(if_empty: bool) -> None:
     else:
         for line in load_demo():
             click.echo(line)
+        db.session.commit()  # a command has no request to commit for it
     click.echo(f"Demo sign-in: {DEMO_EMAIL} / {DEMO_PASSWORD}")
 
 

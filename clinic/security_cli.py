@@ -79,6 +79,7 @@ def keys_rotate(grace: float, batch_size: int) -> None:
         cipher.reload(force=True)
         click.echo(f"Re-encrypted {changed} values under a new key; the old key is gone.")
     audit.record("keys_rotated", "encryption_key", detail=f"values={changed}")
+    db.session.commit()  # a command has no request to commit for it
 
 
 def _rotate_until_current(cipher: FernetCipher, batch_size: int) -> int:
@@ -100,6 +101,7 @@ def backup_command(path: Path) -> None:
     except BackupError as error:
         raise click.ClickException(str(error)) from None
     audit.record("backup_made", "database")
+    db.session.commit()  # a command has no request to commit for it
     click.echo(f"Backup written to {path}. Keep the encryption key apart from it.")
 
 
@@ -115,6 +117,7 @@ def restore_command(path: Path) -> None:
     except BackupError as error:
         raise click.ClickException(str(error)) from None
     audit.record("backup_restored", "database")
+    db.session.commit()  # a command has no request to commit for it
     click.echo(f"Restored from {path}.")
 
 
@@ -127,6 +130,7 @@ def reset_two_factor(email: str) -> None:
         raise click.ClickException("No therapist with that e-mail address.")
     two_factor.disable(therapist)
     audit.record("two_factor_reset", "therapist", therapist.id, owner_id=therapist.id)
+    db.session.commit()  # a command has no request to commit for it
     click.echo(f"Two-factor sign-in is off for {therapist.email}; they set it up again.")
 
 

@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 from aiosmtpd.controller import Controller
+from flask import request_started
 from sqlalchemy import create_engine, text
 
 from clinic.extensions import db
@@ -70,7 +71,16 @@ def app(database_url):
     app = make_app(database_url)
     app.test_client_class = TandemClient
     with app.app_context():
+        test_session = db.session()
+
+        def commit_test_writes(_app, **_extra) -> None:
+            # Services only flush (the request commits); what a test stored through them is
+            # committed when a request starts, as the request that stored it would have.
+            test_session.commit()
+
+        request_started.connect(commit_test_writes, app, weak=False)
         yield app
+        request_started.disconnect(commit_test_writes, app)
         db.session.remove()
         db.engine.dispose()
 

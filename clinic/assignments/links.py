@@ -103,26 +103,25 @@ def issue_link(assignment: Assignment, partner: Partner) -> IssuedLink:
 
 
 def reissue_all(assignment: Assignment) -> list[IssuedLink]:
-    """Fresh links for every partner (old ones stop working); commits.
+    """Fresh links for every partner (old ones stop working).
 
     This is the call for anything that needs every partner's link after the "shown once"
     page is gone, such as printing assignment cards later.
     """
     issued = [issue_link(assignment, partner) for partner in assignment.couple.partners]
-    db.session.commit()
+    db.session.flush()  # the caller audits the new links' ids
     return issued
 
 
 def reissue(link: ClientLink) -> IssuedLink:
     issued = issue_link(link.assignment, link.partner)
-    db.session.commit()
+    db.session.flush()  # the caller audits the new link's id
     return issued
 
 
 def revoke(link: ClientLink) -> None:
     if link.revoked_at is None:
         link.revoked_at = utcnow()
-        db.session.commit()
 
 
 def links_from_tokens(assignment: Assignment, tokens: list[str]) -> list[IssuedLink]:

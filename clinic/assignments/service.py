@@ -68,7 +68,7 @@ def create_assignment(
     note: str = "",
     link_days: int,
 ) -> tuple[Assignment, list[links.IssuedLink]]:
-    """Snapshot the worksheets, create empty responses and one link per partner; commits."""
+    """Snapshot the worksheets, create empty responses and one link per partner."""
     versions = [snapshot(ws) for ws in worksheets]
     assignment = Assignment(couple=couple, note=note, due_date=due_date, link_days=link_days)
     for position, (ws, version) in enumerate(zip(worksheets, versions, strict=True)):
@@ -82,7 +82,7 @@ def create_assignment(
         assignment.worksheets.append(sheet)
     db.session.add(assignment)
     issued = [links.issue_link(assignment, partner) for partner in couple.partners]
-    db.session.commit()
+    db.session.flush()  # the caller audits the new links' ids
     return assignment, issued
 
 
@@ -109,7 +109,6 @@ def own_link_or_404(assignment: Assignment, link_id: int) -> ClientLink:
 def set_locked(assignment: Assignment, locked: bool) -> None:
     """A locked assignment shows partners their answers read-only."""
     assignment.locked_at = utcnow() if locked else None
-    db.session.commit()
 
 
 def due_assignments(therapist: Therapist) -> list[Assignment]:

@@ -17,7 +17,9 @@ from clinic.assignments import links, service
 from clinic.assignments.forms import AssignForm
 from clinic.audit import service as audit
 from clinic.auth.guards import therapists_only
+from clinic.couples import pages as couple_pages
 from clinic.couples.service import own_couple_or_404
+from clinic.safety import service as safety
 from clinic.worksheets import library
 
 bp = therapists_only(Blueprint("assignments", __name__, template_folder="templates"))
@@ -26,10 +28,9 @@ bp = therapists_only(Blueprint("assignments", __name__, template_folder="templat
 CARD_ENDPOINT = "handouts.assignment_card"
 
 
-@bp.app_template_global()
-def couple_assignments(couple):
-    """For the couple page's assignments section (assignments/_couple_section.html)."""
-    return service.couple_assignments(couple)
+couple_pages.add_section(
+    "assignments", "assignments/_couple_section.html", service.couple_assignments, order=30
+)
 
 
 @bp.app_template_global()
@@ -45,10 +46,13 @@ def assignment_overdue(assignment):
 @bp.get("/assignments/")
 def dashboard():
     assignments = service.due_assignments(current_user)
+    alerts = safety.open_alerts(current_user)
+    safety.record_viewed(alerts)
     return render_template(
         "assignments/dashboard.html",
         waiting=[a for a in assignments if not service.is_complete(a)],
         complete=[a for a in assignments if service.is_complete(a)],
+        safety_alerts=alerts,
     )
 
 
@@ -72,7 +76,13 @@ def new(couple_id: int):
         _audit_links("link_created", issued)
         flash("Worksheets assigned.", "info")
         return _show_links(assignment, issued)
-    return render_template("assignments/new.html", form=form, couple=couple, catalogue=catalogue)
+    return render_template(
+        "assignments/new.html",
+        form=form,
+        couple=couple,
+        catalogue=catalogue,
+        banners=couple_pages.banners(couple.id),
+    )
 
 
 @bp.get("/assignments/<int:assignment_id>")
@@ -86,6 +96,7 @@ def show(assignment_id: int):
             key=lambda link: (link.partner.position, -link.created_at.timestamp()),
         ),
         link_state=links.link_state,
+        banners=couple_pages.banners(assignment.couple_id),
     )
 
 
@@ -171,4 +182,5 @@ def _show_links(assignment, issued: list[links.IssuedLink]):
         mail_enabled=mail.mail_enabled(),
         why_no_email=service.why_no_email,
         card_endpoint=CARD_ENDPOINT if CARD_ENDPOINT in current_app.view_functions else None,
+        banners=couple_pages.banners(assignment.couple_id),
     )

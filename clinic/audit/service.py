@@ -77,9 +77,12 @@ def record(
     owner_id: int | None = None,
     actor: str | None = None,
     detail: str = "",
-    commit: bool = True,
 ) -> AuditEvent:
-    """Record one event and (by default) commit the session, so read-only views keep it too.
+    """Add one event to the current transaction: it is stored when the request commits.
+
+    Events about refusals (a failed sign-in, a wrong second-factor code) are recorded by views
+    that answer with a normal page rather than by raising, so their request commits and the
+    event is kept (see clinic.transaction). Commands commit their events themselves.
 
     The actor is the signed-in therapist unless ``actor`` says ``CLIENT_LINK`` or ``SYSTEM``.
     ``owner_id`` (whose log the entry appears in) defaults to the acting therapist, else to the
@@ -113,8 +116,6 @@ def record(
         detail=detail,
     )
     db.session.add(audit_event)
-    if commit:
-        db.session.commit()
     return audit_event
 
 

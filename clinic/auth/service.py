@@ -38,7 +38,7 @@ def create_therapist(
         is_admin=is_admin,
     )
     db.session.add(therapist)
-    db.session.commit()
+    db.session.flush()  # the caller audits the new id
     return therapist
 
 

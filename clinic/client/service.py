@@ -152,7 +152,6 @@ def _new_response(sheet: AssignedWorksheet, partner_id: int | None) -> Response:
                 Response.assigned_worksheet_id == sheet.id, Response.partner_id == partner_id
             )
         )
-    db.session.commit()
     return response
 
 
@@ -167,7 +166,6 @@ def mark_opened(link: ClientLink, sheet: Sheet | None = None) -> None:
             .values(status="opened", opened_at=now)
             .execution_options(synchronize_session=False)
         )
-    db.session.commit()
 
 
 def closed_reason(assignment: Assignment, response: Response) -> str | None:
@@ -412,7 +410,12 @@ def _write(
     current: dict[str, Answer],
     finishing: bool,
 ) -> bool:
-    """Store the changes if nobody else saved since ``response`` was read; commits."""
+    """Store the changes if nobody else saved since ``response`` was read; commits at once.
+
+    Its own commit, not the request's: the revision claim holds the response's row lock
+    until then, so it is released as soon as the answers are stored, and a partner's text
+    is safe before anything else the request does (alerts, audit, the page) can fail.
+    """""
     now = utcnow()
     new_values: dict[str, Any] = {"revision": Response.revision + 1, "updated_at": now}
     if finishing:
@@ -443,7 +446,7 @@ def _write(
             )
         else:
             answer.value, answer.shareable = stored.value, stored.shareable
-    db.session.commit()
+    db.session.commit()  # compare-and-set: the claimed revision and its answers land together now
     return True
 
 

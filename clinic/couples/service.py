@@ -67,7 +67,7 @@ def create_couple(
         for index, (name, email) in enumerate(partners)
     ]
     db.session.add(couple)
-    db.session.commit()
+    db.session.flush()  # the caller audits and links to the new id
     return couple
 
 
@@ -84,9 +84,7 @@ def update_couple(
             existing[index].position = index
         else:
             couple.partners.append(Partner(display_name=name, email=email, position=index))
-    db.session.commit()
 
 
 def set_archived(couple: Couple, archived: bool) -> None:
     couple.archived_at = utcnow() if archived else None
-    db.session.commit()

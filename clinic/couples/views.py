@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from clinic import audit
 from clinic.auth.guards import therapists_only
-from clinic.couples import service
+from clinic.couples import pages, service
 from clinic.couples.forms import CoupleForm
 
 bp = therapists_only(
@@ -39,7 +39,12 @@ def create():
 @bp.get("/<int:couple_id>")
 def show(couple_id: int):
     couple = service.own_couple_or_404(current_user, couple_id)
-    return render_template("couples/show.html", couple=couple)
+    return render_template(
+        "couples/show.html",
+        couple=couple,
+        sections=pages.sections(couple),
+        banners=pages.banners(couple.id),
+    )
 
 
 @bp.route("/<int:couple_id>/edit", methods=["GET", "POST"])
@@ -60,7 +65,9 @@ def edit(couple_id: int):
             audit.record("couple_edited", "couple", couple.id)
             flash("Changes saved.", "info")
             return redirect(url_for("couples.show", couple_id=couple.id))
-    return render_template("couples/form.html", form=form, couple=couple)
+    return render_template(
+        "couples/form.html", form=form, couple=couple, banners=pages.banners(couple.id)
+    )
 
 
 @bp.post("/<int:couple_id>/archive")

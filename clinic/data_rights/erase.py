@@ -38,9 +38,8 @@ def erase_couple(couple: Couple) -> int:
         couple_id,
         owner_id=owner_id,
         detail=f"rows={erased}",
-        commit=False,
     )
-    db.session.commit()
+    db.session.commit()  # before the request ends: the checkpoint clears only committed pages
     if sqlite:
         with db.engine.connect() as checkpoint:
             checkpoint.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")

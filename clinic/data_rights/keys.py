@@ -66,7 +66,7 @@ def rotate_all(cipher: FernetCipher, batch_size: int = BATCH_SIZE) -> int:
                         CursorResult, db.session.execute(update)
                     )  # UPDATE gives a CursorResult
                     changed += result.rowcount
-            db.session.commit()
+            db.session.commit()  # one short transaction per batch, so the app keeps running
     return changed
 
 

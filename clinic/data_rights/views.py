@@ -17,6 +17,7 @@ from flask_login import current_user
 from clinic import audit
 from clinic.auth.guards import therapists_only
 from clinic.auth.passwords import verify_password
+from clinic.couples import pages as couple_pages
 from clinic.couples.service import own_couple_or_404
 from clinic.data_rights.erase import erase_couple
 from clinic.data_rights.export import couple_record, fhir_bundle
@@ -31,7 +32,7 @@ bp = therapists_only(
 @bp.get("/<int:couple_id>/record")
 def record_page(couple_id: int):
     couple = own_couple_or_404(current_user, couple_id)
-    return render_template("data_rights/record.html", couple=couple, form=EraseForm())
+    return _record_page(couple, EraseForm())
 
 
 @bp.get("/<int:couple_id>/record.json")
@@ -89,4 +90,10 @@ def erase(couple_id: int):
         erase_couple(couple)
         flash("The couple and everything they wrote were erased.", "info")
         return redirect(url_for("couples.index"))
-    return render_template("data_rights/record.html", couple=couple, form=form), 400
+    return _record_page(couple, form), 400
+
+
+def _record_page(couple, form: EraseForm) -> str:
+    return render_template(
+        "data_rights/record.html", couple=couple, form=form, banners=couple_pages.banners(couple.id)
+    )

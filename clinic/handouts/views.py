@@ -11,6 +11,7 @@ from clinic import audit
 from clinic.assignments import links
 from clinic.assignments import service as assignments
 from clinic.auth.guards import therapists_only
+from clinic.couples import pages as couple_pages
 from clinic.couples.service import own_couple_or_404
 from clinic.handouts import service
 from clinic.worksheets import library
@@ -27,6 +28,7 @@ def index(couple_id: int):
         couple=couple,
         assignments=assignments.couple_assignments(couple),
         catalogue=library.catalogue(current_user),
+        banners=couple_pages.banners(couple.id),
     )
 
 

@@ -5,7 +5,6 @@ from typing import Any
 
 from clinic.assignments import service as assignments
 from clinic.assignments.versions import worksheet_of
-from clinic.extensions import db
 from clinic.models import Answer, AssignedWorksheet, Couple
 from clinic.storage import utcnow
 from clinic.worksheets.answers import clean_answer
@@ -102,7 +101,6 @@ def add_review_demo(couple: Couple) -> list[str]:
     for sheet in assignment.worksheets:
         _answer(sheet, first.id, FIRST, SHARED, when)
         _answer(sheet, second.id, SECOND, SHARED, when + timedelta(hours=5))
-    db.session.commit()
     return [f"Demo answers for {couple.label}: four monthly check-ins, boundaries, reframes"]
 
 

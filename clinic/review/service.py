@@ -215,13 +215,12 @@ def add_note(couple: Couple, body: str, *, assignment_id: int | None = None) -> 
         couple_id=couple.id, assignment_id=assignment_id, body=body, created_at=now, updated_at=now
     )
     db.session.add(note)
-    db.session.commit()
+    db.session.flush()  # the caller may link to the new note
     return note
 
 
 def update_note(note: SessionNote, body: str) -> None:
     note.body = body
-    db.session.commit()
 
 
 def own_note_or_404(therapist: Therapist, note_id: int) -> SessionNote:

@@ -7,8 +7,8 @@ from markupsafe import Markup
 from clinic import audit
 from clinic.assignments.service import STATUS_LABELS
 from clinic.auth.guards import therapists_only
+from clinic.couples import pages as couple_pages
 from clinic.couples.service import own_couple_or_404
-from clinic.extensions import db
 from clinic.review import language, service
 from clinic.review.forms import NoteForm
 from clinic.review.trends import render_svg
@@ -17,6 +17,7 @@ from clinic.worksheets.schema import GRID_ANSWERS
 bp = therapists_only(
     Blueprint("review", __name__, url_prefix="/review", template_folder="templates")
 )
+couple_pages.add_section("review", "review/_couple_link.html", order=20)
 
 
 @bp.get("/couples/<int:couple_id>")
@@ -60,9 +61,7 @@ def session(assignment_id: int):
     _record_viewed("assignment", assignment_id, couple, "session_view")
     assignment = service.pick(service.history(couple), assignment_id)
     review = service.review_assignment(assignment, couple.partners, for_session=True)
-    return _committed(
-        render_template("review/session.html", couple=couple, review=review, **_helpers())
-    )
+    return render_template("review/session.html", couple=couple, review=review, **_helpers())
 
 
 @bp.route("/notes/<int:note_id>", methods=["GET", "POST"])
@@ -78,7 +77,13 @@ def edit_note(note_id: int):
         service.update_note(note, form.body.data)
         flash("Note saved.", "info")
         return redirect(back)
-    return render_template("review/note.html", form=form, note=note, back=back)
+    return render_template(
+        "review/note.html",
+        form=form,
+        note=note,
+        back=back,
+        banners=couple_pages.banners(note.couple_id),
+    )
 
 
 @bp.get("/language")
@@ -91,7 +96,7 @@ def _couple_page(couple, form: NoteForm):
     _record_viewed("couple", couple.id, couple, "review")
     assignments = service.history(couple)
     reviews = [service.review_assignment(a, couple.partners) for a in assignments]
-    page = render_template(
+    return render_template(
         "review/couple.html",
         couple=couple,
         reviews=reviews,
@@ -99,9 +104,9 @@ def _couple_page(couple, form: NoteForm):
         charts=_charts(service.trends_for(assignments, couple.partners)),
         notes=service.notes_for(couple),
         form=form,
+        banners=couple_pages.banners(couple.id),
         **_helpers(),
     )
-    return _committed(page)
 
 
 def _assignment_page(couple, assignment_id: int, form: NoteForm):
@@ -109,29 +114,21 @@ def _assignment_page(couple, assignment_id: int, form: NoteForm):
     assignments = service.history(couple)
     assignment = service.pick(assignments, assignment_id)
     slugs = {sheet.worksheet_version.slug for sheet in assignment.worksheets}
-    page = render_template(
+    return render_template(
         "review/assignment.html",
         couple=couple,
         review=service.review_assignment(assignment, couple.partners),
         charts=_charts(service.trends_for(assignments, couple.partners, slugs)),
         notes=service.notes_for(couple, assignment),
         form=form,
+        banners=couple_pages.banners(couple.id),
         **_helpers(),
     )
-    return _committed(page)
 
 
 def _record_viewed(object_type: str, object_id: int, couple, detail: str) -> None:
-    """Audit the view; ``_committed`` stores it once the page is rendered."""
-    audit.record(
-        "answers_viewed", object_type, object_id, couple_id=couple.id, detail=detail, commit=False
-    )
-
-
-def _committed(page: str) -> str:
-    """Commit the audit entry after rendering, since a commit expires every loaded row."""
-    db.session.commit()
-    return page
+    """Audit the view; a note form sent back with a 400 keeps it too (clinic.transaction)."""
+    audit.record("answers_viewed", object_type, object_id, couple_id=couple.id, detail=detail)
 
 
 def _charts(trends) -> list:

@@ -82,9 +82,7 @@ def raise_alerts(response: Response, worksheet: Worksheet, answers: dict[str, An
         open_alert.id,
         owner_id=_therapist_of(response),
         actor=audit.CLIENT_LINK,
-        commit=False,
     )
-    db.session.commit()
 
 
 def _covers(alert: SafetyAlert, raised: Alert) -> bool:
@@ -186,17 +184,14 @@ def mark_reviewed(alert: SafetyAlert, therapist: Therapist) -> bool:
         return False
     alert.reviewed_at = utcnow()
     alert.reviewed_by = therapist.id
-    audit.record("safety_alert_reviewed", "safety_alert", alert.id, commit=False)
-    db.session.commit()
+    audit.record("safety_alert_reviewed", "safety_alert", alert.id)
     return True
 
 
 def record_viewed(views: Sequence[AlertView]) -> None:
-    """Audit that the answers behind these alerts were shown; the caller commits."""
+    """Audit that the answers behind these alerts were shown."""
     for view in views:
-        audit.record(
-            "answers_viewed", "safety_alert", view.alert.id, detail="safety_alert", commit=False
-        )
+        audit.record("answers_viewed", "safety_alert", view.alert.id, detail="safety_alert")
 
 
 def _alerts_query():
@@ -286,8 +281,7 @@ def set_contact_preference(partner: Partner, preference: str) -> None:
     if preference not in CONTACT_PREFERENCES:
         raise ValueError(f"unknown contact preference {preference!r}")
     partner.contact_preference = preference
-    audit.record("contact_preference_changed", "partner", partner.id, commit=False)
-    db.session.commit()
+    audit.record("contact_preference_changed", "partner", partner.id)
 
 
 def email_refusal(partner: Partner) -> str | None:

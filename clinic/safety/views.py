@@ -1,17 +1,19 @@
 """Therapist pages for safety alerts and contact preferences.
 
-Alerts show inside other features' pages (the dashboard, the couple page and a banner on every
-page about a couple) through the template globals below; the routes only take the two
-actions. URLs are kept neutral: they name alerts and contact, never the topic.
+Alerts show inside other features' pages: the couple page's section and the banner on every
+page about a couple are registered with clinic.couples.pages below, and the dashboard loads
+its alerts itself; the routes only take the two actions. URLs are kept neutral: they name
+alerts and contact, never the topic.
 """
 
-from flask import Blueprint, after_this_request, flash, redirect, request, url_for
+from dataclasses import dataclass
+
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user
-from jinja2 import pass_context
 
 from clinic.auth.guards import therapists_only
-from clinic.extensions import db
-from clinic.models import Couple
+from clinic.couples import pages as couple_pages
+from clinic.models import Couple, Partner
 from clinic.safety import service
 from clinic.safety.forms import ContactPreferenceForm, ReviewForm
 
@@ -48,55 +50,29 @@ def contact(couple_id: int, partner_id: int):
 # --- shown inside other pages ------------------------------------------------------------------
 
 
-@bp.app_template_global()
-def safety_open_alerts():
-    """The signed-in therapist's alerts waiting for review (for the dashboard)."""
-    return _viewed(service.open_alerts(current_user))
+@dataclass(frozen=True)
+class CoupleSection:
+    """The couple page's safety section: its alerts, and a contact form for each partner."""
+
+    alerts: list[service.AlertView]
+    contact_forms: list[tuple[Partner, ContactPreferenceForm]]
 
 
-@bp.app_template_global()
-def safety_couple_alerts(couple: Couple):
-    return _viewed(service.couple_alerts(couple))
+def _couple_section(couple: Couple) -> CoupleSection:
+    alerts = service.couple_alerts(couple)
+    service.record_viewed(alerts)
+    forms = [
+        (partner, ContactPreferenceForm(formdata=None, preference=partner.contact_preference))
+        for partner in couple.partners
+    ]
+    return CoupleSection(alerts, forms)
 
 
-@bp.app_template_global()
-@pass_context
-def safety_banner(context) -> tuple[int, int] | None:
-    """(couple id, alerts waiting) for the couple a page is about; None if nothing waits."""
-    couple_id = _couple_id(context)
-    if couple_id is None:
-        return None
+def _banner(couple_id: int) -> tuple[int, int] | None:
+    """(couple id, alerts waiting) for a page about the couple; None if nothing waits."""
     waiting = service.unreviewed_count(couple_id)
     return (couple_id, waiting) if waiting else None
 
 
-@bp.app_template_global()
-def safety_contact_form(partner) -> ContactPreferenceForm:
-    return ContactPreferenceForm(formdata=None, preference=partner.contact_preference)
-
-
-def _viewed(views):
-    """Answers were shown: audit it once the page is rendered (commit after the view)."""
-    if views:
-        service.record_viewed(views)
-
-        @after_this_request
-        def _commit(response):
-            db.session.commit()
-            return response
-
-    return views
-
-
-def _couple_id(context) -> int | None:
-    """The couple of a therapist page, from the objects it was rendered with."""
-    couple = context.get("couple")
-    if isinstance(couple, Couple):
-        return couple.id
-    for name in ("assignment", "note"):
-        owner = context.get(name)
-        if owner is not None and getattr(owner, "couple_id", None) is not None:
-            return owner.couple_id
-    review = context.get("review")
-    assignment = getattr(review, "assignment", None)
-    return getattr(assignment, "couple_id", None)
+couple_pages.add_section("safety", "safety/_couple_section.html", _couple_section, order=10)
+couple_pages.add_banner("safety", "safety/_banner.html", _banner)

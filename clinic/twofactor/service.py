@@ -42,7 +42,6 @@ def set_required(required: bool) -> bool:
         db.session.add(ClinicSetting(key=REQUIRE_SETTING, value=value))
     else:
         setting.value = value
-    db.session.commit()
     return True
 
 
@@ -51,7 +50,6 @@ def start_setup(therapist: Therapist) -> None:
     therapist.totp_secret = pyotp.random_base32()
     therapist.totp_enabled_at = None
     therapist.totp_last_step = None
-    db.session.commit()
 
 
 def provisioning_uri(therapist: Therapist) -> str:
@@ -82,7 +80,6 @@ def verify_totp(therapist: Therapist, code: str, now: float | None = None) -> bo
             continue
         if hmac.compare_digest(totp.generate_otp(step), code):
             therapist.totp_last_step = step
-            db.session.commit()
             return True
     return False
 
@@ -100,7 +97,6 @@ def disable(therapist: Therapist) -> None:
     therapist.totp_enabled_at = None
     therapist.totp_last_step = None
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.therapist_id == therapist.id))
-    db.session.commit()
 
 
 def renew_recovery_codes(therapist: Therapist) -> list[str]:
@@ -110,7 +106,6 @@ def renew_recovery_codes(therapist: Therapist) -> list[str]:
     db.session.add_all(
         RecoveryCode(therapist_id=therapist.id, code_hash=_hash_code(code)) for code in codes
     )
-    db.session.commit()
     return codes
 
 
@@ -124,7 +119,6 @@ def use_recovery_code(therapist: Therapist, code: str) -> bool:
     ):
         if hmac.compare_digest(stored.code_hash, wanted):
             stored.used_at = utcnow()
-            db.session.commit()
             return True
     return False
 

@@ -213,7 +213,7 @@ def save_own(
         db.session.add(custom)
     custom.slug, custom.title, custom.source_yaml = worksheet.id, worksheet.title, source_yaml
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:  # the same id saved at the same moment from another tab
         db.session.rollback()
         raise clash(f"you already have a worksheet with the id {worksheet.id!r}") from None
@@ -223,7 +223,6 @@ def save_own(
 def delete_own(custom: CustomWorksheet) -> None:
     """Remove an own worksheet from the library; assignments made with it keep their copy."""
     db.session.delete(custom)
-    db.session.commit()
 
 
 def copy_source(therapist: Therapist, worksheet: Worksheet) -> str:

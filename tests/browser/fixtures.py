@@ -57,7 +57,9 @@ class LiveServer:
         """Run ``fn`` against the server's database, in its own app context."""
         with self.app.app_context():
             try:
-                return fn(*args, **kwargs)
+                result = fn(*args, **kwargs)
+                db.session.commit()  # services only flush; the request or command commits
+                return result
             finally:
                 db.session.remove()
 

@@ -161,7 +161,9 @@ def test_request_logs_never_hold_a_token(database_url, caplog, monkeypatch):
 
 def new_link_token() -> str:
     couple = factories.make_couple(factories.make_therapist())
-    return factories.client_tokens(factories.make_assignment_of(couple, [SAMPLE]))[0]
+    token = factories.client_tokens(factories.make_assignment_of(couple, [SAMPLE]))[0]
+    db.session.commit()  # services only flush; this test's app has no fixture committing for it
+    return token
 
 
 def _tokens_in(page: str) -> list[str]:

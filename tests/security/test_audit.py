@@ -156,6 +156,7 @@ def test_record_refuses_anything_that_looks_like_client_text(app):
 
 def test_the_app_cannot_change_or_delete_audit_entries(app):
     event = audit.record("backup_made", "database")
+    db.session.commit()  # as the request or command that recorded it would
 
     event.action = "sign_in"
     with pytest.raises(AuditLogIsAppendOnly):
@@ -176,6 +177,7 @@ def test_the_app_cannot_change_or_delete_audit_entries(app):
 
 def test_the_database_itself_refuses_changes_to_audit_entries(app):
     audit.record("backup_made", "database")
+    db.session.commit()  # as the request or command that recorded it would
     for statement in ("UPDATE audit_events SET action = 'x'", "DELETE FROM audit_events"):
         with db.engine.connect() as conn, pytest.raises(DBAPIError):
             conn.execute(text(statement))

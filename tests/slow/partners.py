@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from clinic.assignments import service as assignments
 from clinic.couples import service as couples
+from clinic.extensions import db
 from clinic.worksheets.loader import builtin_library
 
 _HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
@@ -133,4 +134,5 @@ def couples_with_links(
         )
         _, issued = assignments.create_assignment(couple, [worksheet], link_days=14)
         paths += [(link.partner.id, f"/w/{link.token}/1") for link in issued]
+    db.session.commit()  # services only flush; the servers under test read it from the database
     return paths
