@@ -168,7 +168,7 @@ def test_pages_about_a_couple_render_without_sql(app, signed_in, couple):
     alert = factories.make_safety_alert(couple)
     assignment = factories.make_assignment(couple)
     factories.answer_worksheet(assignment.worksheets[0], couple.partners[0], {}, submit=False)
-    factories.make_session_note(couple, "A note.", assignment)
+    factories.make_session_note(couple, "A note.", assignment=assignment)
     pages = [
         f"/couples/{couple.id}",
         "/assignments/",
