@@ -26,7 +26,6 @@ from cryptography.fernet import Fernet
 from sqlalchemy import event, insert
 
 from clinic import create_app
-from clinic.assignments.versions import snapshot
 from clinic.auth import service as accounts
 from clinic.extensions import db
 from clinic.models import (
@@ -38,6 +37,7 @@ from clinic.models import (
     Response,
 )
 from clinic.worksheets.loader import builtin_library
+from clinic.worksheets.versions import snapshot
 
 PASSWORD = "benchmark password"  # noqa: S105 - a throwaway account in a temporary database
 ANSWER_CHOICES = ("yes", "maybe", "not_now", "no")

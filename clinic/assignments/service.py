@@ -8,7 +8,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from clinic.assignments import links
-from clinic.assignments.versions import snapshot
 from clinic.extensions import db
 from clinic.models import (
     AssignedWorksheet,
@@ -24,6 +23,7 @@ from clinic.safety import service as safety
 from clinic.storage import utcnow
 from clinic.worksheets import library
 from clinic.worksheets.schema import Worksheet
+from clinic.worksheets.versions import snapshot
 
 WHO_ANSWERS = {
     "design": "As each worksheet is designed",

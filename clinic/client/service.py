@@ -22,18 +22,17 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from clinic.assignments.versions import worksheet_of
 from clinic.extensions import db
 from clinic.models import Answer, AssignedWorksheet, Assignment, ClientLink, Response
 from clinic.safety import service as safety
 from clinic.storage import utcnow
-from clinic.worksheets.answers import missing_required, parse_form, progress
+from clinic.worksheets.answers import NEEDS_ANSWER, missing_required, parse_form, progress
 from clinic.worksheets.schema import Item, Worksheet
+from clinic.worksheets.versions import worksheet_of
 
 TEXT_TYPES = ("short_text", "long_text")
 BASE_LENGTH = 16
 MERGE_ATTEMPTS = 10
-NEEDS_ANSWER = "This question needs an answer."
 
 
 class Stored(NamedTuple):

@@ -30,7 +30,6 @@ from markupsafe import Markup, escape
 
 from clinic.assignments.links import IssuedLink
 from clinic.assignments.service import STATUS_LABELS
-from clinic.assignments.versions import worksheet_of
 from clinic.handouts.pdf import renderer
 from clinic.models import Assignment, Couple, SessionNote
 from clinic.review import language
@@ -49,6 +48,7 @@ from clinic.review.trends import describe, render_svg
 from clinic.safety.privacy import is_private_sheet
 from clinic.storage import utcnow
 from clinic.worksheets.schema import GRID_ANSWERS, Item, Worksheet
+from clinic.worksheets.versions import worksheet_of
 
 JOINT, THERAPIST = "joint", "therapist"
 VERSIONS = (JOINT, THERAPIST)

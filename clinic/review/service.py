@@ -15,7 +15,6 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from clinic.assignments.versions import worksheet_of
 from clinic.couples.service import own_couple_or_404
 from clinic.extensions import db
 from clinic.models import (
@@ -40,6 +39,7 @@ from clinic.review.trends import Observation, Trend, collect_trends
 from clinic.safety.privacy import is_private_sheet
 from clinic.storage import utcnow
 from clinic.worksheets.schema import Worksheet
+from clinic.worksheets.versions import worksheet_of
 
 TOGETHER = "Together"
 NOTE_MAX = 20_000

@@ -17,7 +17,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from clinic import audit
-from clinic.assignments.versions import worksheet_of
 from clinic.client.describe import describe
 from clinic.extensions import db
 from clinic.models import (
@@ -32,6 +31,7 @@ from clinic.models import (
 from clinic.safety.alerts import Alert, most_pressing, raised_alerts
 from clinic.storage import utcnow
 from clinic.worksheets.schema import URGENCIES, Worksheet
+from clinic.worksheets.versions import worksheet_of
 
 URGENCY_LABELS = {
     "urgent": "Urgent: contact this partner alone as soon as possible",

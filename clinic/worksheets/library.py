@@ -213,7 +213,7 @@ def save_own(
 
     Raises WorksheetError, having stored nothing, when the text fails the checks, takes a
     built-in's id, or takes the id of another of this therapist's worksheets. Assignments
-    keep their own copy of the definition (clinic.assignments.versions), so overwriting
+    keep their own copy of the definition (clinic.worksheets.versions), so overwriting
     never changes what past answers refer to.
     """
     source_yaml = source_yaml.replace("\r\n", "\n")  # browsers send textareas with CRLF

@@ -10,11 +10,11 @@ from fhir.resources.R4B.questionnaire import Questionnaire
 from sqlalchemy import func, select
 
 from clinic.assignments import service as assignments
-from clinic.assignments.versions import worksheet_of
 from clinic.extensions import db
 from clinic.models import Answer, CustomWorksheet, WorksheetVersion
 from clinic.worksheets import library
 from clinic.worksheets.loader import BUILTIN_DIR, builtin_library
+from clinic.worksheets.versions import worksheet_of
 from tests import factories
 from tests.worksheets.test_ws_broken import BROKEN_FILES, expected_fragment
 from tests.worksheets.test_ws_fhir import r4_item_rules_broken

@@ -4,12 +4,12 @@ from datetime import timedelta
 from typing import Any
 
 from clinic.assignments import service as assignments
-from clinic.assignments.versions import worksheet_of
 from clinic.extensions import db
 from clinic.models import Answer, AssignedWorksheet, Couple
 from clinic.storage import utcnow
 from clinic.worksheets.answers import clean_answer
 from clinic.worksheets.loader import builtin_library
+from clinic.worksheets.versions import worksheet_of
 
 
 def _grid(rows: str) -> dict[str, Any]:
