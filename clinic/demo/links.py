@@ -6,6 +6,7 @@ from werkzeug.datastructures import MultiDict
 
 from clinic.assignments import service as assignments
 from clinic.client import service as client
+from clinic.enums import WhoAnswers
 from clinic.models import Couple
 from clinic.storage import utcnow
 from clinic.worksheets.loader import builtin_library
@@ -28,7 +29,7 @@ def add_link_demo(couples: list[Couple]) -> list[str]:
     for couple, (slugs, note) in zip(couples, plans, strict=False):
         due = (utcnow() + timedelta(days=7)).date()
         _, issued = assignments.create_assignment(
-            couple, [library[slug] for slug in slugs], "design", due, note, 14
+            couple, [library[slug] for slug in slugs], WhoAnswers.DESIGN, due, note, 14
         )
         for link in issued:
             name = link.partner.display_name

@@ -4,6 +4,7 @@ from datetime import timedelta
 from typing import Any
 
 from clinic.assignments import service as assignments
+from clinic.enums import ResponseStatus, WhoAnswers
 from clinic.extensions import db
 from clinic.models import Answer, AssignedWorksheet, Couple
 from clinic.storage import utcnow
@@ -85,7 +86,7 @@ def add_review_demo(couple: Couple) -> list[str]:
     for days_ago, mine, theirs in CHECK_INS:
         when = utcnow() - timedelta(days=days_ago, hours=3)
         assignment, _links = assignments.create_assignment(
-            couple, [library["monthly-check-in"]], "design", None, "", 14
+            couple, [library["monthly-check-in"]], WhoAnswers.DESIGN, None, "", 14
         )
         assignment.created_at = when - timedelta(days=5)
         sheet = assignment.worksheets[0]
@@ -95,7 +96,7 @@ def add_review_demo(couple: Couple) -> list[str]:
     assignment, _links = assignments.create_assignment(
         couple,
         [library["boundary-inventory"], library["language-reframing"]],
-        "design",
+        WhoAnswers.DESIGN,
         None,
         "Before the session on limits and language.",
         14,
@@ -120,6 +121,6 @@ def _answer(
             response.answers.append(
                 Answer(item_id=item.id, value=value, shareable=item.id in shared, updated_at=when)
             )
-    response.status = "submitted"
+    response.status = ResponseStatus.SUBMITTED
     response.opened_at = when - timedelta(minutes=40)
     response.updated_at = response.submitted_at = when

@@ -4,6 +4,7 @@ from werkzeug.datastructures import MultiDict
 
 from clinic.assignments import service as assignments
 from clinic.client import service as client
+from clinic.enums import WhoAnswers
 from clinic.models import Couple
 from clinic.worksheets.loader import builtin_library
 
@@ -23,7 +24,7 @@ DEMO_ANSWERS = {  # as the first partner sent them
 def add_safety_demo(couple: Couple) -> list[str]:
     """Assign the private check-in; the first partner sends answers that raise an alert."""
     _, issued = assignments.create_assignment(
-        couple, [builtin_library()[CHECK_IN]], "design", None, "", 14
+        couple, [builtin_library()[CHECK_IN]], WhoAnswers.DESIGN, None, "", 14
     )
     link = issued[0].link
     sheet = client.sheets_for(link)[0]

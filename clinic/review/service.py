@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from clinic.couples.service import own_couple_or_404
+from clinic.enums import AnsweredBy
 from clinic.extensions import db
 from clinic.models import (
     AssignedWorksheet,
@@ -59,7 +60,7 @@ class SheetReview:
 
     @property
     def joint(self) -> bool:
-        return self.sheet.answered_by == "couple"
+        return self.sheet.answered_by == AnsweredBy.COUPLE
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,7 @@ def respondents_of(
     sheet: AssignedWorksheet, partners: Sequence[Partner], names: dict[int, str]
 ) -> list[Respondent]:
     by_partner = {r.partner_id: r for r in sheet.responses}
-    if sheet.answered_by == "couple":
+    if sheet.answered_by == AnsweredBy.COUPLE:
         return [_respondent(TOGETHER, by_partner.get(None))]
     return [_respondent(names[p.id], by_partner.get(p.id)) for p in partners]
 
