@@ -44,7 +44,7 @@ class StatusCell:
     """One partner's (or, for a joint worksheet, the couple's) progress on one worksheet."""
 
     who: str
-    status: str
+    status: ResponseStatus
     opened_at: datetime | None
     updated_at: datetime | None
     submitted_at: datetime | None
