@@ -26,8 +26,8 @@ from cryptography.fernet import Fernet
 from sqlalchemy import event, insert
 
 from clinic import create_app
-from clinic.assignments.versions import snapshot
 from clinic.auth import service as accounts
+from clinic.enums import AnsweredBy, ContactPreference, ResponseStatus
 from clinic.extensions import db
 from clinic.models import (
     Answer,
@@ -38,6 +38,7 @@ from clinic.models import (
     Response,
 )
 from clinic.worksheets.loader import builtin_library
+from clinic.worksheets.versions import snapshot
 
 PASSWORD = "benchmark password"  # noqa: S105 - a throwaway account in a temporary database
 ANSWER_CHOICES = ("yes", "maybe", "not_now", "no")
@@ -90,7 +91,7 @@ def build(couples: int, seed: int = 7) -> int:
                 position=p,
                 display_name=name,
                 email=None,
-                contact_preference="any",
+                contact_preference=ContactPreference.ANY,
             )
             for p, name in enumerate(("Alex", "Sam"))
         ]
@@ -110,14 +111,14 @@ def build(couples: int, seed: int = 7) -> int:
                 assignment_id=assignment_id,
                 worksheet_version_id=version.id,
                 position=0,
-                answered_by="each_partner",
+                answered_by=AnsweredBy.EACH_PARTNER,
             )
             for partner_id in partners:
                 response_id = add(
                     Response,
                     assigned_worksheet_id=sheet_id,
                     partner_id=partner_id,
-                    status="submitted",
+                    status=ResponseStatus.SUBMITTED,
                     opened_at=when,
                     updated_at=when,
                     submitted_at=when,

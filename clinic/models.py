@@ -1,14 +1,42 @@
 """Database models (SQLAlchemy 2, typed). Domain rules live in the feature modules."""
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
+from clinic.enums import AnsweredBy, ContactPreference, ResponseStatus
 from clinic.extensions import Model
 from clinic.storage import SealedJSON, SealedText, UTCDateTime, utcnow
+
+
+class EnumWord(TypeDecorator):
+    """A ``StrEnum`` stored as its plain word in a VARCHAR(20), as before enums: no migration.
+
+    Rows read back as members; a word the enum does not know (written by hand, say) comes
+    back as it is, so the code that reads it can still refuse it (contact preferences fail
+    closed). Writing an unknown word is a bug and raises.
+    """
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[StrEnum]) -> None:
+        super().__init__(20)
+        self.enum = enum
+
+    def process_bind_param(self, value: Any, dialect: Any) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        try:
+            return None if value is None else self.enum(value)
+        except ValueError:
+            return value
 
 
 class Therapist(UserMixin, Model):
@@ -65,8 +93,10 @@ class Partner(Model):
     position: Mapped[int] = mapped_column(default=0)
     display_name: Mapped[str] = mapped_column(String(80))
     email: Mapped[str | None] = mapped_column(String(254))
-    # How this partner may safely be contacted ("any", "no_email", "print_only").
-    contact_preference: Mapped[str] = mapped_column(String(20), default="any")
+    # How this partner may safely be contacted.
+    contact_preference: Mapped[ContactPreference] = mapped_column(
+        EnumWord(ContactPreference), default=ContactPreference.ANY
+    )
 
     couple: Mapped[Couple] = relationship(back_populates="partners")
 
@@ -131,7 +161,7 @@ class AssignedWorksheet(Model):
     assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"), index=True)
     worksheet_version_id: Mapped[int] = mapped_column(ForeignKey("worksheet_versions.id"))
     position: Mapped[int] = mapped_column(default=0)
-    answered_by: Mapped[str] = mapped_column(String(20))  # "each_partner" | "couple"
+    answered_by: Mapped[AnsweredBy] = mapped_column(EnumWord(AnsweredBy))
 
     assignment: Mapped[Assignment] = relationship(back_populates="worksheets")
     worksheet_version: Mapped[WorksheetVersion] = relationship()
@@ -151,7 +181,9 @@ class Response(Model):
         ForeignKey("assigned_worksheets.id"), index=True
     )
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), index=True)
-    status: Mapped[str] = mapped_column(String(20), default="not_opened")
+    status: Mapped[ResponseStatus] = mapped_column(
+        EnumWord(ResponseStatus), default=ResponseStatus.NOT_OPENED
+    )
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -273,7 +305,7 @@ class SafetyAlert(Model):
         ForeignKey("responses.id", ondelete="CASCADE"), index=True
     )
     item_ids: Mapped[list[str]] = mapped_column(SealedJSON)
-    urgency: Mapped[str] = mapped_column(SealedText)  # "urgent" | "soon" | "review"
+    urgency: Mapped[str] = mapped_column(SealedText)  # a clinic.enums.Urgency word, sealed
     raised_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("therapists.id"))

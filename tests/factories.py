@@ -212,10 +212,10 @@ def make_safety_alert(couple, *, partner=None, answers=None):
     alert, through the service the client pages call; returns the stored SafetyAlert."""
     from sqlalchemy import select
 
-    from clinic.assignments.versions import worksheet_of
     from clinic.extensions import db
     from clinic.models import SafetyAlert
     from clinic.safety import service as safety
+    from clinic.worksheets.versions import worksheet_of
 
     sheet = make_assignment(couple, ("safety-check-in",)).worksheets[0]
     answers = RAISING_ANSWERS if answers is None else answers

@@ -18,6 +18,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from clinic.assignments.service import WHO_ANSWERS
+from clinic.enums import WhoAnswers
 from clinic.storage import utcnow
 
 MAX_LINK_DAYS = 90
@@ -34,7 +35,7 @@ class AssignForm(FlaskForm):
     who_answers = RadioField(
         "Who answers",
         choices=[SelectChoice(key, label) for key, label in WHO_ANSWERS.items()],
-        default="design",
+        default=WhoAnswers.DESIGN,
     )
     due_date = DateField("Due date (optional)", validators=[Optional()])
     note = TextAreaField(

@@ -17,6 +17,7 @@ from flask import current_app, has_request_context, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from clinic.enums import AnsweredBy, LinkState
 from clinic.extensions import db
 from clinic.models import Assignment, ClientLink, Partner, Response
 from clinic.storage import utcnow
@@ -62,11 +63,11 @@ def link_url(token: str) -> str:
     return (base or OFFLINE_BASE_URL).rstrip("/") + path
 
 
-def link_state(link: ClientLink, now: datetime | None = None) -> str:
-    """"active", "expired" or "revoked": for the therapist only, never told to a client."""
+def link_state(link: ClientLink, now: datetime | None = None) -> LinkState:
+    """Active, expired or revoked: for the therapist only, never told to a client."""
     if link.revoked_at is not None:
-        return "revoked"
-    return "active" if link.expires_at > (now or utcnow()) else "expired"
+        return LinkState.REVOKED
+    return LinkState.ACTIVE if link.expires_at > (now or utcnow()) else LinkState.EXPIRED
 
 
 def find_active_link(token: str) -> ClientLink | None:
@@ -78,7 +79,7 @@ def find_active_link(token: str) -> ClientLink | None:
         .where(ClientLink.token_hash == hash_token(token))
         .options(joinedload(ClientLink.assignment), joinedload(ClientLink.partner))
     )
-    if link is None or link_state(link) != "active":
+    if link is None or link_state(link) != LinkState.ACTIVE:
         return None
     return link
 
@@ -139,14 +140,14 @@ def links_from_tokens(assignment: Assignment, tokens: list[str]) -> list[IssuedL
         .options(joinedload(ClientLink.partner))
     )
     issued = [IssuedLink(link, by_hash[link.token_hash]) for link in links]
-    issued = [i for i in issued if link_state(i.link) == "active"]
+    issued = [i for i in issued if link_state(i.link) == LinkState.ACTIVE]
     return sorted(issued, key=lambda i: i.partner.position)
 
 
 def _ensure_responses(assignment: Assignment, partner: Partner) -> None:
     """Give a partner their own empty responses, e.g. a partner added after the assignment."""
     for sheet in assignment.worksheets:
-        if sheet.answered_by == "each_partner" and not any(
+        if sheet.answered_by == AnsweredBy.EACH_PARTNER and not any(
             r.partner is partner for r in sheet.responses
         ):
             sheet.responses.append(Response(partner=partner))

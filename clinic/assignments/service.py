@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from clinic.assignments import links
-from clinic.assignments.versions import snapshot
+from clinic.enums import AnsweredBy, ResponseStatus, WhoAnswers
 from clinic.extensions import db
 from clinic.models import (
     AssignedWorksheet,
@@ -23,17 +23,18 @@ from clinic.models import (
 from clinic.safety import service as safety
 from clinic.storage import utcnow
 from clinic.worksheets.schema import Worksheet
+from clinic.worksheets.versions import snapshot
 
 WHO_ANSWERS = {
-    "design": "As each worksheet is designed",
-    "each_partner": "Each partner on their own",
-    "couple": "The couple together, on one shared form",
+    WhoAnswers.DESIGN: "As each worksheet is designed",
+    WhoAnswers.EACH_PARTNER: "Each partner on their own",
+    WhoAnswers.COUPLE: "The couple together, on one shared form",
 }
 STATUS_LABELS = {
-    "not_opened": "Not opened",
-    "opened": "Opened",
-    "in_progress": "In progress",
-    "submitted": "Submitted",
+    ResponseStatus.NOT_OPENED: "Not opened",
+    ResponseStatus.OPENED: "Opened",
+    ResponseStatus.IN_PROGRESS: "In progress",
+    ResponseStatus.SUBMITTED: "Submitted",
 }
 
 
@@ -42,7 +43,7 @@ class StatusCell:
     """One partner's (or, for a joint worksheet, the couple's) progress on one worksheet."""
 
     who: str
-    status: str
+    status: ResponseStatus
     opened_at: datetime | None
     updated_at: datetime | None
     submitted_at: datetime | None
@@ -63,7 +64,7 @@ def create_assignment(
     couple: Couple,
     worksheets: list[Worksheet],
     *,
-    who_answers: str = "design",
+    who_answers: WhoAnswers | str = WhoAnswers.DESIGN,
     due_date: date | None = None,
     note: str = "",
     link_days: int,
@@ -73,11 +74,15 @@ def create_assignment(
     assignment = Assignment(couple=couple, note=note, due_date=due_date, link_days=link_days)
     for position, (ws, version) in enumerate(zip(worksheets, versions, strict=True)):
         # A private worksheet is answered by each partner alone, whatever the form says.
-        answered_by = ws.answered_by if who_answers == "design" or ws.private_only else who_answers
+        answered_by = (
+            ws.answered_by
+            if who_answers == WhoAnswers.DESIGN or ws.private_only
+            else AnsweredBy(who_answers)
+        )
         sheet = AssignedWorksheet(
             worksheet_version=version, position=position, answered_by=answered_by
         )
-        if answered_by == "couple":
+        if answered_by == AnsweredBy.COUPLE:
             sheet.responses.append(Response(partner=None))
         assignment.worksheets.append(sheet)
     db.session.add(assignment)
@@ -150,7 +155,7 @@ def sheet_statuses(assignment: Assignment) -> list[SheetStatus]:
     partners = assignment.couple.partners
     for sheet in assignment.worksheets:
         by_partner = {r.partner_id: r for r in sheet.responses}
-        joint = sheet.answered_by == "couple"
+        joint = sheet.answered_by == AnsweredBy.COUPLE
         if joint:
             cells = [_cell("Together", by_partner.get(None))]
         else:
@@ -161,7 +166,8 @@ def sheet_statuses(assignment: Assignment) -> list[SheetStatus]:
 
 def is_complete(assignment: Assignment) -> bool:
     """Every response submitted: nothing left to wait for, only to review and lock."""
-    return all(r.status == "submitted" for s in assignment.worksheets for r in s.responses)
+    responses = (r for sheet in assignment.worksheets for r in sheet.responses)
+    return all(r.status == ResponseStatus.SUBMITTED for r in responses)
 
 
 def is_overdue(assignment: Assignment, today: date | None = None) -> bool:
@@ -183,7 +189,7 @@ def why_no_email(partner: Partner, mail_enabled: bool) -> str | None:
 
 def _cell(who: str, response: Response | None) -> StatusCell:
     if response is None:
-        return StatusCell(who, "not_opened", None, None, None)
+        return StatusCell(who, ResponseStatus.NOT_OPENED, None, None, None)
     return StatusCell(
         who, response.status, response.opened_at, response.updated_at, response.submitted_at
     )

@@ -1,7 +1,9 @@
 """Access rules shared by every therapist-facing blueprint."""
 
-from flask import Blueprint
-from flask_login import login_required
+from functools import wraps
+
+from flask import Blueprint, abort
+from flask_login import current_user, login_required
 
 
 def therapists_only(bp: Blueprint) -> Blueprint:
@@ -13,3 +15,16 @@ def therapists_only(bp: Blueprint) -> Blueprint:
         return None
 
     return bp
+
+
+def admin_required(view):
+    """The view needs a signed-in administrator; anyone else gets 403."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if not current_user.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper

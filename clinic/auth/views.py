@@ -1,15 +1,12 @@
-from functools import wraps
-
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
 from flask_login import current_user, login_required, logout_user
 from sqlalchemy import select
 
-from clinic import audit
-from clinic.auth import service
+from clinic.auth import service, signals
 from clinic.auth.forms import LoginForm, NewTherapistForm
+from clinic.auth.guards import admin_required
 from clinic.extensions import db, limiter, login_manager
 from clinic.models import Therapist
-from clinic.twofactor import flow as two_factor_flow
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -26,17 +23,6 @@ def load_therapist(user_id: str) -> Therapist | None:
     return therapist if therapist and therapist.is_active else None
 
 
-def admin_required(view):
-    @wraps(view)
-    @login_required
-    def wrapper(*args, **kwargs):
-        if not current_user.is_admin:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapper
-
-
 def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
@@ -51,8 +37,8 @@ def login():
         email, password = form.email.data or "", form.password.data or ""
         therapist = service.authenticate(email, password)
         if therapist is not None:
-            return two_factor_flow.password_accepted(therapist)
-        two_factor_flow.password_refused(email)
+            return signals.page_after_password(therapist)
+        signals.password_refused.send(email)
     if form.is_submitted():
         flash(LOGIN_FAILED, "error")
     return render_template("auth/login.html", form=form)
@@ -61,7 +47,7 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    audit.record("sign_out", "therapist", current_user.id)
+    signals.signing_out.send(current_user._get_current_object())
     logout_user()
     session.clear()
     flash("You are signed out.", "info")
@@ -83,7 +69,7 @@ def therapists():
         except service.AccountError as error:
             form.email.errors = [str(error)]  # the form was valid, so this is its one error
         else:
-            audit.record("therapist_created", "therapist", created.id)
+            signals.therapist_created.send(created)
             flash("Therapist added.", "info")
             return redirect(url_for("auth.therapists"))
     everyone = db.session.scalars(select(Therapist).order_by(Therapist.email)).all()

@@ -22,18 +22,18 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from clinic.assignments.versions import worksheet_of
+from clinic.enums import AnsweredBy, ResponseStatus, SaveOutcome
 from clinic.extensions import db
 from clinic.models import Answer, AssignedWorksheet, Assignment, ClientLink, Response
 from clinic.safety import service as safety
 from clinic.storage import utcnow
-from clinic.worksheets.answers import missing_required, parse_form, progress
+from clinic.worksheets.answers import NEEDS_ANSWER, missing_required, parse_form, progress
 from clinic.worksheets.schema import Item, Worksheet
+from clinic.worksheets.versions import worksheet_of
 
 TEXT_TYPES = ("short_text", "long_text")
 BASE_LENGTH = 16
 MERGE_ATTEMPTS = 10
-NEEDS_ANSWER = "This question needs an answer."
 
 
 class Stored(NamedTuple):
@@ -52,7 +52,7 @@ class Sheet:
 
     @property
     def joint(self) -> bool:
-        return self.assigned.answered_by == "couple"
+        return self.assigned.answered_by == AnsweredBy.COUPLE
 
 
 @dataclass
@@ -77,7 +77,7 @@ class Conflict:
 
 @dataclass
 class Outcome:
-    status: str  # saved | unchanged | conflict | incomplete | submitted | closed
+    status: SaveOutcome
     revision: int
     state: dict[str, Stored]
     kept_newer: set[str] = field(default_factory=set)
@@ -125,7 +125,7 @@ def sheets_for(link: ClientLink) -> list[Sheet]:
     }
     sheets = []
     for number, sheet in enumerate(assigned, start=1):
-        owner = None if sheet.answered_by == "couple" else link.partner_id
+        owner = None if sheet.answered_by == AnsweredBy.COUPLE else link.partner_id
         response = responses.get((sheet.id, owner)) or _new_response(sheet, owner)
         worksheet = worksheet_of(sheet.worksheet_version)
         if worksheet.answered_by != sheet.answered_by:
@@ -159,11 +159,11 @@ def mark_opened(link: ClientLink, sheet: Sheet | None = None) -> None:
     """Record that the link (and a worksheet on it) was opened, for the therapist's status."""
     now = utcnow()
     link.last_opened_at = now
-    if sheet is not None and sheet.response.status == "not_opened":
+    if sheet is not None and sheet.response.status == ResponseStatus.NOT_OPENED:
         db.session.execute(
             update(Response)
-            .where(Response.id == sheet.response.id, Response.status == "not_opened")
-            .values(status="opened", opened_at=now)
+            .where(Response.id == sheet.response.id, Response.status == ResponseStatus.NOT_OPENED)
+            .values(status=ResponseStatus.OPENED, opened_at=now)
             .execution_options(synchronize_session=False)
         )
 
@@ -329,7 +329,7 @@ def save(link: ClientLink, sheet: Sheet, posted: Posted, submit: bool = False) -
         current = _answers(response)
         state = {a.item_id: Stored(a.value, a.shareable) for a in current.values()}
         if reason := closed_reason(link.assignment, response):
-            return Outcome("closed", response.revision, state, errors={"": reason})
+            return Outcome(SaveOutcome.CLOSED, response.revision, state, errors={"": reason})
         plan = _merge(sheet, posted, state, response)
         was_submitted = response.submitted_at is not None
         finishing = (
@@ -345,7 +345,7 @@ def save(link: ClientLink, sheet: Sheet, posted: Posted, submit: bool = False) -
         safety.raise_alerts(response, sheet.worksheet, values(outcome.state))
         return outcome
     return Outcome(
-        "conflict",
+        SaveOutcome.CONFLICT,
         sheet.response.revision,
         stored_state(sheet.response),
         errors={"": "Too many saves at once. Your text is still here: please save again."},
@@ -419,9 +419,9 @@ def _write(
     now = utcnow()
     new_values: dict[str, Any] = {"revision": Response.revision + 1, "updated_at": now}
     if finishing:
-        new_values |= {"status": "submitted", "submitted_at": now}
+        new_values |= {"status": ResponseStatus.SUBMITTED, "submitted_at": now}
     elif response.submitted_at is None:
-        new_values["status"] = "in_progress"
+        new_values["status"] = ResponseStatus.IN_PROGRESS
     claimed = db.session.execute(
         update(Response)
         .where(Response.id == response.id, Response.revision == response.revision)
@@ -456,15 +456,15 @@ def _outcome(
     db.session.refresh(response)
     errors = dict(plan.errors)
     if plan.conflicts:
-        status = "conflict"
+        status = SaveOutcome.CONFLICT
     elif submit and response.submitted_at is not None and not errors:
-        status = "submitted"
+        status = SaveOutcome.SUBMITTED
     elif submit:
         for item_id in missing_required(sheet.worksheet, values(plan.result)):
             errors.setdefault(item_id, NEEDS_ANSWER)
-        status = "incomplete"
+        status = SaveOutcome.INCOMPLETE
     else:
-        status = "saved" if plan.changes else "unchanged"
+        status = SaveOutcome.SAVED if plan.changes else SaveOutcome.UNCHANGED
     return Outcome(
         status=status,
         revision=response.revision,

@@ -24,12 +24,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from wtforms.validators import ValidationError
 
-from clinic.assignments import links, versions
+from clinic.assignments import links
 from clinic.audit import service as audit
 from clinic.client import service
 from clinic.client.describe import describe
+from clinic.enums import AnsweredBy, SaveOutcome
 from clinic.extensions import csrf, db, limiter
 from clinic.safety import service as safety
+from clinic.worksheets import versions
 
 bp = Blueprint("client", __name__, template_folder="templates")
 csrf.exempt(bp)  # checked in the views, so that an expired form keeps the partner's text
@@ -112,10 +114,10 @@ def save(token: str, number: str):
         view = service.view_as_posted(sheet, posted, state)
         return _render_sheet(token, link, sheet, view, message=STALE_FORM, status=400)
     outcome = service.save(link, sheet, posted, submit=request.form.get("action") == "submit")
-    if outcome.status == "closed":
+    if outcome.status == SaveOutcome.CLOSED:
         view = service.view_as_posted(sheet, posted, outcome.state)
         return _render_sheet(token, link, sheet, view, message=outcome.errors[""], status=403)
-    if outcome.status == "submitted":
+    if outcome.status == SaveOutcome.SUBMITTED:
         if not outcome.already_submitted:
             audit.record(
                 "answers_submitted",
@@ -132,10 +134,10 @@ def save(token: str, number: str):
         )
         safety.offer_support(sheet.worksheet, service.values(outcome.state))
         return redirect(url_for("client.overview", token=token))
-    if outcome.status == "conflict" or outcome.errors:
+    if outcome.status == SaveOutcome.CONFLICT or outcome.errors:
         view = service.view_after(sheet, outcome, posted)
         message = _attention_message(outcome)
-        status = 409 if outcome.status == "conflict" else 422
+        status = 409 if outcome.status == SaveOutcome.CONFLICT else 422
         return _render_sheet(
             token, link, sheet, view, message=message, conflicts=outcome.conflicts, status=status
         )
@@ -182,9 +184,9 @@ def autosave(token: str, number: str):
         "newer_elsewhere": sorted(outcome.kept_newer),
         "message": _autosave_message(outcome),
     }
-    if outcome.status == "closed":
+    if outcome.status == SaveOutcome.CLOSED:
         return jsonify(body), 403
-    if outcome.status == "conflict":
+    if outcome.status == SaveOutcome.CONFLICT:
         body["conflict_html"] = render_template(
             "client/_conflicts.html", conflicts=outcome.conflicts, describe=_describe
         )
@@ -209,9 +211,9 @@ def _database_error(error: SQLAlchemyError):
     worksheet = versions.known_worksheet(request.form.get("definition", ""))
     if request.endpoint != "client.save" or worksheet is None:
         return render_template("client/message.html", message=TRY_AGAIN), 503
-    joint = request.form.get("answered_by") == "couple"
+    joint = request.form.get("answered_by") == AnsweredBy.COUPLE
     if joint:
-        worksheet = worksheet.model_copy(update={"answered_by": "couple"})
+        worksheet = worksheet.model_copy(update={"answered_by": AnsweredBy.COUPLE})
     posted = service.read_posted(worksheet, request.form, joint)
     body = render_template(
         "client/unsaved.html",
@@ -289,9 +291,9 @@ def _describe(conflict, which: str) -> str:
 def _attention_message(outcome) -> str:
     if "" in outcome.errors:  # closed, or too many saves racing
         return outcome.errors[""]
-    if outcome.status == "conflict":
+    if outcome.status == SaveOutcome.CONFLICT:
         return CONFLICT
-    if outcome.status == "incomplete":
+    if outcome.status == SaveOutcome.INCOMPLETE:
         return "Not sent yet: please answer the questions marked below. Everything else is saved."
     return NOT_ALL_SAVED
 
@@ -299,7 +301,7 @@ def _attention_message(outcome) -> str:
 def _autosave_message(outcome) -> str:
     if "" in outcome.errors:
         return outcome.errors[""]
-    if outcome.status == "conflict":
+    if outcome.status == SaveOutcome.CONFLICT:
         return "Not saved: " + CONFLICT
     if outcome.errors:
         return "Saved, except the answers marked below."

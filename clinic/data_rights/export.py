@@ -7,7 +7,6 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from clinic.assignments.versions import worksheet_of
 from clinic.data_rights.closure import THERAPIST_ONLY_COLUMNS, couple_closure, primary_key
 from clinic.extensions import db
 from clinic.models import (
@@ -30,6 +29,7 @@ from clinic.worksheets.schema import (
     ScaleItem,
     Worksheet,
 )
+from clinic.worksheets.versions import worksheet_of
 
 FORMAT = "tandem-couple-record"
 # Secrets and hashes are not the client's data and help no one outside this server.

@@ -30,7 +30,7 @@ from markupsafe import Markup, escape
 
 from clinic.assignments.links import IssuedLink
 from clinic.assignments.service import STATUS_LABELS
-from clinic.assignments.versions import worksheet_of
+from clinic.enums import AnsweredBy, ResponseStatus
 from clinic.handouts.pdf import renderer
 from clinic.models import Assignment, Couple, SessionNote
 from clinic.review import language
@@ -49,6 +49,7 @@ from clinic.review.trends import describe, render_svg
 from clinic.safety.privacy import is_private_sheet
 from clinic.storage import utcnow
 from clinic.worksheets.schema import GRID_ANSWERS, Item, Worksheet
+from clinic.worksheets.versions import worksheet_of
 
 JOINT, THERAPIST = "joint", "therapist"
 VERSIONS = (JOINT, THERAPIST)
@@ -87,7 +88,7 @@ def _today() -> str:
 def blank_worksheet_pdf(ws: Worksheet, partner_count: int = 2) -> bytes:
     """A worksheet to fill in by hand: one copy per partner, or one shared copy with room
     for every partner when the couple answers it together."""
-    together = ws.answered_by == "couple"
+    together = ws.answered_by == AnsweredBy.COUPLE
     who = [f"Partner {n}" for n in range(1, partner_count + 1)] if together else ["Name"]
     title = PDF_TITLES["blank"]
     html = render_template("handouts/pdf/blank.html", ws=ws, who=who, pdf_title=title)
@@ -240,7 +241,9 @@ def build_handout(couple: Couple, assignment_ids: Iterable[int], version: str) -
 
 def _submitted_only(person: Respondent) -> Respondent:
     """A respondent whose answers count for the joint copy only once submitted."""
-    return person if person.status == "submitted" else dataclasses.replace(person, answers={})
+    if person.status == ResponseStatus.SUBMITTED:
+        return person
+    return dataclasses.replace(person, answers={})
 
 
 def _session_notes(couple: Couple, assignments: Sequence[Assignment]) -> list[SessionNote]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from clinic.enums import ResponseStatus
 from clinic.worksheets.answers import AnswerError, clean_answer
 from clinic.worksheets.schema import (
     GRID_ANSWERS,
@@ -187,7 +188,7 @@ class Respondent:
 
     name: str
     answers: Mapping[str, StoredAnswer]
-    status: str = "not_opened"
+    status: ResponseStatus = ResponseStatus.NOT_OPENED
     submitted_at: datetime | None = None
 
     def shared_only(self) -> Respondent:

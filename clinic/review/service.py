@@ -15,8 +15,8 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from clinic.assignments.versions import worksheet_of
 from clinic.couples.service import own_couple_or_404
+from clinic.enums import AnsweredBy
 from clinic.extensions import db
 from clinic.models import (
     AssignedWorksheet,
@@ -40,6 +40,7 @@ from clinic.review.trends import Observation, Trend, collect_trends
 from clinic.safety.privacy import is_private_sheet
 from clinic.storage import utcnow
 from clinic.worksheets.schema import Worksheet
+from clinic.worksheets.versions import worksheet_of
 
 TOGETHER = "Together"
 NOTE_MAX = 20_000
@@ -59,7 +60,7 @@ class SheetReview:
 
     @property
     def joint(self) -> bool:
-        return self.sheet.answered_by == "couple"
+        return self.sheet.answered_by == AnsweredBy.COUPLE
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,7 @@ def respondents_of(
     sheet: AssignedWorksheet, partners: Sequence[Partner], names: dict[int, str]
 ) -> list[Respondent]:
     by_partner = {r.partner_id: r for r in sheet.responses}
-    if sheet.answered_by == "couple":
+    if sheet.answered_by == AnsweredBy.COUPLE:
         return [_respondent(TOGETHER, by_partner.get(None))]
     return [_respondent(names[p.id], by_partner.get(p.id)) for p in partners]
 

@@ -10,8 +10,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from clinic.enums import Urgency
 from clinic.worksheets.answers import AnswerError, clean_answer, is_answered
-from clinic.worksheets.schema import URGENCIES, AlertRule, Item, Worksheet
+from clinic.worksheets.schema import AlertRule, Item, Worksheet
 
 
 @dataclass(frozen=True)
@@ -19,7 +20,7 @@ class Alert:
     """One rule that an answer meets."""
 
     item_id: str
-    urgency: str
+    urgency: Urgency
     rule: AlertRule
 
 
@@ -37,13 +38,13 @@ def raised_alerts(worksheet: Worksheet, answers: Mapping[str, Any]) -> list[Aler
         except (KeyError, AnswerError):
             continue
         if value is not None and _meets(rule, item, value):
-            raised.append(Alert(rule.item, rule.urgency, rule))
+            raised.append(Alert(rule.item, Urgency(rule.urgency), rule))
     return raised
 
 
-def most_pressing(urgencies: Iterable[str]) -> str:
-    """The most pressing of these urgencies ("urgent" before "soon" before "review")."""
-    return min(urgencies, key=URGENCIES.index)
+def most_pressing(urgencies: Iterable[str]) -> Urgency:
+    """The most pressing of these urgencies (URGENT before SOON before REVIEW)."""
+    return min(map(Urgency, urgencies), key=lambda urgency: urgency.rank)
 
 
 def _meets(rule: AlertRule, item: Item, value: Any) -> bool:

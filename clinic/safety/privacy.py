@@ -11,8 +11,8 @@ from itertools import chain
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from clinic.assignments.versions import worksheet_of
 from clinic.models import Answer, AssignedWorksheet, Response, WorksheetVersion
+from clinic.worksheets.versions import worksheet_of
 
 
 def is_private(version: WorksheetVersion) -> bool:

@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from clinic import audit
-from clinic.assignments.versions import worksheet_of
 from clinic.client.describe import describe
+from clinic.enums import ContactPreference, Urgency
 from clinic.extensions import db
 from clinic.models import (
     AssignedWorksheet,
@@ -31,17 +31,18 @@ from clinic.models import (
 )
 from clinic.safety.alerts import Alert, most_pressing, raised_alerts
 from clinic.storage import utcnow
-from clinic.worksheets.schema import URGENCIES, Worksheet
+from clinic.worksheets.schema import Worksheet
+from clinic.worksheets.versions import worksheet_of
 
 URGENCY_LABELS = {
-    "urgent": "Urgent: contact this partner alone as soon as possible",
-    "soon": "Soon: talk with this partner alone before the next joint session",
-    "review": "Review: read before the next session",
+    Urgency.URGENT: "Urgent: contact this partner alone as soon as possible",
+    Urgency.SOON: "Soon: talk with this partner alone before the next joint session",
+    Urgency.REVIEW: "Review: read before the next session",
 }
 CONTACT_PREFERENCES = {
-    "any": "Any way, e-mail included",
-    "no_email": "No e-mail: give links in person or by phone",
-    "print_only": "Printed card only, handed over in a session",
+    ContactPreference.ANY: "Any way, e-mail included",
+    ContactPreference.NO_EMAIL: "No e-mail: give links in person or by phone",
+    ContactPreference.PRINT_ONLY: "Printed card only, handed over in a session",
 }
 REVIEWED_HISTORY = 10  # reviewed alerts kept on the couple page, newest first
 
@@ -87,8 +88,9 @@ def raise_alerts(response: Response, worksheet: Worksheet, answers: dict[str, An
 
 def _covers(alert: SafetyAlert, raised: Alert) -> bool:
     """An alert covers a concern about the same item that was at least as pressing."""
-    return raised.item_id in alert.item_ids and URGENCIES.index(alert.urgency) <= URGENCIES.index(
-        raised.urgency
+    return (
+        raised.item_id in alert.item_ids
+        and Urgency(alert.urgency).rank <= Urgency(raised.urgency).rank
     )
 
 
@@ -256,7 +258,7 @@ def _answer_lines(worksheet: Worksheet, values: dict, raised: set[str]) -> list[
 
 
 def _sorted(views: list[AlertView]) -> list[AlertView]:
-    return sorted(views, key=lambda v: (URGENCIES.index(v.alert.urgency), -v.raised_at.timestamp()))
+    return sorted(views, key=lambda v: (Urgency(v.alert.urgency).rank, -v.raised_at.timestamp()))
 
 
 # --- contact preferences ----------------------------------------------------------------------
@@ -280,18 +282,18 @@ def own_partner_or_404(therapist: Therapist, couple_id: int, partner_id: int) ->
 def set_contact_preference(partner: Partner, preference: str) -> None:
     if preference not in CONTACT_PREFERENCES:
         raise ValueError(f"unknown contact preference {preference!r}")
-    partner.contact_preference = preference
+    partner.contact_preference = ContactPreference(preference)
     audit.record("contact_preference_changed", "partner", partner.id)
 
 
 def email_refusal(partner: Partner) -> str | None:
     """Why this partner must not be e-mailed, or None when their preference allows it."""
     name = partner.display_name
-    if partner.contact_preference == "print_only":
+    if partner.contact_preference == ContactPreference.PRINT_ONLY:
         return (
             f"{name} asked not to be contacted by e-mail: give them the printed card in a session."
         )
-    if partner.contact_preference != "any":  # "no_email", and anything unknown: fail closed
+    if partner.contact_preference != ContactPreference.ANY:  # NO_EMAIL, or unknown: fail closed
         return (
             f"{name} asked not to be contacted by e-mail. Give them the link in person, "
             "by the QR code or on a printed card."

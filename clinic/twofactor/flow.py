@@ -5,6 +5,7 @@ from flask_login import login_user
 
 from clinic import audit
 from clinic.auth import service as accounts
+from clinic.auth import signals
 from clinic.models import Therapist
 from clinic.security import mark_active
 from clinic.storage import utcnow
@@ -14,6 +15,7 @@ PENDING_KEY = "two_factor_pending"
 PENDING_SECONDS = 300
 
 
+@signals.password_accepted.connect
 def password_accepted(therapist: Therapist):
     """After a right password: sign in, or remember who is half-way and ask for the code."""
     if not service.is_enabled(therapist):
@@ -23,6 +25,7 @@ def password_accepted(therapist: Therapist):
     return redirect(url_for("twofactor.code"))
 
 
+@signals.password_refused.connect
 def password_refused(email: str) -> None:
     """Record a failed sign-in; the typed e-mail is not stored (it may hold a password)."""
     known = accounts.find_therapist(email)

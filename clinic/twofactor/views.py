@@ -12,8 +12,8 @@ from flask import (
 from flask_login import current_user, login_required
 
 from clinic import audit
+from clinic.auth.guards import admin_required
 from clinic.auth.passwords import verify_password
-from clinic.auth.views import admin_required
 from clinic.extensions import db, limiter
 from clinic.models import Therapist
 from clinic.twofactor import flow, service

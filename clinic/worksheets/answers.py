@@ -27,6 +27,7 @@ from clinic.worksheets.schema import (
 NOTE_MAX = 500  # a boundary row's note
 REWRITE_MAX = 1000  # each reframe text
 FIELD_MAX = 300  # each agreement field
+NEEDS_ANSWER = "This question needs an answer."  # a required item left empty on sending
 # Unprintable characters and lone surrogates: invisible to readers, fatal to UTF-8 storage.
 _INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _INTEGER = re.compile(r"-?[0-9]{1,6}")

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from clinic.enums import AnsweredBy
 from clinic.extensions import db
 from clinic.models import CustomWorksheet, Therapist
 from clinic.worksheets.loader import (
@@ -36,8 +37,8 @@ LENGTHS = {
     "long": ("More than 20 minutes", 21, 10_000),
 }
 WHO_ANSWERS = {
-    "each_partner": "Each partner on their own",
-    "couple": "The couple together",
+    AnsweredBy.EACH_PARTNER: "Each partner on their own",
+    AnsweredBy.COUPLE: "The couple together",
 }
 COPY_SUFFIX = "own"
 _TOP_LEVEL_ID = re.compile(r"^id:[^\n]*$", re.MULTILINE)
@@ -188,7 +189,7 @@ def save_own(
 
     Raises WorksheetError, having stored nothing, when the text fails the checks, takes a
     built-in's id, or takes the id of another of this therapist's worksheets. Assignments
-    keep their own copy of the definition (clinic.assignments.versions), so overwriting
+    keep their own copy of the definition (clinic.worksheets.versions), so overwriting
     never changes what past answers refer to.
     """
     source_yaml = source_yaml.replace("\r\n", "\n")  # browsers send textareas with CRLF

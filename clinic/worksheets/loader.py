@@ -306,7 +306,7 @@ def _message(err: dict[str, Any]) -> tuple[str, str]:
         return "", f"needs at least {ctx['min_length']} entries, found {ctx.get('actual_length')}"
     if kind == "too_long":
         return "", f"too many entries: {ctx.get('actual_length')} (limit {ctx['max_length']})"
-    if kind == "literal_error":
+    if kind in {"literal_error", "enum"}:
         return "", f"{_show(value)} is not allowed here; use {ctx['expected']}"
     if kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
         word = {

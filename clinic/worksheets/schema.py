@@ -17,6 +17,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
+from clinic.enums import AnsweredBy, Urgency
+
 THEMES = (
     "power",
     "boundaries",
@@ -57,7 +59,7 @@ MAX_ITEMS = 200
 MAX_MINUTES_FIELD = 1440  # an agreement's "minutes" field: at most a day
 MAX_ALERTS = 50
 # How soon a therapist should act on a raised alert, the most pressing first.
-URGENCIES = ("urgent", "soon", "review")
+URGENCIES = tuple(u.value for u in Urgency)
 ALERT_CONDITIONS = ("any_of", "at_least", "at_most", "answered")
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -288,7 +290,7 @@ class Worksheet(_Model):
     purpose: Text
     minutes: int = Field(ge=1, le=180)
     themes: list[Theme] = Field(min_length=1, max_length=len(THEMES))
-    answered_by: Literal["each_partner", "couple"]
+    answered_by: Annotated[AnsweredBy, Field(strict=False)]  # a YAML word, not a member
     instructions: Text
     guide: Guide
     discussion_prompts: list[Text] = Field(min_length=1, max_length=10)
@@ -322,7 +324,7 @@ class Worksheet(_Model):
     def _privacy_problems(self) -> list[InitErrorDetails]:
         """Answers that may raise an alert are about the other partner: never joint."""
         problems = []
-        if self.private_only and self.answered_by != "each_partner":
+        if self.private_only and self.answered_by != AnsweredBy.EACH_PARTNER:
             problems.append(
                 _problem(
                     ("answered_by",),

@@ -12,10 +12,10 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from clinic.auth.guards import therapists_only
-from clinic.client.service import NEEDS_ANSWER
+from clinic.enums import AnsweredBy
 from clinic.errors import render_error
 from clinic.worksheets import library
-from clinic.worksheets.answers import missing_required, parse_form, progress
+from clinic.worksheets.answers import NEEDS_ANSWER, missing_required, parse_form, progress
 from clinic.worksheets.fhir import to_questionnaire
 from clinic.worksheets.forms import SourceForm, UploadForm
 from clinic.worksheets.loader import Problem, WorksheetError
@@ -86,7 +86,7 @@ def preview(slug: str | None = None, custom_id: int | None = None):
         "worksheets/preview.html",
         entry=entry,
         ws=ws,
-        joint=ws.answered_by == "couple",
+        joint=ws.answered_by == AnsweredBy.COUPLE,
         answers=answers,
         shareable=shareable,
         errors=errors,

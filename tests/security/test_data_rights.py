@@ -8,11 +8,11 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.questionnaire import Questionnaire
 from sqlalchemy import func, select, text
 
-from clinic.assignments.versions import worksheet_of
 from clinic.data_rights.closure import couple_closure
 from clinic.extensions import db
 from clinic.models import AuditEvent, Couple, SafetyAlert
 from clinic.worksheets.fhir import to_questionnaire
+from clinic.worksheets.versions import worksheet_of
 from tests import factories
 
 SLUGS = ("boundary-inventory", "fair-decisions", "language-reframing", "conflict-pre-agreement")

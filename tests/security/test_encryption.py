@@ -27,7 +27,7 @@ def couple_with_answer(therapist):
 
 
 def _worksheet(sheet):
-    from clinic.assignments.versions import worksheet_of
+    from clinic.worksheets.versions import worksheet_of
 
     return worksheet_of(sheet.worksheet_version)
 

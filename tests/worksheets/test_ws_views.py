@@ -9,11 +9,11 @@ import pytest
 from fhir.resources.R4B.questionnaire import Questionnaire
 from sqlalchemy import func, select
 
-from clinic.assignments.versions import worksheet_of
 from clinic.extensions import db
 from clinic.models import Answer, CustomWorksheet, WorksheetVersion
 from clinic.worksheets import library
 from clinic.worksheets.loader import BUILTIN_DIR, builtin_library
+from clinic.worksheets.versions import worksheet_of
 from tests import factories
 from tests.helpers import r4_item_rules_broken
 from tests.worksheets.broken_files import BROKEN_FILES, expected_fragment

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from werkzeug.datastructures import MultiDict
 
-from clinic.assignments import service
+from clinic.assignments import service as assignments
 from clinic.client import service as client
 from clinic.models import Couple
 from clinic.storage import utcnow
@@ -27,7 +27,7 @@ def add_link_demo(couples: list[Couple]) -> list[str]:
     lines = []
     for couple, (slugs, note) in zip(couples, plans, strict=False):
         due = (utcnow() + timedelta(days=7)).date()
-        _, issued = service.create_assignment(
+        _, issued = assignments.create_assignment(
             couple, [library[slug] for slug in slugs], due_date=due, note=note, link_days=14
         )
         for link in issued:

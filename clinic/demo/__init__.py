@@ -1,10 +1,10 @@
 """Demo data so a new user sees every feature at once."""
 
-from clinic.assignments.demo import add_link_demo
 from clinic.auth import service as accounts
 from clinic.couples import service as couples
-from clinic.review.demo import add_review_demo
-from clinic.safety.demo import add_safety_demo
+from clinic.demo.links import add_link_demo
+from clinic.demo.review import add_review_demo
+from clinic.demo.safety import add_safety_demo
 
 DEMO_EMAIL = "demo@tandem.example"
 DEMO_PASSWORD = "demo-tandem-2026"  # noqa: S105 - printed on purpose; demo only

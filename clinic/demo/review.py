@@ -4,11 +4,12 @@ from datetime import timedelta
 from typing import Any
 
 from clinic.assignments import service as assignments
-from clinic.assignments.versions import worksheet_of
+from clinic.enums import ResponseStatus
 from clinic.models import Answer, AssignedWorksheet, Couple
 from clinic.storage import utcnow
 from clinic.worksheets.answers import clean_answer
 from clinic.worksheets.loader import builtin_library
+from clinic.worksheets.versions import worksheet_of
 
 
 def _grid(rows: str) -> dict[str, Any]:
@@ -116,6 +117,6 @@ def _answer(
             response.answers.append(
                 Answer(item_id=item.id, value=value, shareable=item.id in shared, updated_at=when)
             )
-    response.status = "submitted"
+    response.status = ResponseStatus.SUBMITTED
     response.opened_at = when - timedelta(minutes=40)
     response.updated_at = response.submitted_at = when

@@ -1,0 +1,74 @@
+"""The fixed words that columns, forms and worksheet files hold, one enum each.
+
+Members are ``StrEnum``: each equals its stored word, so templates, JSON and the database see
+the same plain strings as before, while code names the member instead of repeating the word.
+"""
+
+from enum import StrEnum
+
+
+class ResponseStatus(StrEnum):
+    """How far a partner (or the couple, on a joint worksheet) is with one worksheet."""
+
+    NOT_OPENED = "not_opened"
+    OPENED = "opened"
+    IN_PROGRESS = "in_progress"
+    SUBMITTED = "submitted"
+
+
+class AnsweredBy(StrEnum):
+    """Who fills in a worksheet: each partner on their own form, or both on one shared form."""
+
+    EACH_PARTNER = "each_partner"
+    COUPLE = "couple"
+
+
+class WhoAnswers(StrEnum):
+    """The therapist's choice when assigning: as each worksheet is designed, or one for all."""
+
+    DESIGN = "design"
+    EACH_PARTNER = AnsweredBy.EACH_PARTNER.value
+    COUPLE = AnsweredBy.COUPLE.value
+
+
+class Urgency(StrEnum):
+    """How soon a therapist should act on a raised alert; members run from the most pressing."""
+
+    URGENT = "urgent"
+    SOON = "soon"
+    REVIEW = "review"
+
+    @property
+    def rank(self) -> int:
+        """0 for the most pressing; sorting by rank puts urgent alerts first."""
+        return _URGENCY_ORDER.index(self)
+
+
+_URGENCY_ORDER = tuple(Urgency)
+
+
+class ContactPreference(StrEnum):
+    """How a partner may be reached outside sessions."""
+
+    ANY = "any"
+    NO_EMAIL = "no_email"
+    PRINT_ONLY = "print_only"
+
+
+class SaveOutcome(StrEnum):
+    """What one save of a partner's form came to; sent to the page's script as ``status``."""
+
+    SAVED = "saved"
+    UNCHANGED = "unchanged"
+    CONFLICT = "conflict"
+    INCOMPLETE = "incomplete"
+    SUBMITTED = "submitted"
+    CLOSED = "closed"
+
+
+class LinkState(StrEnum):
+    """Whether a client link still opens; for the therapist only, never told to a client."""
+
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
