@@ -18,7 +18,6 @@ from sqlalchemy.orm import selectinload
 
 from clinic import audit
 from clinic.assignments.versions import worksheet_of
-from clinic.client.describe import describe
 from clinic.extensions import db
 from clinic.models import (
     AssignedWorksheet,
@@ -31,6 +30,7 @@ from clinic.models import (
 )
 from clinic.safety.alerts import Alert, most_pressing, raised_alerts
 from clinic.storage import utcnow
+from clinic.worksheets.describe import describe
 from clinic.worksheets.schema import URGENCIES, Worksheet
 
 URGENCY_LABELS = {
