@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
@@ -117,7 +118,7 @@ class AgreementItem(Item):
         require_unique((c.id for c in self.clauses), "clause id")
         return self
 
-    def own_texts(self):
+    def own_texts(self) -> Iterator[str]:
         for clause in self.clauses:
             yield clause.text
             for field in clause.fields:
@@ -154,7 +155,7 @@ class AgreementItem(Item):
                 confirmed=clean_flag(part.get("confirmed", False)),
             )
             if answer.fields or answer.confirmed:
-                out[clause.id] = answer.model_dump()
+                out[clause.id] = answer.stored()
         return out
 
     def is_complete(self, value: dict[str, Any]) -> bool:

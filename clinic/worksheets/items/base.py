@@ -14,7 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Annotated, Any, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, get_args
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
@@ -163,6 +163,8 @@ class Item(Model):
     prompt: Text
     help: Text | None = None
     required: bool = False
+    if TYPE_CHECKING:  # each subclass declares ``type: Literal["<its name>"]``
+        type: str
 
     # The folder holding this type's ``<type>.html`` with macros form, review, pdf and blank.
     template_folder: ClassVar[Path] = BUILTIN_TEMPLATES
@@ -172,7 +174,7 @@ class Item(Model):
     @classmethod
     def type_name(cls) -> str:
         """The ``type`` value authors write, from the class's ``type: Literal[...]`` field."""
-        return cls.model_fields["type"].annotation.__args__[0]
+        return get_args(cls.model_fields["type"].annotation)[0]
 
     # definition
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
@@ -27,7 +27,7 @@ class _ChoiceItem(Item):
         require_unique((o.value for o in self.options), "option value")
         return self
 
-    def own_texts(self):
+    def own_texts(self) -> Iterator[str]:
         return (o.label for o in self.options)
 
     def labels(self) -> dict[str, str]:

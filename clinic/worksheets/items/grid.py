@@ -8,7 +8,7 @@ negotiate.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
@@ -92,7 +92,7 @@ class BoundaryGridItem(Item):
         """The answers every row offers: (stored value, label)."""
         return list(GRID_ANSWERS.items())
 
-    def own_texts(self):
+    def own_texts(self) -> Iterator[str]:
         return (r.label for r in self.rows)
 
     def breaks_across_pages(self) -> bool:
@@ -141,7 +141,7 @@ class BoundaryGridItem(Item):
             cell = cells.get(row.id)
             if not cell:
                 continue
-            text = f"{row.label}: {GRID_ANSWERS.get(cell.answer, '-')}"
+            text = f"{row.label}: {GRID_ANSWERS.get(cell.answer or '', '-')}"
             if cell.non_negotiable:
                 text += " (a firm limit)"
             if cell.note:
@@ -163,7 +163,9 @@ class BoundaryGridItem(Item):
             rows.append(GridRowComparison(row, answers, classify_row(answers)))
         return GridComparison(self, tuple(rows))
 
-    def printed_lines(self, comparison: GridComparison | None, cells: Sequence[Any]):
+    def printed_lines(
+        self, comparison: GridComparison | None, cells: Sequence[Any]
+    ) -> tuple[GridLine, ...]:
         """The rows as a handout prints them, compared when there is a comparison."""
         if comparison is not None:
             return tuple(GridLine(r.row.label, r.answers, r.category) for r in comparison.rows)

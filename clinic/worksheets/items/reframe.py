@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
@@ -55,7 +56,7 @@ class ReframeItem(Item):
             raise ValueError("a reframe needs phrases, or allow_own: true, or both")
         return self
 
-    def own_texts(self):
+    def own_texts(self) -> Iterator[str]:
         return (p.text for p in self.phrases)
 
     def breaks_across_pages(self) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
@@ -50,7 +50,7 @@ class ScaleItem(Item):
         labels = {p.value: p.label for p in self.points}
         return [(v, labels.get(v)) for v in range(self.min, self.max + 1)]
 
-    def own_texts(self):
+    def own_texts(self) -> Iterator[str]:
         return iter((self.min_label, self.max_label, *(p.label for p in self.points)))
 
     def clean(self, raw: Any) -> int | str:
