@@ -63,7 +63,7 @@ def link_url(token: str) -> str:
 
 
 def link_state(link: ClientLink, now: datetime | None = None) -> str:
-    """ "active", "expired" or "revoked": for the therapist only, never told to a client."""
+    """"active", "expired" or "revoked": for the therapist only, never told to a client."""
     if link.revoked_at is not None:
         return "revoked"
     return "active" if link.expires_at > (now or utcnow()) else "expired"
