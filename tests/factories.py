@@ -109,39 +109,7 @@ def make_session_note(couple, body: str = "Session went well.", *, assignment=No
 
 def sample_answers(worksheet, text: str = "Sample answer") -> dict:
     """A filled-in answer for every item of a worksheet, each text part containing ``text``."""
-    answers = {}
-    for _section, item in worksheet.items():
-        if item.type in {"short_text", "long_text"}:
-            answers[item.id] = f"{text} {item.id}"
-        elif item.type == "single_choice":
-            answers[item.id] = item.options[0].value
-        elif item.type == "multiple_choice":
-            answers[item.id] = [item.options[0].value, item.options[1].value]
-        elif item.type == "scale":
-            answers[item.id] = item.min + 1
-        elif item.type == "boundary_grid":
-            answers[item.id] = {
-                row.id: {"answer": "yes", "non_negotiable": index == 1, "note": f"{text} note"}
-                for index, row in enumerate(item.rows[:2])
-            }
-        elif item.type == "reframe":
-            value = {p.id: {"rewrite": f"{text} rewrite"} for p in item.phrases}
-            if item.allow_own:
-                value["own"] = {"original": f"{text} own", "rewrite": f"{text} own rewrite"}
-            answers[item.id] = value
-        elif item.type == "agreement":
-            fill = {"text": text, "minutes": "15"}
-            answers[item.id] = {
-                clause.id: {
-                    "fields": {
-                        f.id: f.options[0].value if f.kind == "choice" else fill[f.kind]
-                        for f in clause.fields
-                    },
-                    "confirmed": True,
-                }
-                for clause in item.clauses
-            }
-    return answers
+    return {item.id: item.sample_answer(text) for _section, item in worksheet.items()}
 
 
 def make_custom_worksheet(therapist, source_yaml: str):

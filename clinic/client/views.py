@@ -27,11 +27,11 @@ from wtforms.validators import ValidationError
 from clinic.assignments import links
 from clinic.audit import service as audit
 from clinic.client import service
-from clinic.client.describe import describe
 from clinic.enums import AnsweredBy, SaveOutcome
 from clinic.extensions import csrf, db, limiter
 from clinic.safety import service as safety
 from clinic.worksheets import versions
+from clinic.worksheets.describe import describe
 
 bp = Blueprint("client", __name__, template_folder="templates")
 csrf.exempt(bp)  # checked in the views, so that an expired form keeps the partner's text

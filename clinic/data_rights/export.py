@@ -19,16 +19,7 @@ from clinic.models import (
 )
 from clinic.storage import utcnow
 from clinic.worksheets.fhir import CANONICAL_BASE
-from clinic.worksheets.schema import (
-    GRID_ANSWERS,
-    RESERVED_PHRASE_ID,
-    AgreementItem,
-    BoundaryGridItem,
-    Item,
-    ReframeItem,
-    ScaleItem,
-    Worksheet,
-)
+from clinic.worksheets.schema import Worksheet
 from clinic.worksheets.versions import worksheet_of
 
 FORMAT = "tandem-couple-record"
@@ -200,7 +191,7 @@ def _response_items(worksheet: Worksheet, answers: dict) -> list[dict[str, Any]]
             answer = answers.get(item.id)
             if answer is None or answer.value is None:
                 continue
-            node = _item_answer(item, answer.value)
+            node = item.questionnaire_answer(answer.value)
             if node is None:
                 continue
             node["extension"] = [{"url": SHAREABLE_EXTENSION, "valueBoolean": answer.shareable}]
@@ -208,107 +199,3 @@ def _response_items(worksheet: Worksheet, answers: dict) -> list[dict[str, Any]]
         if children:
             sections.append({"linkId": f"s:{section.id}", "text": section.title, "item": children})
     return sections
-
-
-def _string(link_id: str, value: Any) -> dict[str, Any] | None:
-    if value in (None, ""):
-        return None
-    return {"linkId": link_id, "answer": [{"valueString": str(value)}]}
-
-
-def _group(link_id: str, text: str, children: list) -> dict[str, Any] | None:
-    children = [c for c in children if c is not None]
-    return {"linkId": link_id, "text": text, "item": children} if children else None
-
-
-def _item_answer(item: Item, value: Any) -> dict[str, Any] | None:
-    """One answered item shaped like its Questionnaire item; None when nothing fits."""
-    node: dict[str, Any] = {"linkId": item.id, "text": item.prompt}
-    if item.type in {"short_text", "long_text"}:
-        node["answer"] = [{"valueString": str(value)}]
-    elif item.type in {"single_choice", "multiple_choice"}:
-        labels = {o.value: o.label for o in item.options}
-        values = value if isinstance(value, list) else [value]
-        node["answer"] = [{"valueCoding": {"code": v, "display": labels.get(v, v)}} for v in values]
-    elif isinstance(item, ScaleItem):
-        node["answer"] = [
-            {"valueCoding": {"code": str(value)}} if item.points else {"valueInteger": int(value)}
-        ]
-    elif isinstance(item, BoundaryGridItem):
-        node["item"] = [
-            _group(
-                f"{item.id}.{row.id}",
-                row.label,
-                [
-                    {
-                        "linkId": f"{item.id}.{row.id}.answer",
-                        "answer": [
-                            {
-                                "valueCoding": {
-                                    "code": cell["answer"],
-                                    "display": GRID_ANSWERS[cell["answer"]],
-                                }
-                            }
-                        ],
-                    }
-                    if cell.get("answer") in GRID_ANSWERS
-                    else None,
-                    {
-                        "linkId": f"{item.id}.{row.id}.nn",
-                        "answer": [{"valueBoolean": bool(cell.get("non_negotiable"))}],
-                    },
-                    _string(f"{item.id}.{row.id}.note", cell.get("note")),
-                ],
-            )
-            for row in item.rows
-            if isinstance(cell := value.get(row.id), dict)
-        ]
-    elif isinstance(item, ReframeItem):
-        own = value.get(RESERVED_PHRASE_ID) or {}
-        node["item"] = [
-            _string(f"{item.id}.{p.id}", (value.get(p.id) or {}).get("rewrite"))
-            for p in item.phrases
-        ] + [
-            _group(
-                f"{item.id}.{RESERVED_PHRASE_ID}",
-                "Your own phrase",
-                [
-                    _string(f"{item.id}.{RESERVED_PHRASE_ID}.original", own.get("original")),
-                    _string(f"{item.id}.{RESERVED_PHRASE_ID}.rewrite", own.get("rewrite")),
-                ],
-            )
-        ]
-    elif isinstance(item, AgreementItem):
-        node["item"] = [
-            _group(f"{item.id}.{clause.id}", clause.text, _clause_answers(item.id, clause, part))
-            for clause in item.clauses
-            if isinstance(part := value.get(clause.id), dict)
-        ]
-    if "item" in node:
-        node["item"] = [child for child in node["item"] if child is not None]
-        if not node["item"]:
-            return None
-    return node
-
-
-def _clause_answers(item_id: str, clause, part: dict) -> list:
-    fields = part.get("fields") or {}
-    out = []
-    for field in clause.fields:
-        raw = fields.get(field.id)
-        link_id = f"{item_id}.{clause.id}.{field.id}"
-        if raw in (None, ""):
-            continue
-        if field.kind == "minutes" and str(raw).isdigit():
-            out.append({"linkId": link_id, "answer": [{"valueInteger": int(raw)}]})
-        elif field.kind == "choice":
-            out.append({"linkId": link_id, "answer": [{"valueCoding": {"code": str(raw)}}]})
-        else:
-            out.append(_string(link_id, raw))
-    out.append(
-        {
-            "linkId": f"{item_id}.{clause.id}.ok",
-            "answer": [{"valueBoolean": bool(part.get("confirmed"))}],
-        }
-    )
-    return out

@@ -36,8 +36,6 @@ from clinic.models import Assignment, Couple, SessionNote
 from clinic.review import language
 from clinic.review import service as review
 from clinic.review.compare import (
-    CATEGORIES,
-    GridAnswer,
     GridSummary,
     ItemRow,
     Respondent,
@@ -48,7 +46,9 @@ from clinic.review.compare import (
 from clinic.review.trends import describe, render_svg
 from clinic.safety.privacy import is_private_sheet
 from clinic.storage import utcnow
-from clinic.worksheets.schema import GRID_ANSWERS, Item, Worksheet
+from clinic.worksheets.items import Item
+from clinic.worksheets.items.grid import CATEGORIES
+from clinic.worksheets.schema import Worksheet
 from clinic.worksheets.versions import worksheet_of
 
 JOINT, THERAPIST = "joint", "therapist"
@@ -60,14 +60,11 @@ PDF_TITLES = {
     "blank": "Worksheet",
     "cards": "Worksheet link",
 }
-# Above these sizes an item is taller than most of a page, so it may break between its parts.
-LONG_ITEM_PARTS = {"boundary_grid": 14, "reframe": 5, "agreement": 4}
 
 
 def is_long_item(item: Item) -> bool:
     """Whether an item may break across pages between its rows, phrases or clauses."""
-    parts = {"boundary_grid": "rows", "reframe": "phrases", "agreement": "clauses"}.get(item.type)
-    return parts is not None and len(getattr(item, parts)) > LONG_ITEM_PARTS[item.type]
+    return item.breaks_across_pages()
 
 
 def _paper() -> str:
@@ -126,24 +123,9 @@ def assignment_cards_pdf(issued: Sequence[IssuedLink], layout: str = "page") -> 
 
 
 @dataclass(frozen=True)
-class GridLine:
-    """One line of a boundary grid as printed: each respondent's answer and, if compared,
-    what the answers mean together."""
-
-    label: str
-    answers: tuple[GridAnswer | None, ...]
-    category: str | None = None
-
-    @property
-    def category_label(self) -> str:
-        return CATEGORIES[self.category][0] if self.category else ""
-
-
-@dataclass(frozen=True)
 class PrintedItem:
     row: ItemRow
-    grid_lines: tuple[GridLine, ...] = ()
-    note: str | None = None  # how the answers compare, for choices and scales
+    note: str | None = None  # how the answers compare (``Item.compare_note``)
 
 
 @dataclass(frozen=True)
@@ -282,7 +264,6 @@ def session_handout_html(handout: SessionHandout) -> str:
     return render_template(
         "handouts/pdf/session.html",
         handout=handout,
-        grid_answers=GRID_ANSWERS,
         categories=CATEGORIES,
         status_labels=STATUS_LABELS,
         mark=functools.partial(_marked, reviews),
@@ -296,39 +277,15 @@ def session_handout_pdf(handout: SessionHandout) -> bytes:
 
 
 def _printed(row: ItemRow) -> PrintedItem:
-    item = row.item
-    if item.type == "boundary_grid":
-        if row.grid is not None:
-            lines = tuple(GridLine(c.row.label, c.answers, c.category) for c in row.grid.rows)
-        else:
-            lines = tuple(
-                GridLine(r.label, tuple(_grid_answer(c.value, r.id) for c in row.cells))
-                for r in item.rows
-            )
-        return PrintedItem(row, lines)
     return PrintedItem(row, note=agreement_note(row))
 
 
-def _grid_answer(value, row_id: str) -> GridAnswer | None:
-    return GridAnswer.from_value(value.get(row_id)) if isinstance(value, dict) else None
-
-
 def agreement_note(row: ItemRow) -> str | None:
-    """A plain line on how two or more answers to a choice or a scale compare."""
+    """A plain line on how two or more answers compare, when every one of them is given."""
     values = [c.value for c in row.cells]
     if len(values) < 2 or any(v is None for v in values):
         return None
-    item = row.item
-    if item.type == "single_choice":
-        return "Same answer." if len(set(values)) == 1 else "Different answers."
-    if item.type == "scale":
-        spread = max(values) - min(values)
-        return "Same answer." if spread == 0 else f"{spread} apart on the scale."
-    if item.type == "multiple_choice":
-        labels = {o.value: o.label for o in item.options}
-        common = [labels[v] for v in values[0] if all(v in other for other in values[1:])]
-        return f"Chosen by everyone: {', '.join(common)}." if common else "No choice in common."
-    return None
+    return row.item.compare_note(values)
 
 
 # --- language marks (therapist copy only) ---------------------------------------------------
@@ -338,20 +295,8 @@ def _texts(printed: PrintedItem) -> Iterable[str]:
     """Every piece of free text in an item's answers, for the language review."""
     item = printed.row.item
     for cell in printed.row.cells:
-        value = cell.value
-        if value is None:
-            continue
-        if item.type in ("short_text", "long_text"):
-            yield value
-        elif item.type == "reframe":
-            for part in value.values():
-                yield from (part.get("original", ""), part.get("rewrite", ""))
-        elif item.type == "boundary_grid":
-            yield from (v.get("note", "") for v in value.values())
-        elif item.type == "agreement":
-            for clause in item.clauses:
-                fields = value.get(clause.id, {}).get("fields", {})
-                yield from (fields.get(f.id, "") for f in clause.fields if f.kind == "text")
+        if cell.value is not None:
+            yield from item.texts(cell.value)
 
 
 def _language_notes(

@@ -12,7 +12,6 @@ from clinic.couples.service import own_couple_or_404
 from clinic.review import language, service
 from clinic.review.forms import NoteForm
 from clinic.review.trends import render_svg
-from clinic.worksheets.schema import GRID_ANSWERS
 
 bp = therapists_only(
     Blueprint("review", __name__, url_prefix="/review", template_folder="templates")
@@ -140,6 +139,5 @@ def _charts(trends) -> list:
 def _helpers() -> dict:
     return {
         "language_review": language.review,
-        "grid_answers": GRID_ANSWERS,
         "status_labels": STATUS_LABELS,
     }

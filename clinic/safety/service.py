@@ -17,7 +17,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from clinic import audit
-from clinic.client.describe import describe
 from clinic.enums import ContactPreference, Urgency
 from clinic.extensions import db
 from clinic.models import (
@@ -31,6 +30,7 @@ from clinic.models import (
 )
 from clinic.safety.alerts import Alert, most_pressing, raised_alerts
 from clinic.storage import utcnow
+from clinic.worksheets.describe import describe
 from clinic.worksheets.schema import Worksheet
 from clinic.worksheets.versions import worksheet_of
 

@@ -19,13 +19,9 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from clinic.worksheets.schema import (
-    ID_PATTERN,
-    ITEM_TYPES,
-    MAX_FILE_BYTES,
-    SLUG_PATTERN,
-    Worksheet,
-)
+from clinic.worksheets.items import type_names
+from clinic.worksheets.items.base import ID_PATTERN
+from clinic.worksheets.schema import MAX_FILE_BYTES, SLUG_PATTERN, Worksheet
 
 BUILTIN_DIR = Path(__file__).resolve().parents[2] / "worksheets"
 # The checks only read events and nodes, so libyaml's safe loader may do them fast; the
@@ -247,17 +243,11 @@ def _show(value: Any) -> str:
 
 
 def _location(loc: tuple[Any, ...]) -> str:
-    """``('sections', 1, 'items', 3, 'scale', 'min')`` -> ``sections[1].items[3].min``.
-
-    Pydantic puts the union tag into the path of a discriminated union; the author never
-    wrote it, so it is dropped.
-    """
+    """``('sections', 1, 'items', 3, 'min')`` -> ``sections[1].items[3].min``."""
     out = ""
-    for i, part in enumerate(loc):
+    for part in loc:
         if isinstance(part, int) and not isinstance(part, bool):
             out += f"[{part}]"
-        elif part in ITEM_TYPES and i >= 2 and loc[i - 2] == "items":
-            continue
         elif isinstance(part, str) and _PLAIN_KEY.fullmatch(part):
             out += f".{part}" if out else part
         else:  # a key no worksheet field has: quoted, so odd characters stay visible
@@ -277,7 +267,7 @@ def _message(err: dict[str, Any]) -> tuple[str, str]:
         "model_type": "a mapping (key: value lines)",
         "model_attributes_type": "a mapping (key: value lines)",
     }
-    types_list = ", ".join(ITEM_TYPES)
+    types_list = ", ".join(type_names())
     if kind == "union_tag_invalid":
         return ".type", f"unknown item type {_show(ctx.get('tag'))}; use one of: {types_list}"
     if kind == "union_tag_not_found":

@@ -10,14 +10,22 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import Counter
-from collections.abc import Iterable, Iterator
-from typing import Annotated, Literal
+from collections.abc import Iterator
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import Field, PlainValidator, SerializeAsAny, StringConstraints, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
 from clinic.enums import AnsweredBy, Urgency
+from clinic.worksheets.items import (
+    Item,
+    MultipleChoiceItem,
+    ScaleItem,
+    SingleChoiceItem,
+    item_class,
+    type_names,
+)
+from clinic.worksheets.items.base import Id, Model, Text, require_unique
 
 THEMES = (
     "power",
@@ -36,210 +44,56 @@ THEMES = (
     "desire",
     "life-changes",
 )
-ITEM_TYPES = (
-    "short_text",
-    "long_text",
-    "single_choice",
-    "multiple_choice",
-    "scale",
-    "boundary_grid",
-    "reframe",
-    "agreement",
-)
-# Stored value -> label shown to partners, in display order.
-GRID_ANSWERS = {"yes": "Yes", "maybe": "Maybe", "not_now": "Not now", "no": "No"}
-# Parts of a form field name that cannot double as ids (see "Form field names" in the doc).
-RESERVED_PHRASE_ID = "own"
-RESERVED_FIELD_ID = "ok"
-
 MAX_FILE_BYTES = 256 * 1024
-MAX_TEXT = 4000
 MAX_SECTIONS = 30
 MAX_ITEMS = 200
-MAX_MINUTES_FIELD = 1440  # an agreement's "minutes" field: at most a day
 MAX_ALERTS = 50
 # How soon a therapist should act on a raised alert, the most pressing first.
 URGENCIES = tuple(u.value for u in Urgency)
 ALERT_CONDITIONS = ("any_of", "at_least", "at_most", "answered")
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-ID_PATTERN = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
 
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, min_length=3, max_length=60)]
-Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, min_length=1, max_length=60)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT)]
 Theme = Literal[THEMES]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+def _item(value: Any) -> Item:
+    """Validate one item as the registered type its ``type`` names.
+
+    Dispatching here rather than in a fixed union lets a type registered later be loaded;
+    the errors match what pydantic's discriminated union reports, which the loader explains.
+    """
+    if isinstance(value, Item):
+        return value
+    if not isinstance(value, dict):
+        raise PydanticCustomError(
+            "model_attributes_type", "Input should be a valid dictionary or object"
+        )
+    if "type" not in value:
+        raise PydanticCustomError(
+            "union_tag_not_found",
+            "Unable to extract tag using discriminator {discriminator}",
+            {"discriminator": "'type'"},
+        )
+    tag = str(value["type"])
+    cls = item_class(tag)
+    if cls is None:
+        expected = ", ".join(map(repr, type_names()))
+        raise PydanticCustomError(
+            "union_tag_invalid",
+            "Input tag '{tag}' found using {discriminator} does not match any of the "
+            "expected tags: {expected_tags}",
+            {"discriminator": "'type'", "tag": tag, "expected_tags": expected},
+        )
+    return cls.model_validate(value)
 
 
-def _require_unique(values: Iterable[str], what: str) -> None:
-    dupes = sorted(v for v, n in Counter(values).items() if n > 1)
-    if dupes:
-        raise ValueError(f"{what} {', '.join(map(repr, dupes))} is used more than once")
+# Serialized as the item's own class, so content hashes cover every field of every type.
+AnyItem = Annotated[SerializeAsAny[Item], PlainValidator(_item)]
 
 
-class Option(_Model):
-    value: Id
-    label: Text
-
-
-class ScalePoint(_Model):
-    value: int = Field(ge=0, le=10)
-    label: Text
-
-
-class GridRow(_Model):
-    id: Id
-    label: Text
-
-
-class Phrase(_Model):
-    id: Id
-    text: Text
-
-
-class ClauseField(_Model):
-    id: Id
-    label: Text
-    kind: Literal["text", "minutes", "choice"]
-    options: list[Option] | None = Field(None, min_length=2, max_length=20)
-
-    @model_validator(mode="after")
-    def _check(self) -> ClauseField:
-        if self.id == RESERVED_FIELD_ID:
-            raise ValueError(f"field id {RESERVED_FIELD_ID!r} is reserved; pick another id")
-        if (self.kind == "choice") != (self.options is not None):
-            raise ValueError("a 'choice' field needs options; other kinds must not have them")
-        if self.options:
-            _require_unique((o.value for o in self.options), "option value")
-        return self
-
-
-class Clause(_Model):
-    id: Id
-    text: Text
-    fields: list[ClauseField] = Field(default_factory=list, max_length=10)
-
-    @model_validator(mode="after")
-    def _check(self) -> Clause:
-        _require_unique((f.id for f in self.fields), "field id")
-        return self
-
-
-class _Item(_Model):
-    id: Id
-    prompt: Text
-    help: Text | None = None
-    required: bool = False
-
-
-class ShortTextItem(_Item):
-    type: Literal["short_text"]
-    max_length: int = Field(300, ge=1, le=1000)
-
-
-class LongTextItem(_Item):
-    type: Literal["long_text"]
-    max_length: int = Field(5000, ge=1, le=20000)
-
-
-class _ChoiceItem(_Item):
-    options: list[Option] = Field(min_length=2, max_length=20)
-
-    @model_validator(mode="after")
-    def _check(self) -> _ChoiceItem:
-        _require_unique((o.value for o in self.options), "option value")
-        return self
-
-
-class SingleChoiceItem(_ChoiceItem):
-    type: Literal["single_choice"]
-
-
-class MultipleChoiceItem(_ChoiceItem):
-    type: Literal["multiple_choice"]
-
-
-class ScaleItem(_Item):
-    type: Literal["scale"]
-    min: int = Field(ge=0, le=10)
-    max: int = Field(ge=0, le=10)
-    min_label: Text
-    max_label: Text
-    points: list[ScalePoint] = Field(default_factory=list, max_length=11)
-
-    @model_validator(mode="after")
-    def _check(self) -> ScaleItem:
-        if self.min >= self.max:
-            raise ValueError(f"min ({self.min}) must be smaller than max ({self.max})")
-        _require_unique((str(p.value) for p in self.points), "point value")
-        outside = [p.value for p in self.points if not self.min <= p.value <= self.max]
-        if outside:
-            raise ValueError(f"point values {outside} are outside {self.min}..{self.max}")
-        return self
-
-    def choices(self) -> list[tuple[int, str | None]]:
-        """Every value from min to max with its label, if the author gave one."""
-        labels = {p.value: p.label for p in self.points}
-        return [(v, labels.get(v)) for v in range(self.min, self.max + 1)]
-
-
-class BoundaryGridItem(_Item):
-    type: Literal["boundary_grid"]
-    rows: list[GridRow] = Field(min_length=1, max_length=40)
-
-    @model_validator(mode="after")
-    def _check(self) -> BoundaryGridItem:
-        _require_unique((r.id for r in self.rows), "row id")
-        return self
-
-    def choices(self) -> list[tuple[str, str]]:
-        """The answers every row offers: (stored value, label)."""
-        return list(GRID_ANSWERS.items())
-
-
-class ReframeItem(_Item):
-    type: Literal["reframe"]
-    phrases: list[Phrase] = Field(default_factory=list, max_length=20)
-    allow_own: bool = False
-
-    @model_validator(mode="after")
-    def _check(self) -> ReframeItem:
-        _require_unique((p.id for p in self.phrases), "phrase id")
-        if any(p.id == RESERVED_PHRASE_ID for p in self.phrases):
-            raise ValueError(f"phrase id {RESERVED_PHRASE_ID!r} is reserved; pick another id")
-        if not self.phrases and not self.allow_own:
-            raise ValueError("a reframe needs phrases, or allow_own: true, or both")
-        return self
-
-
-class AgreementItem(_Item):
-    type: Literal["agreement"]
-    clauses: list[Clause] = Field(min_length=1, max_length=20)
-
-    @model_validator(mode="after")
-    def _check(self) -> AgreementItem:
-        _require_unique((c.id for c in self.clauses), "clause id")
-        return self
-
-
-Item = Annotated[
-    ShortTextItem
-    | LongTextItem
-    | SingleChoiceItem
-    | MultipleChoiceItem
-    | ScaleItem
-    | BoundaryGridItem
-    | ReframeItem
-    | AgreementItem,
-    Field(discriminator="type"),
-]
-
-
-class AlertRule(_Model):
+class AlertRule(Model):
     """Which answer to one item raises a safety alert for the therapist, and how urgent it is.
 
     Exactly one condition: ``any_of`` (option values of a choice item), ``at_least`` or
@@ -264,18 +118,18 @@ class AlertRule(_Model):
         if self.answered is False:
             raise ValueError("'answered: false' never raises an alert; use 'answered: true'")
         if self.any_of:
-            _require_unique(self.any_of, "value")
+            require_unique(self.any_of, "value")
         return self
 
 
-class Section(_Model):
+class Section(Model):
     id: Id
     title: Text
     intro: Text | None = None
-    items: list[Item] = Field(min_length=1, max_length=MAX_ITEMS)
+    items: list[AnyItem] = Field(min_length=1, max_length=MAX_ITEMS)
 
 
-class Guide(_Model):
+class Guide(Model):
     """Therapist-only notes; never rendered for partners."""
 
     how_to_use: Text
@@ -283,7 +137,7 @@ class Guide(_Model):
     when_not_to_use: Text
 
 
-class Worksheet(_Model):
+class Worksheet(Model):
     id: Slug
     version: int = Field(ge=1, le=1_000_000)
     title: Text
@@ -301,8 +155,8 @@ class Worksheet(_Model):
 
     @model_validator(mode="after")
     def _check(self) -> Worksheet:
-        _require_unique(self.themes, "theme")
-        _require_unique((s.id for s in self.sections), "section id")
+        require_unique(self.themes, "theme")
+        require_unique((s.id for s in self.sections), "section id")
         count = sum(len(s.items) for s in self.sections)
         if count > MAX_ITEMS:
             raise ValueError(f"{count} items in all; the limit is {MAX_ITEMS}")
@@ -380,19 +234,7 @@ class Worksheet(_Model):
             yield from filter(None, (section.title, section.intro))
             for item in section.items:
                 yield from filter(None, (item.prompt, item.help))
-                if isinstance(item, ScaleItem):
-                    yield from (item.min_label, item.max_label, *(p.label for p in item.points))
-                for option in getattr(item, "options", ()):
-                    yield option.label
-                for entry in getattr(item, "rows", ()):
-                    yield entry.label
-                for phrase in getattr(item, "phrases", ()):
-                    yield phrase.text
-                for clause in getattr(item, "clauses", ()):
-                    yield clause.text
-                    for field in clause.fields:
-                        yield field.label
-                        yield from (o.label for o in field.options or ())
+                yield from item.own_texts()
 
     def content_hash(self) -> str:
         """sha256 of the validated content, so stored answers can name the exact text answered.

@@ -18,12 +18,14 @@ from clinic.worksheets import library
 from clinic.worksheets.answers import NEEDS_ANSWER, missing_required, parse_form, progress
 from clinic.worksheets.fhir import to_questionnaire
 from clinic.worksheets.forms import SourceForm, UploadForm
+from clinic.worksheets.items.jinja import item_templates
 from clinic.worksheets.loader import Problem, WorksheetError
 from clinic.worksheets.schema import MAX_FILE_BYTES
 
 bp = therapists_only(
     Blueprint("worksheets", __name__, url_prefix="/worksheets", template_folder="templates")
 )
+bp.register_blueprint(item_templates)  # items/<type>.html of types defined outside clinic/
 
 SEARCH_MAX = 200
 PREVIEW_NOT_SAVED = (

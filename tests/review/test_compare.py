@@ -8,6 +8,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from clinic.review.compare import (
+    GridSummary,
+    Respondent,
+    StoredAnswer,
+    pair_answers,
+    session_rows,
+    summarize,
+)
+from clinic.worksheets.items.grid import (
     CATEGORIES,
     EXPLORE,
     INCOMPLETE,
@@ -15,14 +23,7 @@ from clinic.review.compare import (
     SHARED,
     SHARED_LIMIT,
     GridAnswer,
-    GridSummary,
-    Respondent,
-    StoredAnswer,
     classify_row,
-    compare_grid,
-    pair_answers,
-    session_rows,
-    summarize,
 )
 from tests.review.sample import full_answers, grid, sample_worksheet
 
@@ -73,7 +74,7 @@ def test_one_respondent_alone_is_never_compared():
 
 
 def test_a_limit_row_names_whose_limit_it_is():
-    comparison = compare_grid(GRID, [grid(kiss="yes"), grid(kiss=("not_now", True))])
+    comparison = GRID.comparison([grid(kiss="yes"), grid(kiss=("not_now", True))])
     kiss = comparison.rows[0]
     assert (kiss.category, kiss.limit_holders) == (LIMIT, (1,))
     assert kiss.answers[1].label == "Not now (firm limit)"
@@ -87,8 +88,7 @@ def test_limits_are_worded_as_boundaries_to_respect_never_as_gaps_to_negotiate()
 
 
 def test_compare_grid_goes_row_by_row_in_the_worksheet_order():
-    comparison = compare_grid(
-        GRID,
+    comparison = GRID.comparison(
         [grid(kiss="yes", hold="yes", bath="yes", film="no"), grid(kiss="yes", hold="maybe")],
     )
     assert [(r.row.id, r.category) for r in comparison.rows] == [
@@ -109,7 +109,7 @@ def test_summary_line_counts_what_heads_the_page():
 
 
 def test_summarize_adds_up_every_grid_and_skips_missing_ones():
-    one = compare_grid(GRID, [grid(kiss="yes", hold="no"), grid(kiss="yes", hold="yes")])
+    one = GRID.comparison([grid(kiss="yes", hold="no"), grid(kiss="yes", hold="yes")])
     summary = summarize([one, None, one])
     assert summary.counts == Counter({SHARED: 2, LIMIT: 2, INCOMPLETE: 4})
     assert summary.total == 8

@@ -15,8 +15,8 @@ from clinic.worksheets.answers import (
     parse_form,
     progress,
 )
+from clinic.worksheets.items.grid import GRID_ANSWERS
 from clinic.worksheets.loader import builtin_library
-from clinic.worksheets.schema import GRID_ANSWERS
 
 LIBRARY = builtin_library()
 ALL_ITEMS = [(ws, item) for ws in LIBRARY.values() for _, item in ws.items()]

@@ -6,8 +6,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from clinic.worksheets.items import type_names
 from clinic.worksheets.loader import BUILTIN_DIR, Problem, WorksheetError, load_text
-from clinic.worksheets.schema import ITEM_TYPES
 
 VALID = yaml.safe_load((BUILTIN_DIR / "conflict-pre-agreement.yaml").read_text("utf-8"))
 
@@ -17,7 +17,7 @@ scalars = st.one_of(
     st.integers(),
     st.floats(allow_nan=False),
     st.text(max_size=30),
-    st.sampled_from([*ITEM_TYPES, "own", "ok", "", "a.b", "x" * 61]),
+    st.sampled_from([*type_names(), "own", "ok", "", "a.b", "x" * 61]),
 )
 keys = st.one_of(st.text(max_size=12), st.sampled_from([*VALID, "type", "items", "id"]))
 trees = st.recursive(

@@ -6,9 +6,10 @@ from html.parser import HTMLParser
 import pytest
 import yaml
 
-from clinic.worksheets.answers import FIELD_MAX, NOTE_MAX, REWRITE_MAX
+from clinic.worksheets.items.agreement import FIELD_MAX, MAX_MINUTES_FIELD
+from clinic.worksheets.items.grid import NOTE_MAX
+from clinic.worksheets.items.reframe import REWRITE_MAX
 from clinic.worksheets.loader import BUILTIN_DIR, builtin_library, load_text
-from clinic.worksheets.schema import MAX_MINUTES_FIELD
 
 LIBRARY = builtin_library()
 WORKSHEETS = list(LIBRARY.values())

@@ -1,0 +1,278 @@
+"""What every item type has and does, and the registry that lists the types.
+
+A type is one class: its fields are the definition schema (docs/worksheet-format.md), its
+methods read its part of a posted form, clean an answer, describe, compare and export it,
+and its templates (``items/<type>.html`` in ``template_folder``) render it on every surface.
+``register`` is the only place that makes a type known; the loader, the form reader and the
+templates all find types through it, so a type defined elsewhere (a test, a plug-in) works
+without editing this package.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, get_args
+
+from pydantic import BaseModel, ConfigDict, StringConstraints
+
+ID_PATTERN = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
+MAX_TEXT = 4000
+
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, min_length=1, max_length=60)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT)]
+
+BUILTIN_TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "items"
+MIN_VALUE = "http://hl7.org/fhir/StructureDefinition/minValue"
+MAX_VALUE = "http://hl7.org/fhir/StructureDefinition/maxValue"
+
+# Unprintable characters and lone surrogates: invisible to readers, fatal to UTF-8 storage.
+_INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_INTEGER = re.compile(r"-?[0-9]{1,6}")
+
+
+class Model(BaseModel):
+    """Strict, closed and frozen: see clinic.worksheets.schema for why."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Value(BaseModel):
+    """A typed part of a stored answer; ``stored()`` gives back the exact stored JSON shape."""
+
+    model_config = ConfigDict(frozen=True)
+
+    def stored(self) -> dict[str, Any]:
+        return self.model_dump(exclude_none=True)
+
+
+def require_unique(values: Iterable[str], what: str) -> None:
+    dupes = sorted(v for v, n in Counter(values).items() if n > 1)
+    if dupes:
+        raise ValueError(f"{what} {', '.join(map(repr, dupes))} is used more than once")
+
+
+class Option(Model):
+    value: Id
+    label: Text
+
+
+class AnswerError(ValueError):
+    """An answer value that does not fit its item; the message can be shown to a partner."""
+
+
+# --- cleaning helpers shared by the types ---------------------------------------------------
+
+
+def clean_text(raw: Any, limit: int, what: str = "This answer") -> str:
+    if not isinstance(raw, str):
+        raise AnswerError(f"{what} should be text.")
+    value = _INVISIBLE.sub("", raw.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    if len(value) > limit:
+        raise AnswerError(f"{what} is too long: {len(value)} characters (the limit is {limit}).")
+    return value
+
+
+def clean_mapping(raw: Any, allowed: set[str] | None = None) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise AnswerError("This answer has the wrong shape.")
+    unknown = [
+        k for k in raw if not isinstance(k, str) or (allowed is not None and k not in allowed)
+    ]
+    if unknown:
+        raise AnswerError(f"This answer has an unknown part: {str(unknown[0])[:40]!r}.")
+    return raw
+
+
+def clean_choice(raw: Any, options: list[str]) -> str:
+    if not isinstance(raw, str) or raw not in options:
+        raise AnswerError("Please pick one of the choices shown.")
+    return raw
+
+
+def clean_flag(raw: Any) -> bool:
+    if not isinstance(raw, bool):
+        raise AnswerError("A tick box answer should be true or false.")
+    return raw
+
+
+def clean_whole_number(raw: Any) -> int:
+    if isinstance(raw, str) and _INTEGER.fullmatch(raw.strip()):
+        return int(raw.strip())
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw
+    raise AnswerError("Please pick a number.")
+
+
+class Fields:
+    """Uniform access to a MultiDict (``getlist``) or a plain dict of values or lists."""
+
+    def __init__(self, form: Any):
+        self._form = form
+
+    def all(self, name: str) -> list[Any]:
+        getlist = getattr(self._form, "getlist", None)
+        if callable(getlist):
+            return list(getlist(name))
+        value = self._form.get(name) if isinstance(self._form, dict) else None
+        return [] if value is None else value if isinstance(value, list) else [value]
+
+    def one(self, name: str) -> Any:
+        values = self.all(name)
+        return values[0] if values else ""
+
+    def checked(self, name: str) -> bool:
+        return any(v not in ("", None) for v in self.all(name))
+
+
+# --- FHIR helpers shared by the types -------------------------------------------------------
+
+
+def coding(options: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
+    return [{"valueCoding": {"code": value, "display": label}} for value, label in options]
+
+
+def question(link_id: str, kind: str, text: str, **extra: Any) -> dict[str, Any]:
+    return {"linkId": link_id, "type": kind, "text": text, **extra}
+
+
+def string_answer(link_id: str, value: Any) -> dict[str, Any] | None:
+    if value in (None, ""):
+        return None
+    return {"linkId": link_id, "answer": [{"valueString": str(value)}]}
+
+
+def answer_group(link_id: str, text: str, children: list) -> dict[str, Any] | None:
+    children = [c for c in children if c is not None]
+    return {"linkId": link_id, "text": text, "item": children} if children else None
+
+
+# --- the item type --------------------------------------------------------------------------
+
+
+class Item(Model):
+    """One question of a worksheet. Subclasses add ``type: Literal[...]`` and their fields.
+
+    Answer methods get the *cleaned* stored value (never None): ``clean`` is the only one
+    that sees what a browser or a file sent.
+    """
+
+    id: Id
+    prompt: Text
+    help: Text | None = None
+    required: bool = False
+    if TYPE_CHECKING:  # each subclass declares ``type: Literal["<its name>"]``
+        type: str
+
+    # The folder holding this type's ``<type>.html`` with macros form, review, pdf and blank.
+    template_folder: ClassVar[Path] = BUILTIN_TEMPLATES
+    # Whether an answer is one piece of free text a partner can copy back into the form.
+    free_text: ClassVar[bool] = False
+
+    @classmethod
+    def type_name(cls) -> str:
+        """The ``type`` value authors write, from the class's ``type: Literal[...]`` field."""
+        return get_args(cls.model_fields["type"].annotation)[0]
+
+    # definition
+
+    def own_texts(self) -> Iterator[str]:
+        """Texts of this item a partner reads beyond prompt and help (options, rows...)."""
+        return iter(())
+
+    def breaks_across_pages(self) -> bool:
+        """Whether the printed item is tall enough to break between its parts."""
+        return False
+
+    # answers
+
+    def read_form(self, fields: Fields, name: str) -> Any:
+        """The raw value of this item's fields (named ``name`` and ``name.<part>``)."""
+        return fields.one(name)
+
+    def clean(self, raw: Any) -> Any:
+        """The stored value for a raw one (not None); "", [] or {} mean "not answered"."""
+        raise NotImplementedError
+
+    def is_complete(self, value: Any) -> bool:
+        """Whether a cleaned answer completes the item (progress and required items)."""
+        return True
+
+    def describe(self, value: Any) -> str:
+        """The answer in plain words, e.g. for two versions side by side."""
+        return str(value)
+
+    def texts(self, value: Any) -> Iterable[str]:
+        """Every piece of free text in the answer, for the language review."""
+        return ()
+
+    def compare_note(self, values: Sequence[Any]) -> str | None:
+        """A plain line on how two or more answers (none missing) compare, if it helps."""
+        return None
+
+    def comparison(self, values: Sequence[Any]) -> Any:
+        """A part-by-part comparison of respondents' answers (None: not answered) that the
+        review pages print as a table; None for types compared as a whole."""
+        return None
+
+    def sample_answer(self, text: str) -> Any:
+        """A filled-in answer whose text parts contain ``text`` (tests and demos)."""
+        raise NotImplementedError
+
+    # FHIR
+
+    def fhir_question(self) -> dict[str, Any]:
+        """The type's keys of its Questionnaire item: type, answerOption, child items..."""
+        raise NotImplementedError
+
+    def fhir_answer(self, value: Any) -> dict[str, Any]:
+        """The type's keys of its QuestionnaireResponse item: ``answer`` or child ``item``."""
+        raise NotImplementedError
+
+    def questionnaire_item(self) -> dict[str, Any]:
+        out = question(self.id, "group", self.prompt)
+        if self.required:
+            out["required"] = True
+        out.update(self.fhir_question())
+        if self.help:
+            out.setdefault("item", []).append(question(f"{self.id}:help", "display", self.help))
+        return out
+
+    def questionnaire_answer(self, value: Any) -> dict[str, Any] | None:
+        """One answered item shaped like its Questionnaire item; None when nothing fits."""
+        node: dict[str, Any] = {"linkId": self.id, "text": self.prompt, **self.fhir_answer(value)}
+        if "item" in node:
+            node["item"] = [child for child in node["item"] if child is not None]
+            if not node["item"]:
+                return None
+        return node
+
+
+# --- the registry ---------------------------------------------------------------------------
+
+_TYPES: dict[str, type[Item]] = {}
+
+
+def register(cls: type[Item]) -> type[Item]:
+    """Make an item type known to the loader, forms and templates; usable as a decorator."""
+    name = cls.type_name()
+    if name in _TYPES and _TYPES[name] is not cls:
+        raise ValueError(f"item type {name!r} is already registered")
+    _TYPES[name] = cls
+    return cls
+
+
+def unregister(name: str) -> None:
+    """Forget a type again (tests that register their own)."""
+    _TYPES.pop(name, None)
+
+
+def item_class(name: str) -> type[Item] | None:
+    return _TYPES.get(name)
+
+
+def type_names() -> tuple[str, ...]:
+    """Every registered type, in registration order."""
+    return tuple(_TYPES)

@@ -1,0 +1,320 @@
+"""boundary_grid: rows answered yes / maybe / not now / no, with a firm-limit box and a note.
+
+The comparison's wording is part of the contract: where one partner's no or firm limit meets
+the other's yes or maybe, the row is "a limit to respect", never a gap or a difference to
+negotiate.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field, model_validator
+
+from clinic.worksheets.items.base import (
+    Fields,
+    Id,
+    Item,
+    Model,
+    Text,
+    Value,
+    answer_group,
+    clean_choice,
+    clean_flag,
+    clean_mapping,
+    clean_text,
+    coding,
+    question,
+    register,
+    require_unique,
+    string_answer,
+)
+
+# Stored value -> label shown to partners, in display order.
+GRID_ANSWERS = {"yes": "Yes", "maybe": "Maybe", "not_now": "Not now", "no": "No"}
+NOTE_MAX = 500  # a row's note
+LONG_GRID = 14  # rows; a longer grid may break across pages between rows
+
+SHARED = "shared"
+EXPLORE = "explore"
+LIMIT = "limit"
+SHARED_LIMIT = "shared_limit"
+INCOMPLETE = "incomplete"
+
+# key: (label, what it means for the therapist), in the order a session takes them up.
+CATEGORIES: dict[str, tuple[str, str]] = {
+    SHARED: ("Shared yes", "Everyone said yes."),
+    EXPLORE: (
+        "To explore together",
+        "A yes or maybe meets a maybe or a not now: something to talk about slowly, "
+        "if both want to.",
+    ),
+    LIMIT: (
+        "A limit to respect",
+        "One partner said no or marked a firm limit. The limit stands as it is; it is "
+        "information about how to care for them, not a position to bargain over.",
+    ),
+    SHARED_LIMIT: ("Shared limit", "Neither partner wants this now."),
+    INCOMPLETE: ("Not compared yet", "Not everyone has answered this row."),
+}
+_WANTING = ("yes", "maybe")
+
+
+class GridRow(Model):
+    id: Id
+    label: Text
+
+
+class GridCell(Value):
+    """One row's stored answer: ``{"answer"?, "non_negotiable", "note"?}``."""
+
+    answer: str | None = None
+    non_negotiable: bool = False
+    note: str | None = None
+
+
+@register
+class BoundaryGridItem(Item):
+    type: Literal["boundary_grid"]
+    rows: list[GridRow] = Field(min_length=1, max_length=40)
+
+    answer_labels: ClassVar[dict[str, str]] = GRID_ANSWERS
+
+    @model_validator(mode="after")
+    def _check(self) -> BoundaryGridItem:
+        require_unique((r.id for r in self.rows), "row id")
+        return self
+
+    def choices(self) -> list[tuple[str, str]]:
+        """The answers every row offers: (stored value, label)."""
+        return list(GRID_ANSWERS.items())
+
+    def own_texts(self) -> Iterator[str]:
+        return (r.label for r in self.rows)
+
+    def breaks_across_pages(self) -> bool:
+        return len(self.rows) > LONG_GRID
+
+    def cells(self, value: Mapping[str, Any]) -> dict[str, GridCell]:
+        """The stored answer as typed cells, by row id."""
+        return {k: GridCell(**v) for k, v in value.items()}
+
+    def read_form(self, fields: Fields, name: str) -> dict[str, Any]:
+        return {
+            row.id: {
+                "answer": fields.one(f"{name}.{row.id}"),
+                "non_negotiable": fields.checked(f"{name}.{row.id}.nn"),
+                "note": fields.one(f"{name}.{row.id}.note"),
+            }
+            for row in self.rows
+        }
+
+    def clean(self, raw: Any) -> dict[str, Any]:
+        rows = clean_mapping(raw, {r.id for r in self.rows})
+        out = {}
+        for row in self.rows:
+            if row.id not in rows:
+                continue
+            part = clean_mapping(rows[row.id], {"answer", "non_negotiable", "note"})
+            answer = part.get("answer")
+            cell = GridCell(
+                answer=None if answer in (None, "") else clean_choice(answer, list(GRID_ANSWERS)),
+                non_negotiable=clean_flag(part.get("non_negotiable", False)),
+                note=clean_text(part.get("note", ""), NOTE_MAX, f"The note on {row.label!r}")
+                or None,
+            )
+            if cell != GridCell():
+                out[row.id] = cell.stored()
+        return out
+
+    def is_complete(self, value: dict[str, Any]) -> bool:
+        """Once every row has an answer."""
+        return all("answer" in value.get(row.id, {}) for row in self.rows)
+
+    def describe(self, value: Any) -> str:
+        cells = self.cells(value)
+        lines = []
+        for row in self.rows:
+            cell = cells.get(row.id)
+            if not cell:
+                continue
+            text = f"{row.label}: {GRID_ANSWERS.get(cell.answer or '', '-')}"
+            if cell.non_negotiable:
+                text += " (a firm limit)"
+            if cell.note:
+                text += f" - {cell.note}"
+            lines.append(text)
+        return "\n".join(lines)
+
+    def texts(self, value: Any) -> list[str]:
+        return [cell.note or "" for cell in self.cells(value).values()]
+
+    def comparison(self, values: Sequence[Any]) -> GridComparison:
+        """Compare every row across respondents' stored values (None: not answered)."""
+        rows = []
+        for row in self.rows:
+            answers = tuple(
+                GridAnswer.from_value(v.get(row.id)) if isinstance(v, Mapping) else None
+                for v in values
+            )
+            rows.append(GridRowComparison(row, answers, classify_row(answers)))
+        return GridComparison(self, tuple(rows))
+
+    def printed_lines(
+        self, comparison: GridComparison | None, cells: Sequence[Any]
+    ) -> tuple[GridLine, ...]:
+        """The rows as a handout prints them, compared when there is a comparison."""
+        if comparison is not None:
+            return tuple(GridLine(r.row.label, r.answers, r.category) for r in comparison.rows)
+        return tuple(
+            GridLine(
+                r.label,
+                tuple(
+                    GridAnswer.from_value(c.value.get(r.id)) if isinstance(c.value, dict) else None
+                    for c in cells
+                ),
+            )
+            for r in self.rows
+        )
+
+    def sample_answer(self, text: str) -> dict[str, Any]:
+        return {
+            row.id: {"answer": "yes", "non_negotiable": index == 1, "note": f"{text} note"}
+            for index, row in enumerate(self.rows[:2])
+        }
+
+    def fhir_question(self) -> dict[str, Any]:
+        grid = coding(GRID_ANSWERS.items())
+        base = self.id
+        return {
+            "item": [
+                question(
+                    f"{base}.{row.id}",
+                    "group",
+                    row.label,
+                    item=[
+                        question(f"{base}.{row.id}.answer", "choice", "Answer", answerOption=grid),
+                        question(f"{base}.{row.id}.nn", "boolean", "Non-negotiable"),
+                        question(f"{base}.{row.id}.note", "string", "Note"),
+                    ],
+                )
+                for row in self.rows
+            ]
+        }
+
+    def fhir_answer(self, value: Any) -> dict[str, Any]:
+        cells = self.cells(value)
+        return {
+            "item": [
+                answer_group(f"{self.id}.{row.id}", row.label, self._fhir_cell(row, cell))
+                for row in self.rows
+                if (cell := cells.get(row.id)) is not None
+            ]
+        }
+
+    def _fhir_cell(self, row: GridRow, cell: GridCell) -> list[dict[str, Any] | None]:
+        link = f"{self.id}.{row.id}"
+        chosen = None
+        if cell.answer in GRID_ANSWERS:
+            code = {"code": cell.answer, "display": GRID_ANSWERS[cell.answer]}
+            chosen = {"linkId": f"{link}.answer", "answer": [{"valueCoding": code}]}
+        return [
+            chosen,
+            {"linkId": f"{link}.nn", "answer": [{"valueBoolean": cell.non_negotiable}]},
+            string_answer(f"{link}.note", cell.note),
+        ]
+
+
+# --- comparing partners ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GridAnswer:
+    """One partner's answer to one row, as the comparison reads it."""
+
+    answer: str | None
+    non_negotiable: bool = False
+    note: str = ""
+
+    @classmethod
+    def from_value(cls, raw: Any) -> GridAnswer | None:
+        if not isinstance(raw, Mapping):
+            return None
+        return cls(raw.get("answer"), bool(raw.get("non_negotiable")), raw.get("note") or "")
+
+    @property
+    def is_limit(self) -> bool:
+        """A no, or anything marked firm: when in doubt, read the answer as a limit."""
+        return self.answer == "no" or self.non_negotiable
+
+    @property
+    def is_answered(self) -> bool:
+        return self.answer is not None or self.non_negotiable
+
+    @property
+    def label(self) -> str:
+        text = GRID_ANSWERS.get(self.answer or "", "No answer")
+        return f"{text} (firm limit)" if self.non_negotiable else text
+
+
+def classify_row(answers: Sequence[GridAnswer | None]) -> str:
+    """The category of one row, given every respondent's answer to it (None: not answered)."""
+    if len(answers) < 2 or any(a is None or not a.is_answered for a in answers):
+        return INCOMPLETE
+    given = [a for a in answers if a is not None]
+    limited = any(a.is_limit for a in given)
+    wanting = any(a.answer in _WANTING and not a.is_limit for a in given)
+    if limited and wanting:
+        return LIMIT
+    if not wanting:
+        return SHARED_LIMIT
+    if all(a.answer == "yes" for a in given):
+        return SHARED
+    return EXPLORE
+
+
+@dataclass(frozen=True)
+class GridRowComparison:
+    row: GridRow
+    answers: tuple[GridAnswer | None, ...]  # aligned with the respondents
+    category: str
+
+    @property
+    def label(self) -> str:
+        return CATEGORIES[self.category][0]
+
+    @property
+    def rank(self) -> int:
+        """Position in the order a session takes rows up: shared first, limits last."""
+        return list(CATEGORIES).index(self.category)
+
+    @property
+    def limit_holders(self) -> tuple[int, ...]:
+        """Positions of the respondents whose limit this row is."""
+        return tuple(i for i, a in enumerate(self.answers) if a is not None and a.is_limit)
+
+
+@dataclass(frozen=True)
+class GridComparison:
+    item: BoundaryGridItem
+    rows: tuple[GridRowComparison, ...]
+
+    def counts(self) -> Counter[str]:
+        return Counter(r.category for r in self.rows)
+
+
+@dataclass(frozen=True)
+class GridLine:
+    """One row as a handout prints it: each respondent's answer and, if compared, what the
+    answers mean together."""
+
+    label: str
+    answers: tuple[GridAnswer | None, ...]
+    category: str | None = None
+
+    @property
+    def category_label(self) -> str:
+        return CATEGORIES[self.category][0] if self.category else ""

@@ -1,0 +1,165 @@
+"""reframe: rewrite hurtful phrases, and optionally one phrase of one's own."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from clinic.worksheets.items.base import (
+    Fields,
+    Id,
+    Item,
+    Model,
+    Text,
+    Value,
+    answer_group,
+    clean_mapping,
+    clean_text,
+    question,
+    register,
+    require_unique,
+    string_answer,
+)
+
+# The part id of a partner's own phrase; cannot double as a phrase id.
+RESERVED_PHRASE_ID = "own"
+REWRITE_MAX = 1000  # each reframe text
+LONG_REFRAME = 5  # phrases; a longer reframe may break across pages between phrases
+
+
+class Phrase(Model):
+    id: Id
+    text: Text
+
+
+class ReframePart(Value):
+    """One phrase's stored answer: ``{"rewrite"}``, or ``{"original"?, "rewrite"?}`` for own."""
+
+    original: str | None = None
+    rewrite: str | None = None
+
+
+@register
+class ReframeItem(Item):
+    type: Literal["reframe"]
+    phrases: list[Phrase] = Field(default_factory=list, max_length=20)
+    allow_own: bool = False
+
+    @model_validator(mode="after")
+    def _check(self) -> ReframeItem:
+        require_unique((p.id for p in self.phrases), "phrase id")
+        if any(p.id == RESERVED_PHRASE_ID for p in self.phrases):
+            raise ValueError(f"phrase id {RESERVED_PHRASE_ID!r} is reserved; pick another id")
+        if not self.phrases and not self.allow_own:
+            raise ValueError("a reframe needs phrases, or allow_own: true, or both")
+        return self
+
+    def own_texts(self) -> Iterator[str]:
+        return (p.text for p in self.phrases)
+
+    def breaks_across_pages(self) -> bool:
+        return len(self.phrases) > LONG_REFRAME
+
+    def parts(self, value: dict[str, Any]) -> dict[str, ReframePart]:
+        """The stored answer as typed parts, by phrase id (``own`` for the partner's own)."""
+        return {k: ReframePart(**v) for k, v in value.items()}
+
+    def read_form(self, fields: Fields, name: str) -> dict[str, Any]:
+        value: dict[str, Any] = {
+            p.id: {"rewrite": fields.one(f"{name}.{p.id}")} for p in self.phrases
+        }
+        if self.allow_own:
+            own = f"{name}.{RESERVED_PHRASE_ID}"
+            value[RESERVED_PHRASE_ID] = {
+                "original": fields.one(f"{own}.original"),
+                "rewrite": fields.one(f"{own}.rewrite"),
+            }
+        return value
+
+    def clean(self, raw: Any) -> dict[str, Any]:
+        own = {RESERVED_PHRASE_ID} if self.allow_own else set()
+        given = clean_mapping(raw, {p.id for p in self.phrases} | own)
+        out = {}
+        for part_id in [p.id for p in self.phrases] + [RESERVED_PHRASE_ID]:
+            if part_id not in given:
+                continue
+            keys = {"rewrite", "original"} if part_id == RESERVED_PHRASE_ID else {"rewrite"}
+            texts = clean_mapping(given[part_id], keys)
+            part = ReframePart(
+                **{
+                    k: clean_text(texts[k], REWRITE_MAX, "A rewrite") or None
+                    for k in sorted(keys)
+                    if k in texts
+                }
+            )
+            if part != ReframePart():
+                out[part_id] = part.stored()
+        return out
+
+    def is_complete(self, value: dict[str, Any]) -> bool:
+        """Once any phrase has a rewrite."""
+        return any("rewrite" in part for part in value.values())
+
+    def describe(self, value: Any) -> str:
+        parts = self.parts(value)
+        lines = [
+            f'Instead of "{p.text}": {parts[p.id].rewrite}'
+            for p in self.phrases
+            if p.id in parts and parts[p.id].rewrite
+        ]
+        own = parts.get(RESERVED_PHRASE_ID)
+        if own:
+            lines.append(f'My own: "{own.original or ""}" -> {own.rewrite or ""}')
+        return "\n".join(lines)
+
+    def texts(self, value: Any) -> list[str]:
+        return [t for p in self.parts(value).values() for t in (p.original or "", p.rewrite or "")]
+
+    def sample_answer(self, text: str) -> dict[str, Any]:
+        value = {p.id: {"rewrite": f"{text} rewrite"} for p in self.phrases}
+        if self.allow_own:
+            value[RESERVED_PHRASE_ID] = {
+                "original": f"{text} own",
+                "rewrite": f"{text} own rewrite",
+            }
+        return value
+
+    def fhir_question(self) -> dict[str, Any]:
+        own = f"{self.id}.{RESERVED_PHRASE_ID}"
+        children = [question(f"{self.id}.{p.id}", "text", p.text) for p in self.phrases]
+        if self.allow_own:
+            children.append(
+                question(
+                    own,
+                    "group",
+                    "Your own phrase",
+                    item=[
+                        question(f"{own}.original", "text", "Phrase"),
+                        question(f"{own}.rewrite", "text", "Rewrite"),
+                    ],
+                )
+            )
+        return {"item": children}
+
+    def fhir_answer(self, value: Any) -> dict[str, Any]:
+        parts = self.parts(value)
+        own = parts.get(RESERVED_PHRASE_ID) or ReframePart()
+        link = f"{self.id}.{RESERVED_PHRASE_ID}"
+        return {
+            "item": [
+                string_answer(f"{self.id}.{p.id}", (parts.get(p.id) or ReframePart()).rewrite)
+                for p in self.phrases
+            ]
+            + [
+                answer_group(
+                    link,
+                    "Your own phrase",
+                    [
+                        string_answer(f"{link}.original", own.original),
+                        string_answer(f"{link}.rewrite", own.rewrite),
+                    ],
+                )
+            ]
+        }

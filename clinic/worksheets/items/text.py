@@ -1,0 +1,45 @@
+"""short_text and long_text: one piece of free text."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field
+
+from clinic.worksheets.items.base import Item, clean_text, register
+
+
+class _TextItem(Item):
+    """Both text types; each declares its own ``max_length`` default and bounds."""
+
+    free_text: ClassVar[bool] = True
+    fhir_type: ClassVar[str]
+
+    def clean(self, raw: Any) -> str:
+        return clean_text(raw, self.max_length)  # type: ignore[attr-defined]
+
+    def texts(self, value: str) -> list[str]:
+        return [value]
+
+    def sample_answer(self, text: str) -> str:
+        return f"{text} {self.id}"
+
+    def fhir_question(self) -> dict[str, Any]:
+        return {"type": self.fhir_type, "maxLength": self.max_length}  # type: ignore[attr-defined]
+
+    def fhir_answer(self, value: str) -> dict[str, Any]:
+        return {"answer": [{"valueString": str(value)}]}
+
+
+@register
+class ShortTextItem(_TextItem):
+    type: Literal["short_text"]
+    max_length: int = Field(300, ge=1, le=1000)
+    fhir_type: ClassVar[str] = "string"
+
+
+@register
+class LongTextItem(_TextItem):
+    type: Literal["long_text"]
+    max_length: int = Field(5000, ge=1, le=20000)
+    fhir_type: ClassVar[str] = "text"
