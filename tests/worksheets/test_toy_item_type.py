@@ -17,7 +17,7 @@ from clinic.worksheets.items.base import clean_mapping, clean_text, question, st
 from clinic.worksheets.loader import WorksheetError, load_text
 from tests import factories
 from tests.client.browser_form import browser_form, filled
-from tests.handouts.conftest import pdf_text
+from tests.helpers import pdf_text
 
 PARTS = (("now", "A word for now"), ("hoped", "A word hoped for"))
 
