@@ -183,6 +183,7 @@ def test_two_apps_in_one_process_each_seal_with_their_own_keys(database_url):
         db.engine.dispose()
     with second.app_context():
         couple = factories.make_couple(factories.make_therapist(), notes=NOTE)
+        db.session.commit()  # services only flush; the raw read below uses its own connection
         with db.engine.connect() as conn:
             second_sealed = conn.execute(
                 text("SELECT notes FROM couples WHERE id = :id"), {"id": couple.id}
