@@ -62,7 +62,7 @@ def _roll_back() -> None:
 def _error_response(error: SQLAlchemyError) -> Response:
     """The page the request's error handlers give for this error, or a bare 500."""
     try:
-        response = current_app.make_response(current_app.handle_user_exception(error))
+        response: Response = current_app.make_response(current_app.handle_user_exception(error))
     except Exception as failure:  # the handler failed too (the database is gone): say so plainly
         # Only the type is logged: database errors quote the values, which may be client text.
         current_app.logger.error("Error page failed after a failed commit: %s", type(failure))

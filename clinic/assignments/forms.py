@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import (
+from wtforms import (  # type: ignore[attr-defined]  # types-WTForms 3.2 predates SelectChoice
     DateField,
     IntegerField,
     RadioField,

@@ -10,7 +10,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from wtforms import SelectChoice
+from wtforms import SelectChoice  # type: ignore[attr-defined]  # types-WTForms 3.2 predates SelectChoice
 
 from clinic import mail
 from clinic.assignments import links, service
@@ -64,7 +64,8 @@ def new(couple_id: int):
     form.worksheets.choices = [SelectChoice(key, ws.title) for key, ws in catalogue.items()]
     if request.method == "GET":
         form.link_days.data = current_app.config["LINK_DAYS"]
-    if form.validate_on_submit():
+    # The validators require both fields; checking them again narrows their types.
+    if form.validate_on_submit() and form.worksheets.data and form.link_days.data is not None:
         assignment, issued = service.create_assignment(
             couple,
             [catalogue[key] for key in form.worksheets.data],
@@ -159,6 +160,7 @@ def email_link(assignment_id: int):
     if reason:
         flash(reason, "error")
         return _show_links(assignment, issued)
+    assert chosen.partner.email, "why_no_email gives a reason when there is no address"
     try:
         mail.send_link(chosen.partner.email, current_user.display_name, chosen.url)
     except mail.MailError as error:

@@ -15,10 +15,11 @@ are serialised and the loser merges again against what the winner stored.
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -146,12 +147,12 @@ def _new_response(sheet: AssignedWorksheet, partner_id: int | None) -> Response:
     try:
         with db.session.begin_nested():
             db.session.add(response)
-    except IntegrityError:
-        return db.session.scalar(
+    except IntegrityError:  # the other request's response is stored now
+        return db.session.execute(
             select(Response).where(
                 Response.assigned_worksheet_id == sheet.id, Response.partner_id == partner_id
             )
-        )
+        ).scalar_one()
     return response
 
 
@@ -415,18 +416,21 @@ def _write(
     Its own commit, not the request's: the revision claim holds the response's row lock
     until then, so it is released as soon as the answers are stored, and a partner's text
     is safe before anything else the request does (alerts, audit, the page) can fail.
-    """""
+    """
     now = utcnow()
     new_values: dict[str, Any] = {"revision": Response.revision + 1, "updated_at": now}
     if finishing:
         new_values |= {"status": ResponseStatus.SUBMITTED, "submitted_at": now}
     elif response.submitted_at is None:
         new_values["status"] = ResponseStatus.IN_PROGRESS
-    claimed = db.session.execute(
-        update(Response)
-        .where(Response.id == response.id, Response.revision == response.revision)
-        .values(**new_values)
-        .execution_options(synchronize_session=False)
+    claimed = cast(  # an UPDATE gives a CursorResult
+        CursorResult,
+        db.session.execute(
+            update(Response)
+            .where(Response.id == response.id, Response.revision == response.revision)
+            .values(**new_values)
+            .execution_options(synchronize_session=False)
+        ),
     )
     if claimed.rowcount != 1:
         db.session.rollback()

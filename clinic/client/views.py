@@ -209,7 +209,7 @@ def _database_error(error: SQLAlchemyError):
     if request.endpoint == "client.autosave":
         return jsonify({"status": "error", "message": TRY_AGAIN}), 503
     worksheet = versions.known_worksheet(request.form.get("definition", ""))
-    if request.endpoint != "client.save" or worksheet is None:
+    if request.endpoint != "client.save" or worksheet is None or request.view_args is None:
         return render_template("client/message.html", message=TRY_AGAIN), 503
     joint = request.form.get("answered_by") == AnsweredBy.COUPLE
     if joint:

@@ -9,7 +9,7 @@ nothing queries or writes while a page renders. Couples never import the feature
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from clinic.models import Couple
 
@@ -22,15 +22,18 @@ class Part:
     data: Any = None
 
 
+_Load = TypeVar("_Load")
+
+
 @dataclass(frozen=True)
-class _Registration:
+class _Registration(Generic[_Load]):
     template: str
-    load: Callable[..., Any] | None
+    load: _Load
     order: int
 
 
-_SECTIONS: dict[str, _Registration] = {}
-_BANNERS: dict[str, _Registration] = {}
+_SECTIONS: dict[str, _Registration[Callable[[Couple], Any] | None]] = {}
+_BANNERS: dict[str, _Registration[Callable[[int], Any]]] = {}
 
 
 def add_section(
@@ -58,5 +61,5 @@ def banners(couple_id: int) -> list[Part]:
     return [part for part in loaded if part.data is not None]
 
 
-def _in_order(registry: dict[str, _Registration]) -> list[_Registration]:
+def _in_order(registry: dict[str, _Registration[_Load]]) -> list[_Registration[_Load]]:
     return sorted(registry.values(), key=lambda r: r.order)

@@ -10,7 +10,7 @@ from clinic.models import Couple
 from clinic.storage import utcnow
 from clinic.worksheets.loader import builtin_library
 
-HALF_DONE = {  # check-in-ground-rules, as the first partner left it
+HALF_DONE: dict[str, str | list[str]] = {  # check-in-ground-rules, as the first partner left it
     "a.good-times": ["calm-evening", "walk"],
     "a.bad-times": "In bed, or when one of us is tired.",
     "a.talk-length": "twenty",

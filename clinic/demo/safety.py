@@ -8,7 +8,7 @@ from clinic.models import Couple
 from clinic.worksheets.loader import builtin_library
 
 CHECK_IN = "safety-check-in"
-DEMO_ANSWERS = {  # as the first partner sent them
+DEMO_ANSWERS: dict[str, str | list[str]] = {  # as the first partner sent them
     "safe-at-home": "mostly",
     "afraid": "sometimes",
     "pressure": "1",

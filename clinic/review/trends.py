@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeGuard
 from xml.sax.saxutils import escape
 
 from clinic.worksheets.schema import ScaleItem, Worksheet
@@ -97,7 +97,7 @@ def collect_trends(
             newest[ws.id] = ws
         for _, item in ws.items():
             value = obs.answers.get(item.id)
-            if not isinstance(item, ScaleItem) or not _in_range(item, value):
+            if not isinstance(item, ScaleItem) or not _in_range(value, item):
                 continue
             key = (ws.id, item.id)
             low, high = ranges.get(key, (item.min, item.max))
@@ -122,7 +122,7 @@ def collect_trends(
     return trends
 
 
-def _in_range(item: ScaleItem, value: Any) -> bool:
+def _in_range(value: Any, item: ScaleItem) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and item.min <= value <= item.max
 
 

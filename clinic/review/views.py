@@ -29,7 +29,8 @@ def couple(couple_id: int):
 def add_couple_note(couple_id: int):
     couple = own_couple_or_404(current_user, couple_id)
     form = NoteForm()
-    if not form.validate_on_submit():
+    # DataRequired gives a text; checking it again narrows its type.
+    if not form.validate_on_submit() or not form.body.data:
         return _couple_page(couple, form), 400
     service.add_note(couple, form.body.data)
     flash("Note saved.", "info")
@@ -46,7 +47,8 @@ def assignment(assignment_id: int):
 def add_assignment_note(assignment_id: int):
     couple = service.assignment_couple_or_404(current_user, assignment_id)
     form = NoteForm()
-    if not form.validate_on_submit():
+    # DataRequired gives a text; checking it again narrows its type.
+    if not form.validate_on_submit() or not form.body.data:
         return _assignment_page(couple, assignment_id, form), 400
     service.add_note(couple, form.body.data, assignment_id=assignment_id)
     flash("Note saved.", "info")
@@ -72,7 +74,8 @@ def edit_note(note_id: int):
         if note.assignment_id
         else url_for("review.couple", couple_id=note.couple_id, _anchor="notes")
     )
-    if form.validate_on_submit():
+    # DataRequired gives a text; checking it again narrows its type.
+    if form.validate_on_submit() and form.body.data:
         service.update_note(note, form.body.data)
         flash("Note saved.", "info")
         return redirect(back)

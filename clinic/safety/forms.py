@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectChoice
+from wtforms import RadioField, SelectChoice  # type: ignore[attr-defined]  # types-WTForms 3.2 predates SelectChoice
 
 from clinic.safety.service import CONTACT_PREFERENCES
 

@@ -34,7 +34,7 @@ from clinic.worksheets.describe import describe
 from clinic.worksheets.schema import Worksheet
 from clinic.worksheets.versions import worksheet_of
 
-URGENCY_LABELS = {
+URGENCY_LABELS: dict[str, str] = {  # by Urgency; a stored alert holds the plain word
     Urgency.URGENT: "Urgent: contact this partner alone as soon as possible",
     Urgency.SOON: "Soon: talk with this partner alone before the next joint session",
     Urgency.REVIEW: "Review: read before the next session",
@@ -155,20 +155,21 @@ def open_alerts(therapist: Therapist) -> list[AlertView]:
 def couple_alerts(couple: Couple) -> list[AlertView]:
     """The couple's open alerts (most pressing first), then the latest reviewed ones."""
     views = _views(db.session.scalars(_alerts_query().where(Couple.id == couple.id)))
-    reviewed = [v for v in views if v.alert.reviewed_at is not None]
-    reviewed.sort(key=lambda v: v.alert.reviewed_at, reverse=True)
-    return _sorted([v for v in views if v.alert.reviewed_at is None]) + reviewed[:REVIEWED_HISTORY]
+    reviewed = [(v.alert.reviewed_at, v) for v in views if v.alert.reviewed_at is not None]
+    reviewed.sort(key=lambda pair: pair[0], reverse=True)
+    newest = [view for _, view in reviewed[:REVIEWED_HISTORY]]
+    return _sorted([v for v in views if v.alert.reviewed_at is None]) + newest
 
 
 def unreviewed_count(couple_id: int) -> int:
     """How many of a couple's alerts wait for review, for the banner on the couple's pages."""
-    return db.session.scalar(
+    return db.session.execute(
         select(func.count(SafetyAlert.id))
         .join(Response, Response.id == SafetyAlert.response_id)
         .join(AssignedWorksheet, AssignedWorksheet.id == Response.assigned_worksheet_id)
         .join(Assignment, Assignment.id == AssignedWorksheet.assignment_id)
         .where(Assignment.couple_id == couple_id, SafetyAlert.reviewed_at.is_(None))
-    )
+    ).scalar_one()  # a count always has its one row
 
 
 def own_alert_or_404(therapist: Therapist, alert_id: int) -> SafetyAlert:

@@ -67,19 +67,31 @@ class Entry:
     def key(self) -> str:
         """The form key of the assignment page: ``builtin:<id>`` or ``custom:<row id>``."""
         if self.custom is None:
-            return f"builtin:{self.worksheet.id}"
+            return f"builtin:{self.builtin.id}"
         return f"custom:{self.custom.id}"
 
     @property
     def title(self) -> str:
-        return self.worksheet.title if self.worksheet else self.custom.title
+        return self.worksheet.title if self.worksheet is not None else self.own.title
 
     @property
     def url_args(self) -> dict[str, str | int]:
         """The arguments naming this entry in the worksheets blueprint's URLs."""
         if self.custom is None:
-            return {"slug": self.worksheet.id}
+            return {"slug": self.builtin.id}
         return {"custom_id": self.custom.id}
+
+    @property
+    def builtin(self) -> Worksheet:
+        """The built-in worksheet this entry is; a built-in always passes the checks."""
+        assert self.custom is None and self.worksheet is not None, "not a built-in"
+        return self.worksheet
+
+    @property
+    def own(self) -> CustomWorksheet:
+        """The stored row of the own worksheet this entry is."""
+        assert self.custom is not None, "not an own worksheet"
+        return self.custom
 
 
 def entries(therapist: Therapist) -> list[Entry]:

@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from clinic.worksheets.items import type_names
 from clinic.worksheets.items.base import ID_PATTERN
@@ -255,9 +256,9 @@ def _location(loc: tuple[Any, ...]) -> str:
     return out
 
 
-def _message(err: dict[str, Any]) -> tuple[str, str]:
+def _message(err: ErrorDetails) -> tuple[str, str]:
     """(extra location suffix, message) for one pydantic error."""
-    kind, ctx, value = err["type"], err.get("ctx") or {}, err.get("input")
+    kind, ctx, value = err["type"], err.get("ctx") or {}, err["input"]
     expected_types = {
         "string_type": "text",
         "int_type": "a whole number",
@@ -287,10 +288,11 @@ def _message(err: dict[str, Any]) -> tuple[str, str]:
     if kind == "string_too_long":
         return "", f"text is too long: {len(value)} characters (limit {ctx['max_length']})"
     if kind == "string_pattern_mismatch":
+        pattern = str(ctx.get("pattern"))
         rule = {
             SLUG_PATTERN: "lowercase letters, digits and single hyphens, e.g. 'my-worksheet'",
             ID_PATTERN: "lowercase letters, digits and single hyphens or underscores",
-        }.get(ctx.get("pattern"), f"the pattern {ctx.get('pattern')}")
+        }.get(pattern, f"the pattern {pattern}")
         return "", f"{_show(value)} is not a valid id; use {rule}"
     if kind == "too_short":
         return "", f"needs at least {ctx['min_length']} entries, found {ctx.get('actual_length')}"

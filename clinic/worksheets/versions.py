@@ -3,7 +3,7 @@
 import functools
 import json
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 
 from clinic.extensions import db
@@ -15,7 +15,7 @@ from clinic.worksheets.schema import Worksheet
 def snapshot(worksheet: Worksheet) -> WorksheetVersion:
     """The stored version with exactly this content, created once per content hash."""
     content_hash = worksheet.content_hash()
-    existing = _by_hash(content_hash)
+    existing = db.session.scalar(_by_hash(content_hash))
     if existing is not None:
         return existing
     version = WorksheetVersion(
@@ -30,8 +30,8 @@ def snapshot(worksheet: Worksheet) -> WorksheetVersion:
     try:
         with db.session.begin_nested():  # another request may store the same content meanwhile
             db.session.add(version)
-    except IntegrityError:
-        return _by_hash(content_hash)
+    except IntegrityError:  # the other request's version is stored now
+        return db.session.execute(_by_hash(content_hash)).scalar_one()
     return version
 
 
@@ -66,7 +66,5 @@ def _builtins_by_hash() -> dict[str, Worksheet]:
     return {ws.content_hash(): ws for ws in builtin_library().values()}
 
 
-def _by_hash(content_hash: str) -> WorksheetVersion | None:
-    return db.session.scalar(
-        select(WorksheetVersion).where(WorksheetVersion.content_hash == content_hash)
-    )
+def _by_hash(content_hash: str) -> Select[WorksheetVersion]:
+    return select(WorksheetVersion).where(WorksheetVersion.content_hash == content_hash)

@@ -6,6 +6,7 @@ An own worksheet that is not the signed-in therapist's answers 404, like any mis
 """
 
 import json
+from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -76,7 +77,10 @@ def preview(slug: str | None = None, custom_id: int | None = None):
     ws = entry.worksheet
     if ws is None:
         return _needs_fixing(entry)
-    answers, shareable, errors, message = {}, set(), {}, None
+    answers: dict[str, Any] = {}
+    shareable: set[str] = set()
+    errors: dict[str, str] = {}
+    message = None
     if request.method == "POST":
         answers, shareable, errors = parse_form(ws, request.form)
         if request.form.get("action") == "submit":
@@ -137,7 +141,7 @@ def duplicate(slug: str):
     entry = _entry_or_404(slug, None)
     form = SourceForm()
     if request.method == "GET":
-        form.source.data = library.copy_source(current_user, entry.worksheet)
+        form.source.data = library.copy_source(current_user, entry.builtin)
     return _save_source(form, entry, custom=None)
 
 
@@ -146,7 +150,7 @@ def edit(custom_id: int):
     entry = _entry_or_404(None, custom_id)
     form = SourceForm()
     if request.method == "GET":
-        form.source.data = entry.custom.source_yaml
+        form.source.data = entry.own.source_yaml
     return _save_source(form, entry, custom=entry.custom, problems=list(entry.problems))
 
 
@@ -156,7 +160,7 @@ def delete(custom_id: int):
     if request.form.get("confirm") != "yes":
         flash("Tick the box to confirm, then press Remove again.", "error")
         return redirect(url_for("worksheets.show", custom_id=custom_id))
-    library.delete_own(entry.custom)
+    library.delete_own(entry.own)
     flash(
         f"“{entry.title}” was removed from your library. "
         "Assignments already made with it keep their copy.",
@@ -196,8 +200,10 @@ def _save_source(form, entry, custom, problems=()):
 def _entry_or_404(slug: str | None, custom_id: int | None) -> library.Entry:
     if custom_id is not None:
         entry = library.own_entry(current_user, custom_id)
-    else:
+    elif slug is not None:
         entry = library.builtin_entry(slug)
+    else:  # every route names one of the two
+        entry = None
     if entry is None:
         abort(404)
     return entry
@@ -205,4 +211,4 @@ def _entry_or_404(slug: str | None, custom_id: int | None) -> library.Entry:
 
 def _needs_fixing(entry: library.Entry):
     flash("This worksheet no longer passes the checks. Fix the problems below to use it.", "error")
-    return redirect(url_for("worksheets.edit", custom_id=entry.custom.id))
+    return redirect(url_for("worksheets.edit", custom_id=entry.own.id))
