@@ -146,8 +146,8 @@ def links_from_tokens(assignment: Assignment, tokens: list[str]) -> list[IssuedL
 
 def _ensure_responses(assignment: Assignment, partner: Partner) -> None:
     """Give a partner their own empty responses, e.g. a partner added after the assignment."""
-    for sheet in assignment.worksheets:
-        if sheet.answered_by == AnsweredBy.EACH_PARTNER and not any(
-            r.partner is partner for r in sheet.responses
+    for assigned in assignment.worksheets:
+        if assigned.answered_by == AnsweredBy.EACH_PARTNER and not any(
+            r.partner is partner for r in assigned.responses
         ):
-            sheet.responses.append(Response(partner=partner))
+            assigned.responses.append(Response(partner=partner))

@@ -54,7 +54,7 @@ class StatusCell:
 
 
 @dataclass(frozen=True)
-class SheetStatus:
+class WorksheetStatus:
     title: str
     joint: bool
     cells: list[StatusCell]
@@ -79,12 +79,12 @@ def create_assignment(
             if who_answers == WhoAnswers.DESIGN or ws.private_only
             else AnsweredBy(who_answers)
         )
-        sheet = AssignedWorksheet(
+        assigned = AssignedWorksheet(
             worksheet_version=version, position=position, answered_by=answered_by
         )
         if answered_by == AnsweredBy.COUPLE:
-            sheet.responses.append(Response(partner=None))
-        assignment.worksheets.append(sheet)
+            assigned.responses.append(Response(partner=None))
+        assignment.worksheets.append(assigned)
     db.session.add(assignment)
     issued = [links.issue_link(assignment, partner) for partner in couple.partners]
     db.session.flush()  # the caller audits the new links' ids
@@ -149,24 +149,24 @@ def couple_assignments(couple: Couple) -> list[Assignment]:
     )
 
 
-def sheet_statuses(assignment: Assignment) -> list[SheetStatus]:
+def sheet_statuses(assignment: Assignment) -> list[WorksheetStatus]:
     """For each worksheet, each partner's status with its times (one cell if answered jointly)."""
     rows = []
     partners = assignment.couple.partners
-    for sheet in assignment.worksheets:
-        by_partner = {r.partner_id: r for r in sheet.responses}
-        joint = sheet.answered_by == AnsweredBy.COUPLE
+    for assigned in assignment.worksheets:
+        by_partner = {r.partner_id: r for r in assigned.responses}
+        joint = assigned.answered_by == AnsweredBy.COUPLE
         if joint:
             cells = [_cell("Together", by_partner.get(None))]
         else:
             cells = [_cell(p.display_name, by_partner.get(p.id)) for p in partners]
-        rows.append(SheetStatus(sheet.worksheet_version.title, joint, cells))
+        rows.append(WorksheetStatus(assigned.worksheet_version.title, joint, cells))
     return rows
 
 
 def is_complete(assignment: Assignment) -> bool:
     """Every response submitted: nothing left to wait for, only to review and lock."""
-    responses = (r for sheet in assignment.worksheets for r in sheet.responses)
+    responses = (r for assigned in assignment.worksheets for r in assigned.responses)
     return all(r.status == ResponseStatus.SUBMITTED for r in responses)
 
 

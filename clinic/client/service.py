@@ -43,7 +43,7 @@ class Stored(NamedTuple):
 
 
 @dataclass
-class Sheet:
+class LinkWorksheet:
     """One worksheet as this link sees it: the definition and the response it writes to."""
 
     number: int
@@ -101,7 +101,7 @@ class FormView:
 # --- finding what a link may open ------------------------------------------------------------
 
 
-def sheets_for(link: ClientLink) -> list[Sheet]:
+def link_worksheets(link: ClientLink) -> list[LinkWorksheet]:
     """The assignment's worksheets, each with this partner's own response (or the couple's).
 
     Responses are selected by the link's partner alone, so no link can reach another
@@ -124,21 +124,21 @@ def sheets_for(link: ClientLink) -> list[Sheet]:
             )
         )
     }
-    sheets = []
-    for number, sheet in enumerate(assigned, start=1):
-        owner = None if sheet.answered_by == AnsweredBy.COUPLE else link.partner_id
-        response = responses.get((sheet.id, owner)) or _new_response(sheet, owner)
-        worksheet = worksheet_of(sheet.worksheet_version)
-        if worksheet.answered_by != sheet.answered_by:
-            worksheet = worksheet.model_copy(update={"answered_by": sheet.answered_by})
-        sheets.append(Sheet(number, sheet, worksheet, response))
-    return sheets
+    worksheets = []
+    for number, one in enumerate(assigned, start=1):
+        owner = None if one.answered_by == AnsweredBy.COUPLE else link.partner_id
+        response = responses.get((one.id, owner)) or _new_response(one, owner)
+        worksheet = worksheet_of(one.worksheet_version)
+        if worksheet.answered_by != one.answered_by:
+            worksheet = worksheet.model_copy(update={"answered_by": one.answered_by})
+        worksheets.append(LinkWorksheet(number, one, worksheet, response))
+    return worksheets
 
 
-def sheet_by_number(link: ClientLink, number: str) -> Sheet | None:
+def link_worksheet_by_number(link: ClientLink, number: str) -> LinkWorksheet | None:
     if not (isinstance(number, str) and number.isdecimal() and len(number) < 4):
         return None
-    return next((s for s in sheets_for(link) if s.number == int(number)), None)
+    return next((s for s in link_worksheets(link) if s.number == int(number)), None)
 
 
 def _new_response(sheet: AssignedWorksheet, partner_id: int | None) -> Response:
@@ -156,7 +156,7 @@ def _new_response(sheet: AssignedWorksheet, partner_id: int | None) -> Response:
     return response
 
 
-def mark_opened(link: ClientLink, sheet: Sheet | None = None) -> None:
+def mark_opened(link: ClientLink, sheet: LinkWorksheet | None = None) -> None:
     """Record that the link (and a worksheet on it) was opened, for the therapist's status."""
     now = utcnow()
     link.last_opened_at = now
@@ -196,7 +196,7 @@ def stored_state(response: Response) -> dict[str, Stored]:
     return {a.item_id: Stored(a.value, a.shareable) for a in _answers(response).values()}
 
 
-def stored_states(sheets: list[Sheet]) -> dict[int, dict[str, Stored]]:
+def stored_states(sheets: list[LinkWorksheet]) -> dict[int, dict[str, Stored]]:
     """Every sheet's stored answers by response id, in one query."""
     states: dict[int, dict[str, Stored]] = {s.response.id: {} for s in sheets}
     for answer in db.session.scalars(select(Answer).where(Answer.response_id.in_(states))):
@@ -208,7 +208,7 @@ def values(state: dict[str, Stored]) -> dict[str, Any]:
     return {item_id: stored.value for item_id, stored in state.items()}
 
 
-def progress_of(sheet: Sheet, answers: dict[str, Any]) -> tuple[int, int]:
+def progress_of(sheet: LinkWorksheet, answers: dict[str, Any]) -> tuple[int, int]:
     """(answered, all) items, for "4 of 9 answered"."""
     return progress(sheet.worksheet, answers)
 
@@ -221,7 +221,7 @@ def base_of(stored: Stored | None) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:BASE_LENGTH]
 
 
-def view_of(sheet: Sheet, state: dict[str, Stored], revision: int) -> FormView:
+def view_of(sheet: LinkWorksheet, state: dict[str, Stored], revision: int) -> FormView:
     """The form for what is stored, e.g. on opening a worksheet."""
     return FormView(
         answers=values(state),
@@ -232,7 +232,7 @@ def view_of(sheet: Sheet, state: dict[str, Stored], revision: int) -> FormView:
     )
 
 
-def view_after(sheet: Sheet, outcome: Outcome, posted: Posted) -> FormView:
+def view_after(sheet: LinkWorksheet, outcome: Outcome, posted: Posted) -> FormView:
     """The form after a save that needs the partner's attention (conflicts, errors).
 
     What is stored is shown, except where the partner's own text was not stored: their
@@ -247,7 +247,7 @@ def view_after(sheet: Sheet, outcome: Outcome, posted: Posted) -> FormView:
     return view
 
 
-def view_as_posted(sheet: Sheet, posted: Posted, state: dict[str, Stored]) -> FormView:
+def view_as_posted(sheet: LinkWorksheet, posted: Posted, state: dict[str, Stored]) -> FormView:
     """The form exactly as the partner sent it, for a request that saved nothing.
 
     The posted bases are kept, so saving this form again later merges as it would have.
@@ -318,7 +318,7 @@ def read_posted(worksheet: Worksheet, form: Any, joint: bool = False) -> Posted:
 # --- saving ------------------------------------------------------------------------------------
 
 
-def save(link: ClientLink, sheet: Sheet, posted: Posted, submit: bool = False) -> Outcome:
+def save(link: ClientLink, sheet: LinkWorksheet, posted: Posted, submit: bool = False) -> Outcome:
     """Merge the posted answers into the stored ones and, if asked, submit; see the module doc.
 
     Repeating a request stores nothing twice: an unchanged answer is not written, and a
@@ -362,7 +362,9 @@ class _Plan:
     errors: dict[str, str]
 
 
-def _merge(sheet: Sheet, posted: Posted, state: dict[str, Stored], response: Response) -> _Plan:
+def _merge(
+    sheet: LinkWorksheet, posted: Posted, state: dict[str, Stored], response: Response
+) -> _Plan:
     fresh = posted.revision == response.revision
     result = dict(state)
     changes: dict[str, Stored | None] = {}
@@ -455,7 +457,7 @@ def _write(
 
 
 def _outcome(
-    sheet: Sheet, submit: bool, response: Response, plan: _Plan, was_submitted: bool
+    sheet: LinkWorksheet, submit: bool, response: Response, plan: _Plan, was_submitted: bool
 ) -> Outcome:
     db.session.refresh(response)
     errors = dict(plan.errors)

@@ -73,7 +73,7 @@ limiter.shared_limit(
 @bp.get("/w/<token>")
 def overview(token: str):
     link = _active_link_or_404(token)
-    sheets = service.sheets_for(link)
+    sheets = service.link_worksheets(link)
     states = service.stored_states(sheets)
     service.mark_opened(link)
     audit.record(
@@ -93,7 +93,7 @@ def overview(token: str):
 @bp.get("/w/<token>/<number>")
 def sheet(token: str, number: str):
     link = _active_link_or_404(token)
-    sheet = service.sheet_by_number(link, number)
+    sheet = service.link_worksheet_by_number(link, number)
     if sheet is None:
         return _not_on_this_link(token)
     service.mark_opened(link, sheet)
@@ -105,7 +105,7 @@ def sheet(token: str, number: str):
 def save(token: str, number: str):
     """The form without JavaScript: "Save and finish later" and "Send to my therapist"."""
     link = _active_link_or_404(token)
-    sheet = service.sheet_by_number(link, number)
+    sheet = service.link_worksheet_by_number(link, number)
     if sheet is None:
         return _not_on_this_link(token)
     posted = service.read_posted(sheet.worksheet, request.form, sheet.joint)
@@ -157,7 +157,7 @@ def save(token: str, number: str):
 def autosave(token: str, number: str):
     """Saving as the partner types (static/client.js); answers JSON, never a page."""
     link = _active_link_or_404(token)
-    sheet = service.sheet_by_number(link, number)
+    sheet = service.link_worksheet_by_number(link, number)
     if sheet is None:
         abort(404)
     posted = service.read_posted(sheet.worksheet, request.form, sheet.joint)

@@ -40,7 +40,7 @@ def add_link_demo(couples: list[Couple]) -> list[str]:
 
 def _answer_half(link) -> None:
     """Save part of the first worksheet through the same path a partner's browser takes."""
-    sheet = client.sheets_for(link)[0]
+    sheet = client.link_worksheets(link)[0]
     form = MultiDict([("revision", str(sheet.response.revision))])
     for name, value in HALF_DONE.items():
         form.add("items", name.removeprefix("a."))

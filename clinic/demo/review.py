@@ -88,9 +88,9 @@ def add_review_demo(couple: Couple) -> list[str]:
             couple, [library["monthly-check-in"]], link_days=14
         )
         assignment.created_at = when - timedelta(days=5)
-        sheet = assignment.worksheets[0]
-        _answer(sheet, first.id, dict(zip(SCALES, mine, strict=True)), {"closeness"}, when)
-        _answer(sheet, second.id, dict(zip(SCALES, theirs, strict=True)), {"closeness"}, when)
+        assigned = assignment.worksheets[0]
+        _answer(assigned, first.id, dict(zip(SCALES, mine, strict=True)), {"closeness"}, when)
+        _answer(assigned, second.id, dict(zip(SCALES, theirs, strict=True)), {"closeness"}, when)
     when = utcnow() - timedelta(days=1)
     assignment, _links = assignments.create_assignment(
         couple,
@@ -99,18 +99,18 @@ def add_review_demo(couple: Couple) -> list[str]:
         link_days=14,
     )
     assignment.created_at = when - timedelta(days=6)
-    for sheet in assignment.worksheets:
-        _answer(sheet, first.id, FIRST, SHARED, when)
-        _answer(sheet, second.id, SECOND, SHARED, when + timedelta(hours=5))
+    for assigned in assignment.worksheets:
+        _answer(assigned, first.id, FIRST, SHARED, when)
+        _answer(assigned, second.id, SECOND, SHARED, when + timedelta(hours=5))
     return [f"Demo answers for {couple.label}: four monthly check-ins, boundaries, reframes"]
 
 
 def _answer(
-    sheet: AssignedWorksheet, partner_id: int, answers: dict, shared: set[str], when
+    assigned: AssignedWorksheet, partner_id: int, answers: dict, shared: set[str], when
 ) -> None:
     """Store a submitted response through clean_answer, as the client pages would."""
-    worksheet = worksheet_of(sheet.worksheet_version)
-    response = next(r for r in sheet.responses if r.partner_id == partner_id)
+    worksheet = worksheet_of(assigned.worksheet_version)
+    response = next(r for r in assigned.responses if r.partner_id == partner_id)
     for _, item in worksheet.items():
         value = clean_answer(item, answers.get(item.id))
         if value is not None:

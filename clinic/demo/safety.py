@@ -26,7 +26,7 @@ def add_safety_demo(couple: Couple) -> list[str]:
         couple, [builtin_library()[CHECK_IN]], link_days=14
     )
     link = issued[0].link
-    sheet = client.sheets_for(link)[0]
+    sheet = client.link_worksheets(link)[0]
     form = MultiDict([("revision", str(sheet.response.revision))])
     for item_id, value in DEMO_ANSWERS.items():
         form.add("items", item_id)

@@ -44,7 +44,7 @@ from clinic.review.compare import (
     summarize,
 )
 from clinic.review.trends import describe, render_svg
-from clinic.safety.privacy import is_private_sheet
+from clinic.safety.privacy import is_private_worksheet
 from clinic.storage import utcnow
 from clinic.worksheets.items import Item
 from clinic.worksheets.items.grid import CATEGORIES
@@ -143,7 +143,7 @@ class Chart:
 
 
 @dataclass
-class HandoutSheet:
+class HandoutWorksheet:
     """One assigned worksheet as a handout prints it."""
 
     ws: Worksheet
@@ -162,7 +162,7 @@ class HandoutSheet:
 class SessionHandout:
     couple: Couple
     version: str
-    sheets: list[HandoutSheet]
+    worksheets: list[HandoutWorksheet]
     notes: list[SessionNote] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)  # titles of worksheets left out
     date: str = field(default_factory=_today)
@@ -185,36 +185,37 @@ def build_handout(couple: Couple, assignment_ids: Iterable[int], version: str) -
     wanted = set(assignment_ids)
     assignments = [a for a in reversed(history) if a.id in wanted]
     names = review.partner_names(couple.partners)
-    sheets = []
-    unreadable = []
-    for assignment, sheet in ((a, s) for a in assignments for s in a.worksheets):
-        if not therapist and is_private_sheet(sheet):
+    printed_worksheets: list[HandoutWorksheet] = []
+    unreadable: list[str] = []
+    for assignment, assigned in ((a, w) for a in assignments for w in a.worksheets):
+        if not therapist and is_private_worksheet(assigned):
             continue  # never printed for both partners, not even its title
         try:
-            ws = worksheet_of(sheet.worksheet_version)
+            ws = worksheet_of(assigned.worksheet_version)
         except ValueError:  # pydantic's ValidationError too: a definition that no longer loads
-            unreadable.append(sheet.worksheet_version.title)
+            unreadable.append(assigned.worksheet_version.title)
             continue
-        people = review.respondents_of(sheet, couple.partners, names)
+        people = review.respondents_of(assigned, couple.partners, names)
         if therapist:
             rows = pair_answers(ws, people)
         else:
             rows = session_rows(ws, [_submitted_only(p) for p in people])
-        answered, unanswered = [], []
+        answered: list[ItemRow] = []
+        unanswered: list[ItemRow] = []
         for row in rows:
             has_answer = any(c.answered or c.unreadable for c in row.cells)
             (answered if has_answer else unanswered).append(row)
         summary = summarize(r.grid for r in answered) if any(r.grid for r in answered) else None
-        printed = HandoutSheet(
+        printed = HandoutWorksheet(
             ws, _day(assignment.created_at), people, [_printed(r) for r in answered], summary
         )
         printed.unanswered = [row.item.prompt for row in unanswered]
-        printed.show_guide = therapist and all(s.ws.id != ws.id for s in sheets)
-        sheets.append(printed)
-    newest = {sheet.ws.id: sheet for sheet in sheets}
-    for sheet in sheets:
-        sheet.show_prompts = sheet is newest[sheet.ws.id]
-    handout = SessionHandout(couple, version, sheets, unreadable=unreadable)
+        printed.show_guide = therapist and all(p.ws.id != ws.id for p in printed_worksheets)
+        printed_worksheets.append(printed)
+    newest = {p.ws.id: p for p in printed_worksheets}
+    for printed in printed_worksheets:
+        printed.show_prompts = printed is newest[printed.ws.id]
+    handout = SessionHandout(couple, version, printed_worksheets, unreadable=unreadable)
     if therapist:
         handout.notes = _session_notes(couple, assignments)
         _add_trend_charts(handout, history)
@@ -242,10 +243,10 @@ def _session_notes(couple: Couple, assignments: Sequence[Assignment]) -> list[Se
 
 def _add_trend_charts(handout: SessionHandout, history: Sequence[Assignment]) -> None:
     """Chart each worksheet's scale answers over time, under its newest copy in the handout."""
-    newest = {sheet.ws.id: sheet for sheet in handout.sheets}
-    for slug, sheet in newest.items():
+    newest = {printed.ws.id: printed for printed in handout.worksheets}
+    for slug, printed in newest.items():
         trends = review.trends_for(history, handout.couple.partners, {slug})
-        sheet.charts = [
+        printed.charts = [
             Chart(t.title, describe(t), _svg_data_uri(render_svg(t, f"{slug}-{n}")))
             for n, t in enumerate(trends)
         ]
@@ -259,8 +260,8 @@ def session_handout_html(handout: SessionHandout) -> str:
     """The handout as the HTML the renderer lays out (the benchmark renders it on its own)."""
     reviews: dict[tuple[str, str], language.TextReview] = {}
     if handout.therapist:
-        for sheet in handout.sheets:
-            sheet.language = _language_notes(sheet.items, reviews)
+        for printed in handout.worksheets:
+            printed.language = _language_notes(printed.items, reviews)
     return render_template(
         "handouts/pdf/session.html",
         handout=handout,

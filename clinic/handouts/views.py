@@ -41,7 +41,7 @@ def session_handout(couple_id: int):
         flash("Choose the joint handout or the therapist copy.", "error")
         return redirect(url_for("handouts.index", couple_id=couple.id))
     handout = service.build_handout(couple, ids, version)
-    if not handout.sheets:
+    if not handout.worksheets:
         flash("Pick at least one assignment to print.", "error")
         return redirect(url_for("handouts.index", couple_id=couple.id))
     pdf = service.session_handout_pdf(handout)

@@ -37,7 +37,7 @@ from clinic.review.compare import (
     summarize,
 )
 from clinic.review.trends import Observation, Trend, collect_trends
-from clinic.safety.privacy import is_private_sheet
+from clinic.safety.privacy import is_private_worksheet
 from clinic.storage import utcnow
 from clinic.worksheets.schema import Worksheet
 from clinic.worksheets.versions import worksheet_of
@@ -47,8 +47,8 @@ NOTE_MAX = 20_000
 
 
 @dataclass(frozen=True)
-class SheetReview:
-    sheet: AssignedWorksheet
+class WorksheetReview:
+    assigned: AssignedWorksheet
     worksheet: Worksheet | None  # None when the stored definition can no longer be read
     respondents: list[Respondent]
     rows: list[ItemRow]
@@ -56,28 +56,28 @@ class SheetReview:
 
     @property
     def title(self) -> str:
-        return self.sheet.worksheet_version.title
+        return self.assigned.worksheet_version.title
 
     @property
     def joint(self) -> bool:
-        return self.sheet.answered_by == AnsweredBy.COUPLE
+        return self.assigned.answered_by == AnsweredBy.COUPLE
 
 
 @dataclass(frozen=True)
 class AssignmentReview:
     assignment: Assignment
-    sheets: list[SheetReview]
+    worksheets: list[WorksheetReview]
 
     @property
     def submitted(self) -> bool:
         """Whether anyone has sent answers; the couple page opens the newest such review."""
-        return any(r.submitted_at for s in self.sheets for r in s.respondents)
+        return any(r.submitted_at for s in self.worksheets for r in s.respondents)
 
     @property
     def summary(self) -> GridSummary:
         total: Counter[str] = Counter()
-        for sheet in self.sheets:
-            total.update(sheet.summary.counts)
+        for reviewed in self.worksheets:
+            total.update(reviewed.summary.counts)
         return GridSummary(total)
 
 
@@ -95,15 +95,15 @@ def assignment_couple_or_404(therapist: Therapist, assignment_id: int) -> Couple
 
 def history(couple: Couple) -> list[Assignment]:
     """Every assignment of the couple, newest first, with worksheets, responses and answers."""
-    sheets = selectinload(Assignment.worksheets)
+    worksheets = selectinload(Assignment.worksheets)
     return list(
         db.session.scalars(
             select(Assignment)
             .where(Assignment.couple_id == couple.id)
             .order_by(Assignment.created_at.desc(), Assignment.id.desc())
             .options(
-                sheets.selectinload(AssignedWorksheet.worksheet_version),
-                sheets.selectinload(AssignedWorksheet.responses).selectinload(Response.answers),
+                worksheets.selectinload(AssignedWorksheet.worksheet_version),
+                worksheets.selectinload(AssignedWorksheet.responses).selectinload(Response.answers),
             )
         )
     )
@@ -121,12 +121,12 @@ def review_assignment(
 ) -> AssignmentReview:
     """Each worksheet's answers side by side; ``for_session`` keeps only what both shared."""
     names = partner_names(partners)
-    sheets = []
-    for sheet in assignment.worksheets:
-        if for_session and is_private_sheet(sheet):
+    reviewed = []
+    for assigned in assignment.worksheets:
+        if for_session and is_private_worksheet(assigned):
             continue  # private answers never reach a screen both partners see, nor their title
-        worksheet = _worksheet(sheet)
-        respondents = respondents_of(sheet, partners, names)
+        worksheet = _worksheet(assigned)
+        respondents = respondents_of(assigned, partners, names)
         if worksheet is None:
             rows = []
         elif for_session:
@@ -134,8 +134,8 @@ def review_assignment(
         else:
             rows = pair_answers(worksheet, respondents)
         summary = summarize(row.grid for row in rows)
-        sheets.append(SheetReview(sheet, worksheet, respondents, rows, summary))
-    return AssignmentReview(assignment, sheets)
+        reviewed.append(WorksheetReview(assigned, worksheet, respondents, rows, summary))
+    return AssignmentReview(assignment, reviewed)
 
 
 def trends_for(
@@ -145,11 +145,11 @@ def trends_for(
     names = partner_names(partners)
     observations = []
     for assignment in assignments:
-        for sheet in assignment.worksheets:
-            if slugs is not None and sheet.worksheet_version.slug not in slugs:
+        for assigned in assignment.worksheets:
+            if slugs is not None and assigned.worksheet_version.slug not in slugs:
                 continue
-            worksheet = _worksheet(sheet)
-            for response in sheet.responses:
+            worksheet = _worksheet(assigned)
+            for response in assigned.responses:
                 if worksheet is None or response.submitted_at is None:
                     continue
                 who = TOGETHER if response.partner_id is None else names.get(response.partner_id)
@@ -172,10 +172,10 @@ def partner_names(partners: Sequence[Partner]) -> dict[int, str]:
 
 
 def respondents_of(
-    sheet: AssignedWorksheet, partners: Sequence[Partner], names: dict[int, str]
+    assigned: AssignedWorksheet, partners: Sequence[Partner], names: dict[int, str]
 ) -> list[Respondent]:
-    by_partner = {r.partner_id: r for r in sheet.responses}
-    if sheet.answered_by == AnsweredBy.COUPLE:
+    by_partner = {r.partner_id: r for r in assigned.responses}
+    if assigned.answered_by == AnsweredBy.COUPLE:
         return [_respondent(TOGETHER, by_partner.get(None))]
     return [_respondent(names[p.id], by_partner.get(p.id)) for p in partners]
 
@@ -189,9 +189,9 @@ def _respondent(name: str, response: Response | None) -> Respondent:
     return Respondent(name, answers, response.status, response.submitted_at)
 
 
-def _worksheet(sheet: AssignedWorksheet) -> Worksheet | None:
+def _worksheet(assigned: AssignedWorksheet) -> Worksheet | None:
     try:
-        return worksheet_of(sheet.worksheet_version)
+        return worksheet_of(assigned.worksheet_version)
     except (ValidationError, ValueError):
         return None
 

@@ -115,7 +115,7 @@ def _assignment_page(couple, assignment_id: int, form: NoteForm):
     _record_viewed("assignment", assignment_id, couple, "review")
     assignments = service.history(couple)
     assignment = service.pick(assignments, assignment_id)
-    slugs = {sheet.worksheet_version.slug for sheet in assignment.worksheets}
+    slugs = {assigned.worksheet_version.slug for assigned in assignment.worksheets}
     return render_template(
         "review/assignment.html",
         couple=couple,

@@ -26,9 +26,9 @@ def is_private(version: WorksheetVersion) -> bool:
             return True
 
 
-def is_private_sheet(sheet: AssignedWorksheet) -> bool:
+def is_private_worksheet(assigned: AssignedWorksheet) -> bool:
     """Whether an assigned worksheet's answers must stay out of everything joint."""
-    return is_private(sheet.worksheet_version)
+    return is_private(assigned.worksheet_version)
 
 
 @event.listens_for(Session, "before_flush")
@@ -72,5 +72,9 @@ def _pending_private(answer: Answer) -> bool:
     response = answer.response
     if response is None or response.id is not None:
         return False
-    sheet = response.assigned_worksheet
-    return sheet is not None and sheet.worksheet_version is not None and is_private_sheet(sheet)
+    assigned = response.assigned_worksheet
+    return (
+        assigned is not None
+        and assigned.worksheet_version is not None
+        and is_private_worksheet(assigned)
+    )

@@ -199,7 +199,7 @@ def record_viewed(views: Sequence[AlertView]) -> None:
 
 def _alerts_query():
     response = selectinload(SafetyAlert.response)
-    sheet = response.selectinload(Response.assigned_worksheet)
+    assigned = response.selectinload(Response.assigned_worksheet)
     return (
         select(SafetyAlert)
         .join(Response, Response.id == SafetyAlert.response_id)
@@ -209,8 +209,8 @@ def _alerts_query():
         .options(
             response.selectinload(Response.answers),
             response.selectinload(Response.partner),
-            sheet.selectinload(AssignedWorksheet.worksheet_version),
-            sheet.selectinload(AssignedWorksheet.assignment)
+            assigned.selectinload(AssignedWorksheet.worksheet_version),
+            assigned.selectinload(AssignedWorksheet.assignment)
             .selectinload(Assignment.couple)
             .selectinload(Couple.partners),
             selectinload(SafetyAlert.reviewer),
@@ -222,10 +222,10 @@ def _views(alerts) -> list[AlertView]:
     views = []
     for alert in alerts:
         response = alert.response
-        sheet = response.assigned_worksheet
+        assigned = response.assigned_worksheet
         values = {a.item_id: a.value for a in response.answers}
         try:
-            worksheet = worksheet_of(sheet.worksheet_version)
+            worksheet = worksheet_of(assigned.worksheet_version)
         except ValueError:
             lines = [
                 AnswerLine(item_id, "(the worksheet can no longer be read)", True)
@@ -236,10 +236,10 @@ def _views(alerts) -> list[AlertView]:
         views.append(
             AlertView(
                 alert=alert,
-                couple=sheet.assignment.couple,
+                couple=assigned.assignment.couple,
                 partner=response.partner,
-                title=sheet.worksheet_version.title,
-                assignment_id=sheet.assignment_id,
+                title=assigned.worksheet_version.title,
+                assignment_id=assigned.assignment_id,
                 response_status=response.status,
                 lines=lines,
             )

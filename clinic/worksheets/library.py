@@ -145,7 +145,7 @@ def alert_lines(worksheet: Worksheet) -> list[tuple[str, str, str]]:
             answers = f"{rule.at_most} or less"
         else:
             answers = "any answer"
-        lines.append((rule.urgency, item.prompt, answers))
+        lines.append((rule.urgency.value, item.prompt, answers))
     return lines
 
 

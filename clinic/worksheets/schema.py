@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import Field, PlainValidator, SerializeAsAny, StringConstraints, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
@@ -27,7 +27,7 @@ from clinic.worksheets.items import (
 )
 from clinic.worksheets.items.base import Id, Model, Text, require_unique
 
-THEMES = (
+Theme = Literal[
     "power",
     "boundaries",
     "consent",
@@ -43,7 +43,8 @@ THEMES = (
     "trust",
     "desire",
     "life-changes",
-)
+]
+THEMES: tuple[str, ...] = get_args(Theme)
 MAX_FILE_BYTES = 256 * 1024
 MAX_SECTIONS = 30
 MAX_ITEMS = 200
@@ -55,7 +56,6 @@ ALERT_CONDITIONS = ("any_of", "at_least", "at_most", "answered")
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, min_length=3, max_length=60)]
-Theme = Literal[THEMES]
 
 
 def _item(value: Any) -> Item:
@@ -101,7 +101,7 @@ class AlertRule(Model):
     """
 
     item: Id
-    urgency: Literal[URGENCIES]
+    urgency: Annotated[Urgency, Field(strict=False)]  # a YAML word, not a member
     any_of: list[Id] | None = Field(None, min_length=1, max_length=20)
     at_least: int | None = Field(None, ge=0, le=10)
     at_most: int | None = Field(None, ge=0, le=10)

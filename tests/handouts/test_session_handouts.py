@@ -124,7 +124,7 @@ def test_a_worksheet_assigned_again_prints_its_guide_chart_and_prompts_once(sess
     every = [a.id for a in couple.assignments]
     assert len(every) == 3  # two earlier rounds of the power-patterns worksheet, then this one
     handout = service.build_handout(couple, every, "therapist")
-    titles = [sheet.ws.title for sheet in handout.sheets]
+    titles = [printed.ws.title for printed in handout.worksheets]
     assert titles.count("Noticing power patterns") == 3
     text = pdf_text(service.session_handout_pdf(handout))
     assert text.count("When not to use") == 3  # one guide for each of the three worksheets

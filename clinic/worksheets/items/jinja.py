@@ -31,7 +31,7 @@ class _ItemTemplates(Blueprint):
     """A blueprint without routes whose only job is to add the loader above."""
 
     @property
-    def jinja_loader(self) -> BaseLoader:  # type: ignore[override]
+    def jinja_loader(self) -> BaseLoader:
         return _LOADER
 
 
