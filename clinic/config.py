@@ -150,7 +150,9 @@ DEFAULTS: dict[str, Setting] = {
     "RATELIMIT_HEADERS_ENABLED": Setting(bool, False, "send X-RateLimit headers with responses"),
     "LOGIN_RATE_LIMIT": Setting(str, "10 per minute;50 per hour", "sign-in attempts per address"),
     "LINK_RATE_LIMIT": Setting(
-        str, "30 per minute", "client-link requests per address, misses included"
+        str,
+        "30 per minute",
+        "misses (unknown, expired or revoked links) per address; valid links are never refused",
     ),
     "LINK_DAYS": Setting(int, 14, "default lifetime of a client link"),
     "PUBLIC_BASE_URL": Setting(
