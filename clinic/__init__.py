@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from flask import Flask, redirect, url_for
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from clinic import db_engine, redaction, security, storage  # noqa: F401 - db_engine tunes SQLite
 from clinic.config import load_config
@@ -16,6 +17,7 @@ MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 def create_app(test_config: dict | None = None) -> Flask:
     app = TransactionalFlask(__name__, instance_relative_config=True)
     load_config(app, test_config)
+    _trust_proxies(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
@@ -60,3 +62,17 @@ def create_app(test_config: dict | None = None) -> Flask:
         return redirect(url_for("couples.index"))
 
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind PROXY_FIX trusted proxies, the client's own address and scheme come from them.
+
+    Without it every client would share the proxy's address (one rate limit for everyone); with
+    it set when no proxy is there, anyone could pick their address by sending X-Forwarded-For.
+    """
+    hops = app.config["PROXY_FIX"]
+    if hops:
+        # Flask documents wrapping wsgi_app as the way to add middleware; mypy sees a method.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )

@@ -154,6 +154,12 @@ DEFAULTS: dict[str, Setting] = {
         "30 per minute",
         "misses (unknown, expired or revoked links) per address; valid links are never refused",
     ),
+    "PROXY_FIX": Setting(
+        int,
+        0,
+        "number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted"
+        " (`1` behind one nginx); `0`: those headers are ignored",
+    ),
     "LINK_DAYS": Setting(int, 14, "default lifetime of a client link"),
     "PUBLIC_BASE_URL": Setting(
         str | None,
