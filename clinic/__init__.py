@@ -56,6 +56,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     cli.init_app(app)
     security_cli.init_app(app)
     transaction_init_app(app)  # last: its after_request hook runs first
+    if app.config["ENV_NAME"] == "production":
+        _refuse_demo_sign_ins(app)
 
     @app.get("/")
     def index():
@@ -76,3 +78,15 @@ def _trust_proxies(app: Flask) -> None:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
         )
+
+
+def _refuse_demo_sign_ins(app: Flask) -> None:
+    """Production does not start while the demo's published e-mail or password signs in."""
+    from clinic.demo.guard import demo_sign_in_problems
+
+    with app.app_context():
+        problems = demo_sign_in_problems()
+        db.session.remove()
+        db.engine.dispose()  # no connection outlives start-up into forked workers
+    if problems:
+        raise RuntimeError("Refusing to start in production: " + "; and ".join(problems) + ".")

@@ -101,7 +101,10 @@ _READERS: dict[type, Callable[[str], Any]] = {
 
 DEFAULTS: dict[str, Setting] = {
     "ENV_NAME": Setting(
-        str, "development", "`production` refuses to start without a real secret key"
+        str,
+        "development",
+        "`production` refuses to start without a real secret key, or while the demo account"
+        " or the demo password can sign in; it always sends secure cookies and HSTS",
     ),
     "SECRET_KEY": Setting(
         str | None, None, "signs sessions; generated into `instance/secret_key` when unset"
@@ -128,7 +131,9 @@ DEFAULTS: dict[str, Setting] = {
     "ENCRYPTION_KEY_FILE": Setting(
         str | None, None, "where the key file lives; unset: `instance/encryption_keys`"
     ),
-    "SESSION_COOKIE_SECURE": Setting(bool, False, "set `true` behind https (also sends HSTS)"),
+    "SESSION_COOKIE_SECURE": Setting(
+        bool, False, "set `true` behind https (also sends HSTS); always on in production"
+    ),
     "SESSION_COOKIE_HTTPONLY": Setting(bool, True, "scripts cannot read the session cookie"),
     "SESSION_COOKIE_SAMESITE": Setting(
         str, "Lax", "the session cookie is not sent with other sites' requests"
@@ -236,6 +241,9 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         app.config.from_mapping(test_config)
     app.permanent_session_lifetime = timedelta(minutes=int(app.config["IDLE_TIMEOUT_MINUTES"]))
     _ensure_secret_key(app)
+    if app.config["ENV_NAME"] == "production":
+        # Production is served over https (README): a cookie or page over plain http is a leak.
+        app.config["SESSION_COOKIE_SECURE"] = True
 
 
 def normalise_database_url(url: str) -> str:
