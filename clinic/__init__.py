@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from flask import Flask, redirect, url_for
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from clinic import db_engine, redaction, security, storage  # noqa: F401 - db_engine tunes SQLite
 from clinic.config import load_config
@@ -16,6 +17,7 @@ MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 def create_app(test_config: dict | None = None) -> Flask:
     app = TransactionalFlask(__name__, instance_relative_config=True)
     load_config(app, test_config)
+    _trust_proxies(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
@@ -54,9 +56,37 @@ def create_app(test_config: dict | None = None) -> Flask:
     cli.init_app(app)
     security_cli.init_app(app)
     transaction_init_app(app)  # last: its after_request hook runs first
+    if app.config["ENV_NAME"] == "production":
+        _refuse_demo_sign_ins(app)
 
     @app.get("/")
     def index():
         return redirect(url_for("couples.index"))
 
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind PROXY_FIX trusted proxies, the client's own address and scheme come from them.
+
+    Without it every client would share the proxy's address (one rate limit for everyone); with
+    it set when no proxy is there, anyone could pick their address by sending X-Forwarded-For.
+    """
+    hops = app.config["PROXY_FIX"]
+    if hops:
+        # Flask documents wrapping wsgi_app as the way to add middleware; mypy sees a method.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )
+
+
+def _refuse_demo_sign_ins(app: Flask) -> None:
+    """Production does not start while the demo's published e-mail or password signs in."""
+    from clinic.demo.guard import demo_sign_in_problems
+
+    with app.app_context():
+        problems = demo_sign_in_problems()
+        db.session.remove()
+        db.engine.dispose()  # no connection outlives start-up into forked workers
+    if problems:
+        raise RuntimeError("Refusing to start in production: " + "; and ".join(problems) + ".")

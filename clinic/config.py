@@ -101,7 +101,10 @@ _READERS: dict[type, Callable[[str], Any]] = {
 
 DEFAULTS: dict[str, Setting] = {
     "ENV_NAME": Setting(
-        str, "development", "`production` refuses to start without a real secret key"
+        str,
+        "development",
+        "`production` refuses to start without a real secret key, or while the demo account"
+        " or the demo password can sign in; it always sends secure cookies and HSTS",
     ),
     "SECRET_KEY": Setting(
         str | None, None, "signs sessions; generated into `instance/secret_key` when unset"
@@ -128,7 +131,9 @@ DEFAULTS: dict[str, Setting] = {
     "ENCRYPTION_KEY_FILE": Setting(
         str | None, None, "where the key file lives; unset: `instance/encryption_keys`"
     ),
-    "SESSION_COOKIE_SECURE": Setting(bool, False, "set `true` behind https (also sends HSTS)"),
+    "SESSION_COOKIE_SECURE": Setting(
+        bool, False, "set `true` behind https (also sends HSTS); always on in production"
+    ),
     "SESSION_COOKIE_HTTPONLY": Setting(bool, True, "scripts cannot read the session cookie"),
     "SESSION_COOKIE_SAMESITE": Setting(
         str, "Lax", "the session cookie is not sent with other sites' requests"
@@ -150,7 +155,15 @@ DEFAULTS: dict[str, Setting] = {
     "RATELIMIT_HEADERS_ENABLED": Setting(bool, False, "send X-RateLimit headers with responses"),
     "LOGIN_RATE_LIMIT": Setting(str, "10 per minute;50 per hour", "sign-in attempts per address"),
     "LINK_RATE_LIMIT": Setting(
-        str, "30 per minute", "client-link requests per address, misses included"
+        str,
+        "30 per minute",
+        "misses (unknown, expired or revoked links) per address; valid links are never refused",
+    ),
+    "PROXY_FIX": Setting(
+        int,
+        0,
+        "number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted"
+        " (`1` behind one nginx); `0`: those headers are ignored",
     ),
     "LINK_DAYS": Setting(int, 14, "default lifetime of a client link"),
     "PUBLIC_BASE_URL": Setting(
@@ -228,6 +241,9 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         app.config.from_mapping(test_config)
     app.permanent_session_lifetime = timedelta(minutes=int(app.config["IDLE_TIMEOUT_MINUTES"]))
     _ensure_secret_key(app)
+    if app.config["ENV_NAME"] == "production":
+        # Production is served over https (README): a cookie or page over plain http is a leak.
+        app.config["SESSION_COOKIE_SECURE"] = True
 
 
 def normalise_database_url(url: str) -> str:

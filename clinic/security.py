@@ -1,11 +1,16 @@
 """Headers and session rules applied to every response."""
 
+import math
+import time
 from datetime import timedelta
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, g, request, session
 from flask_login import current_user, logout_user
 
+from clinic.extensions import limiter
 from clinic.storage import utcnow
+
+FALLBACK_RETRY_AFTER = 60  # seconds, for a 429 whose limit is not known
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -26,6 +31,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
 def init_app(app: Flask) -> None:
     app.before_request(_end_idle_session)
     app.after_request(_set_security_headers)
+    app.after_request(_say_when_to_retry)
 
 
 def _end_idle_session() -> None:
@@ -62,3 +68,19 @@ def _set_security_headers(response):
     if current_app.config["SESSION_COOKIE_SECURE"]:
         headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
     return response
+
+
+def _say_when_to_retry(response):
+    """Every 429 says when to come back: a limit the view counted itself, or Flask-Limiter's."""
+    if response.status_code == 429 and "Retry-After" not in response.headers:
+        response.headers["Retry-After"] = str(_retry_after_seconds())
+    return response
+
+
+def _retry_after_seconds() -> int:
+    if "retry_after" in g:
+        return int(g.retry_after)
+    breached = [limit for limit in limiter.current_limits if limit.breached]
+    if not breached:
+        return FALLBACK_RETRY_AFTER
+    return max(1, math.ceil(max(limit.reset_at for limit in breached) - time.time()))

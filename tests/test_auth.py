@@ -50,6 +50,7 @@ def test_sign_in_attempts_are_rate_limited(client, therapist):
     blocked = client.post("/login", data={"email": therapist.email, "password": factories.PASSWORD})
     assert blocked.status_code == 429
     assert b"Too many attempts" in blocked.data
+    assert 1 <= int(blocked.headers["Retry-After"]) <= 60
 
 
 def test_session_cookie_flags(client, therapist):

@@ -1,25 +1,32 @@
 """Pages a partner opens through their link (``/w/<token>``): no account, phone first.
 
 Every page has the neutral title "Worksheet". Any link that is not active (unknown, expired
-or revoked) gets the same neutral page, and those misses count towards LINK_RATE_LIMIT.
+or revoked) gets the same neutral page, and only those misses count towards LINK_RATE_LIMIT:
+an address whose misses are limited still opens valid links, so nobody who shares a network
+with a partner (a coercive partner at home) can lock that partner out by guessing.
 When a save cannot be stored (an expired form, a conflict, a closed assignment, text that
 does not fit) the partner's text comes back in the form with a plain explanation.
 """
 
 import contextlib
+import math
+import time
 
 from flask import (
     Blueprint,
     abort,
     current_app,
     flash,
+    g,
     jsonify,
     redirect,
     render_template,
     request,
     url_for,
 )
+from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import generate_csrf, validate_csrf
+from limits import parse_many
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from wtforms.validators import ValidationError
@@ -58,16 +65,6 @@ TRY_AGAIN = (
     "Your answers could not be saved just now. Everything you wrote is still here: "
     "please try again in a moment."
 )
-
-
-def _link_limit() -> str:
-    return current_app.config["LINK_RATE_LIMIT"]
-
-
-# Only misses count, so a partner saving often is never slowed, but guessing links is.
-limiter.shared_limit(
-    _link_limit, scope="client-links", deduct_when=lambda response: response.status_code == 404
-)(bp)
 
 
 @bp.get("/w/<token>")
@@ -245,8 +242,25 @@ def _neutral_error(code: int):
 def _active_link_or_404(token: str):
     link = links.find_active_link(token)
     if link is None:
+        _count_miss()
         abort(404)
     return link
+
+
+def _count_miss() -> None:
+    """Count a miss against the address; past LINK_RATE_LIMIT misses answer 429, links never.
+
+    Counted here rather than by a Flask-Limiter decorator, which checks every request before
+    the view and so would refuse the address's valid links too.
+    """
+    if not limiter.enabled:
+        return
+    address = get_remote_address()
+    for limit in parse_many(current_app.config["LINK_RATE_LIMIT"]):
+        if not limiter.limiter.hit(limit, "client-link-misses", address):
+            reset_at = limiter.limiter.get_window_stats(limit, "client-link-misses", address)[0]
+            g.retry_after = max(1, math.ceil(reset_at - time.time()))
+            abort(429)
 
 
 def _not_on_this_link(token: str):

@@ -66,9 +66,10 @@ def _download(
 ) -> Response:
     detail = f"format={kind}" + (f",partner={partner_id}" if partner_id is not None else "")
     audit.record("couple_exported", "couple", couple_id, detail=detail)
-    who = f"-partner-{partner_id}" if partner_id is not None else ""
+    # A neutral name: a Downloads folder or a mail attachment names no couple and no partner.
+    which = "partner-record" if partner_id is not None else "record"
     suffix = "fhir.json" if kind == "fhir" else "json"
-    filename = f"tandem-couple-{couple_id}{who}-{utcnow():%Y%m%d}.{suffix}"
+    filename = f"tandem-{which}-{utcnow():%Y-%m-%d}.{suffix}"
     return Response(
         json.dumps(body, ensure_ascii=False, indent=2),
         mimetype=mimetype,

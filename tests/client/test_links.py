@@ -88,7 +88,29 @@ def test_guessing_links_is_rate_limited_but_answering_is_not(database_url):
         assert refused.status_code == 429
         assert "Too many tries" in refused.get_data(as_text=True)
         assert "<title>Worksheet</title>" in refused.get_data(as_text=True)
-        assert client.get(f"/w/{token}").status_code == 429  # a guesser's address waits
+        assert 1 <= int(refused.headers["Retry-After"]) <= 60
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_a_valid_link_is_served_while_misses_from_its_address_are_limited(database_url):
+    """A partner sharing a guesser's network (a coercive partner at home) is never locked out."""
+    app = make_app(database_url, LINK_RATE_LIMIT="2 per minute")
+    app.test_client_class = TandemClient
+    with app.app_context():
+        token = new_link_token()
+        guesser = app.test_client()
+        for letter in "BCD":
+            guesser.get("/w/" + letter * 43)
+        assert guesser.get("/w/" + "E" * 43).status_code == 429
+        partner = app.test_client()  # same address: the test client is always 127.0.0.1
+        assert partner.get(f"/w/{token}").status_code == 200
+        assert partner.get(f"/w/{token}/1").status_code == 200
+        form = open_form(partner, f"/w/{token}/1")
+        saved = partner.post(f"/w/{token}/1", data=filled(form, {"a.story": "Still here."}))
+        assert saved.status_code == 302
+        assert partner.post(f"/w/{token}/1/autosave", data=form).status_code == 200
+        assert guesser.get("/w/" + "F" * 43).status_code == 429  # the misses stay limited
         db.session.remove()
         db.engine.dispose()
 

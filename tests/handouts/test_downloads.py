@@ -10,6 +10,7 @@ from clinic.handouts import service
 from clinic.models import AuditEvent
 from clinic.worksheets.loader import builtin_library, load_text
 from tests import factories
+from tests.handouts import sample
 from tests.helpers import image_count, pdf_text, read_pdf
 
 
@@ -247,3 +248,39 @@ def test_cards_for_links_no_longer_active_are_refused_with_a_way_forward(signed_
     assert response.status_code == 200
     assert "Those links are no longer active" in response.get_data(as_text=True)
     assert audit_events() == []
+
+
+# --- file names ----------------------------------------------------------------------------
+
+
+def test_no_downloaded_file_name_names_the_couple_or_a_partner(signed_in, therapist):
+    """Every file a therapist downloads is named without label, partner name or any id."""
+    couple, assignment = sample.make_session(therapist, label="Jordan and Riley")
+    couple_page = f"/couples/{couple.id}"
+    partner = couple.partners[1]
+    tokens = factories.client_tokens(assignment)
+    handout = f"{couple_page}/handouts/session.pdf?assignment={assignment.id}&version="
+    downloads = [signed_in.get(handout + version) for version in ("joint", "therapist")]
+    downloads += [
+        signed_in.get(f"{couple_page}/handouts/blank.pdf?worksheet=builtin:consent-check-in"),
+        signed_in.post(f"/assignments/{assignment.id}/cards", data={"token": tokens}),
+        signed_in.get(f"{couple_page}/record.json"),
+        signed_in.get(f"{couple_page}/record.fhir.json"),
+        signed_in.get(f"{couple_page}/record.json?partner={partner.id}"),
+        signed_in.get(f"{couple_page}/record.fhir.json?partner={partner.id}"),
+        signed_in.get("/audit/export.csv"),
+    ]
+    for response in downloads:
+        response.get_data()  # the audit CSV streams: read it to the end, as a browser would
+    names = []
+    for response in downloads:
+        assert response.status_code == 200
+        disposition = response.headers["Content-Disposition"]
+        [name] = re.findall(r'^attachment; filename="([^"/]+)"$', disposition)
+        names.append(name)
+    for name in names:
+        undated = re.sub(r"\d{4}-?\d{2}-?\d{2}(-\d{4})?", "", name)
+        assert not re.search(r"\d", undated), name  # no couple, partner or assignment number
+        for word in ("Jordan", "Riley", "Alex", "Sam", "partner-" + str(partner.id)):
+            assert word.lower() not in name.lower(), name
+    assert len(set(names)) == len(names)  # still tells the files apart
