@@ -1,7 +1,7 @@
 """Helpers shared by tests in several folders; the fixtures that use them live in conftest.py.
 
-A plain module, so tests import from here and never from a conftest file (pytest loads those
-itself, and importing one a second time under another name runs its code twice).
+Tests import what they call from plain modules like this one, never from a conftest file:
+conftest files hold fixtures and hooks, which pytest hands to tests by name.
 """
 
 import contextvars
