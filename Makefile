@@ -1,5 +1,7 @@
 # The two commands a new user needs: `make run` and `make test`.
 PYTHON ?= python3
+# One pytest worker per core: each has its own SQLite files, PostgreSQL database and ports.
+PYTEST_WORKERS ?= auto
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app clinic
@@ -15,7 +17,7 @@ test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/bandit --quiet --recursive clinic --severity-level medium
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 	$(BIN)/mypy clinic
 
 lint: $(VENV)/.installed-dev

@@ -83,4 +83,8 @@ def _retry_after_seconds() -> int:
     breached = [limit for limit in limiter.current_limits if limit.breached]
     if not breached:
         return FALLBACK_RETRY_AFTER
-    return max(1, math.ceil(max(limit.reset_at for limit in breached) - time.time()))
+    # The limits library rounds reset times up to the next whole second, which can put them a
+    # second past the window itself; no client needs to wait longer than the window.
+    wait = max(limit.reset_at for limit in breached) - time.time()
+    longest_window = max(limit.limit.get_expiry() for limit in breached)
+    return max(1, min(math.ceil(wait), longest_window))
