@@ -19,6 +19,8 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from flask import has_app_context
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
 from sqlalchemy import create_engine
 from sqlalchemy.exc import OperationalError
 
@@ -32,6 +34,29 @@ PG_SERVER_URL = os.environ.get(
 TEST_ENCRYPTION_KEY = "Y2xpbmljLXRlc3Qta2V5LW5vdC1mb3ItcHJvZHVjdGk="
 
 
+class CompiledTemplates(BytecodeCache):
+    """Compiled templates kept in memory for every app the tests make.
+
+    A running server compiles each template once; the suite makes an app per test, and
+    compiling the same templates again for each was its largest single cost. Jinja checks the
+    source's checksum before using the code, so an edited or test-only template compiles anew.
+    """
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = CompiledTemplates()
+
+
 def make_app(database_url: str, **overrides):
     config = {
         "TESTING": True,
@@ -40,7 +65,9 @@ def make_app(database_url: str, **overrides):
         "ENCRYPTION_KEYS": TEST_ENCRYPTION_KEY,
         **overrides,
     }
-    return create_app(config)
+    app = create_app(config)
+    app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
+    return app
 
 
 def migrate_to_head(database_url: str) -> None:
