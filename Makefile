@@ -2,6 +2,8 @@
 PYTHON ?= python3
 # One pytest worker per core: each has its own SQLite files, PostgreSQL database and ports.
 PYTEST_WORKERS ?= auto
+# An independent FHIR validator (Medplum's, under node) that the tests run over every export.
+FHIR_VALIDATOR := tests/fhir_validator
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app clinic
@@ -13,7 +15,7 @@ run: $(VENV)/.installed
 	$(FLASK) demo --if-empty
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev $(FHIR_VALIDATOR)/node_modules/.installed
 	$(BIN)/ruff check .
 	$(BIN)/bandit --quiet --recursive clinic --severity-level medium
 	$(BIN)/lint-imports
@@ -38,5 +40,9 @@ $(VENV)/.installed-dev: pyproject.toml | $(VENV)/bin/python
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $@ $(VENV)/.installed
 
+$(FHIR_VALIDATOR)/node_modules/.installed: $(FHIR_VALIDATOR)/package.json $(FHIR_VALIDATOR)/package-lock.json
+	npm ci --prefix $(FHIR_VALIDATOR) --no-audit --no-fund --loglevel=error
+	touch $@
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis
+	rm -rf $(VENV) $(FHIR_VALIDATOR)/node_modules .pytest_cache .ruff_cache .mypy_cache .hypothesis

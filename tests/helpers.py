@@ -6,11 +6,14 @@ conftest files hold fixtures and hooks, which pytest hands to tests by name.
 
 import contextvars
 import io
+import json
 import os
 import socket
+import subprocess
 import uuid
 from email import message_from_bytes
 from email.policy import default as default_policy
+from pathlib import Path
 
 import flask_migrate
 import pypdf
@@ -204,6 +207,31 @@ R4_ITEM_TYPES = {
     "reference",
     "quantity",
 }
+
+
+FHIR_VALIDATOR = Path(__file__).parent / "fhir_validator"
+
+
+def independent_fhir_problems(resources: list[dict]) -> list[list[str]]:
+    """Medplum's FHIR R4 validator, run under node: one list of errors per resource.
+
+    A second opinion beside fhir.resources, written by other people in another language;
+    `make test` installs it from the npm registry (tests/fhir_validator/package.json).
+    """
+    if not (FHIR_VALIDATOR / "node_modules" / "@medplum" / "core").is_dir():
+        reason = "the node FHIR validator is not installed (make test installs it)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    finished = subprocess.run(
+        ["node", str(FHIR_VALIDATOR / "validate.mjs")],
+        input=json.dumps(resources),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    return json.loads(finished.stdout)
 
 
 def r4_item_rules_broken(items):

@@ -18,7 +18,7 @@ from clinic.models import (
     WorksheetVersion,
 )
 from clinic.storage import utcnow
-from clinic.worksheets.fhir import CANONICAL_BASE
+from clinic.worksheets.fhir import CANONICAL_BASE, to_questionnaire
 from clinic.worksheets.schema import Worksheet
 from clinic.worksheets.versions import worksheet_of
 
@@ -98,8 +98,9 @@ def _access_log(couple_id: int) -> list[dict[str, Any]]:
 
 
 def fhir_bundle(couple: Couple, partner_id: int | None = None) -> dict[str, Any]:
-    """A FHIR R4 collection Bundle: the couple as a Group, partners as Patients, and one
-    QuestionnaireResponse per worksheet response, whose linkIds match clinic.worksheets.fhir.
+    """A FHIR R4 collection Bundle: the couple as a Group, partners as Patients, one
+    QuestionnaireResponse per worksheet response, and the Questionnaire each one answers
+    (its linkIds are the responses'), so the record can be read where Tandem is not.
 
     With ``partner_id``: that partner and the couple's joint responses only.
     """
@@ -144,6 +145,11 @@ def fhir_bundle(couple: Couple, partner_id: int | None = None) -> dict[str, Any]
     for response in responses:
         entries.append(
             _entry(_ref("response", response.id), _questionnaire_response(response, group_ref))
+        )
+    versions = {r.assigned_worksheet.worksheet_version for r in responses}
+    for version in sorted(versions, key=lambda v: v.id):
+        entries.append(
+            _entry(_ref("worksheet", version.id), to_questionnaire(worksheet_of(version)))
         )
     return {
         "resourceType": "Bundle",

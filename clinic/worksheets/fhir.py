@@ -4,15 +4,18 @@ linkIds follow the form field names without the ``a.`` prefix (``pace``, ``acts.
 which lets a QuestionnaireResponse exporter map answers one to one; each item type builds both
 halves (``Item.questionnaire_item`` and ``Item.questionnaire_answer``). A grid row is a group
 ``<item>.<row>`` whose answer question is ``<item>.<row>.answer``.
-Section groups use ``s:<section id>`` and help texts ``<item id>:help``: item ids cannot
-contain ``:`` so these never collide with item linkIds.
+Section groups use ``s:<section id>``, their intros ``s:<section id>:intro``, the worksheet's
+instructions ``:instructions``, help texts ``<item id>:help`` and a scale's end labels
+``<item id>:min`` and ``<item id>:max``: item ids cannot contain ``:`` so these never collide
+with item linkIds. Every text a partner reads on the form is in the Questionnaire.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from clinic.worksheets.schema import Worksheet
+from clinic.worksheets.items.base import question
+from clinic.worksheets.schema import THEME_LABELS, Section, Worksheet
 
 CANONICAL_BASE = "urn:tandem:worksheet:"
 THEME_SYSTEM = "urn:tandem:theme"
@@ -34,14 +37,22 @@ def to_questionnaire(ws: Worksheet, base_url: str = CANONICAL_BASE) -> dict[str,
         "title": ws.title,
         "status": "active",
         "description": ws.purpose,
-        "code": [{"system": THEME_SYSTEM, "code": theme} for theme in ws.themes],
-        "item": [
-            {
-                "linkId": f"s:{section.id}",
-                "type": "group",
-                "text": section.title,
-                "item": [item.questionnaire_item() for item in section.items],
-            }
-            for section in ws.sections
+        "code": [
+            {"system": THEME_SYSTEM, "code": theme, "display": THEME_LABELS[theme]}
+            for theme in ws.themes
         ],
+        "item": [
+            question(":instructions", "display", ws.instructions),
+            *(_section_group(section) for section in ws.sections),
+        ],
+    }
+
+
+def _section_group(section: Section) -> dict[str, Any]:
+    intro = [question(f"s:{section.id}:intro", "display", section.intro)] if section.intro else []
+    return {
+        "linkId": f"s:{section.id}",
+        "type": "group",
+        "text": section.title,
+        "item": [*intro, *(item.questionnaire_item() for item in section.items)],
     }

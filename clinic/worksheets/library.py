@@ -27,9 +27,8 @@ from clinic.worksheets.loader import (
     builtin_library,
     load_text,
 )
-from clinic.worksheets.schema import THEMES, Worksheet
+from clinic.worksheets.schema import THEME_LABELS, Worksheet
 
-THEME_LABELS = {t: t.replace("life-changes", "life changes").capitalize() for t in THEMES}
 # Length filter: key -> (label, shortest, longest) in minutes, bounds included.
 LENGTHS = {
     "short": ("Up to 10 minutes", 0, 10),

@@ -45,6 +45,7 @@ Theme = Literal[
     "life-changes",
 ]
 THEMES: tuple[str, ...] = get_args(Theme)
+THEME_LABELS = {t: t.replace("life-changes", "life changes").capitalize() for t in THEMES}
 MAX_FILE_BYTES = 256 * 1024
 MAX_SECTIONS = 30
 MAX_ITEMS = 200

@@ -14,6 +14,7 @@ from clinic.models import AuditEvent, Couple, SafetyAlert
 from clinic.worksheets.fhir import to_questionnaire
 from clinic.worksheets.versions import worksheet_of
 from tests import factories
+from tests.helpers import independent_fhir_problems
 
 SLUGS = ("boundary-inventory", "fair-decisions", "language-reframing", "conflict-pre-agreement")
 NOTE = "Therapist note about a disclosure"
@@ -79,13 +80,12 @@ def test_the_fhir_export_is_a_valid_r4_bundle_matching_the_questionnaires(signed
     responses = [r for r in resources if r.get_resource_type() == "QuestionnaireResponse"]
     assert kinds.count("Patient") == 2 and kinds.count("Group") == 1
     assert len(responses) == 2 * 3 + 1
-    questionnaires = {}
+    carried = [r for r in resources if r.get_resource_type() == "Questionnaire"]
+    questionnaires = {f"{q.url}|{q.version}": _link_ids(q.item) for q in carried}
     for sheet in db.session.get(Couple, full_couple.id).assignments[0].worksheets:
-        ws = worksheet_of(sheet.worksheet_version)
-        questionnaire = Questionnaire.model_validate(to_questionnaire(ws))
-        questionnaires[f"{questionnaire.url}|{questionnaire.version}"] = _link_ids(
-            questionnaire.item
-        )
+        own = Questionnaire.model_validate(to_questionnaire(worksheet_of(sheet.worksheet_version)))
+        assert questionnaires[f"{own.url}|{own.version}"] == _link_ids(own.item)
+    assert len(carried) == len(SLUGS)
     for qr in responses:
         answered = _link_ids(qr.item)
         assert answered, "every response carries its answers"
@@ -93,6 +93,7 @@ def test_the_fhir_export_is_a_valid_r4_bundle_matching_the_questionnaires(signed
             answered - questionnaires[qr.questionnaire]
         )
     assert "Private of Sam" in response.get_data(as_text=True)
+    assert independent_fhir_problems([response.get_json()]) == [[]]
 
 
 def _link_ids(items) -> set[str]:

@@ -6,11 +6,13 @@ import re
 import pytest
 from fhir.resources.R4B.questionnaire import Questionnaire
 
-from clinic.worksheets.fhir import to_questionnaire
+from clinic.worksheets.fhir import THEME_SYSTEM, to_questionnaire
 from clinic.worksheets.loader import builtin_library
-from tests.helpers import r4_item_rules_broken
+from tests.helpers import independent_fhir_problems, r4_item_rules_broken
 
 LIBRARY = builtin_library()
+
+
 def link_ids(items):
     for item in items:
         yield item["linkId"]
@@ -30,11 +32,21 @@ def test_export_validates_as_fhir(ws):
     assert not [text for text in ws.guide.model_dump().values() if json.dumps(text) in exported]
 
 
+def find(resource, link_id):
+    """The item with ``link_id`` anywhere in the Questionnaire."""
+    stack = list(resource["item"])
+    while stack:
+        item = stack.pop()
+        if item["linkId"] == link_id:
+            return item
+        stack.extend(item.get("item", []))
+    raise KeyError(link_id)
+
+
 def test_types_map_to_fhir_item_types():
     resource = to_questionnaire(LIBRARY["boundary-inventory"])
-    section = resource["item"][0]
-    assert (section["linkId"], section["type"]) == ("s:activities", "group")
-    grid = section["item"][0]
+    assert find(resource, "s:activities")["type"] == "group"
+    grid = find(resource, "activities")
     row = grid["item"][0]
     assert (grid["type"], row["linkId"]) == ("group", "activities.kissing")
     assert [(q["linkId"], q["type"]) for q in row["item"]] == [
@@ -42,8 +54,67 @@ def test_types_map_to_fhir_item_types():
         ("activities.kissing.nn", "boolean"),
         ("activities.kissing.note", "string"),
     ]
-    scale = to_questionnaire(LIBRARY["monthly-check-in"])["item"][0]["item"][0]
-    assert (scale["linkId"], scale["type"], scale["required"]) == ("closeness", "integer", True)
+    scale = find(to_questionnaire(LIBRARY["monthly-check-in"]), "closeness")
+    assert (scale["type"], scale["required"]) == ("integer", True)
     assert [e["valueInteger"] for e in scale["extension"]] == [0, 10]
-    pause = to_questionnaire(LIBRARY["conflict-pre-agreement"])["item"][1]["item"][0]["item"][0]
+    pause = find(to_questionnaire(LIBRARY["conflict-pre-agreement"]), "plan.pause")
     assert [q["linkId"] for q in pause["item"]] == ["plan.pause.word", "plan.pause.ok"]
+
+
+def exported_texts(items):
+    for item in items:
+        yield item.get("text", "")
+        for option in item.get("answerOption", []):
+            yield option["valueCoding"]["display"]
+        yield from exported_texts(item.get("item", []))
+
+
+@pytest.mark.parametrize("ws", list(LIBRARY.values()), ids=lambda ws: ws.id)
+def test_every_text_a_partner_reads_reaches_the_questionnaire(ws):
+    resource = to_questionnaire(ws)
+    exported = "\n".join(
+        [resource["title"], resource["description"], *exported_texts(resource["item"])]
+    )
+    missing = [text for text in ws.client_texts() if text not in exported]
+    assert not missing
+
+
+def test_instructions_section_intros_and_scale_ends_are_display_items():
+    check_in = LIBRARY["monthly-check-in"]
+    resource = to_questionnaire(check_in)
+    instructions = resource["item"][0]
+    assert (instructions["linkId"], instructions["type"]) == (":instructions", "display")
+    assert instructions["text"] == check_in.instructions
+    scale = next(item for _, item in check_in.items() if item.id == "closeness")
+    ends = {q["linkId"]: q for q in find(resource, "closeness")["item"]}
+    assert ends["closeness:min"] == {
+        "linkId": "closeness:min",
+        "type": "display",
+        "text": f"{scale.min}: {scale.min_label}",
+    }
+    assert ends["closeness:max"]["text"] == f"{scale.max}: {scale.max_label}"
+    with_intro = next(
+        (ws, section) for ws in LIBRARY.values() for section in ws.sections if section.intro
+    )
+    ws, section = with_intro
+    intro = find(to_questionnaire(ws), f"s:{section.id}")["item"][0]
+    assert (intro["type"], intro["text"]) == ("display", section.intro)
+
+
+def test_theme_codes_carry_their_display_text():
+    codes = to_questionnaire(LIBRARY["boundary-inventory"])["code"]
+    assert codes and all(code["display"] and code["system"] == THEME_SYSTEM for code in codes)
+
+
+def test_every_builtin_passes_an_independent_validator():
+    resources = [to_questionnaire(ws) for ws in LIBRARY.values()]
+    problems = independent_fhir_problems(resources)
+    assert problems == [[] for _ in resources], dict(zip(LIBRARY, problems, strict=True))
+
+
+def test_the_independent_validator_does_find_problems():
+    broken = to_questionnaire(LIBRARY["monthly-check-in"])
+    del broken["status"]
+    broken["item"][1]["item"] = []  # a group without items breaks invariant que-1
+    (problems,) = independent_fhir_problems([broken])
+    assert any("status" in p for p in problems) and any("que-1" in p for p in problems)

@@ -16,6 +16,7 @@ from clinic.worksheets.items.base import (
     Text,
     clean_whole_number,
     coding,
+    question,
     register,
     require_unique,
 )
@@ -73,19 +74,30 @@ class ScaleItem(Item):
         return self.min + 1
 
     def fhir_question(self) -> dict[str, Any]:
-        """Integer with bounds; a choice instead when the author labelled points, to keep them."""
+        """Integer with bounds; a choice instead when the author labelled points, to keep them.
+
+        The end labels travel as display items inside the question, which every
+        Questionnaire renderer shows, so no reader meets a bare 0 to 10.
+        """
+        ends = [
+            question(f"{self.id}:min", "display", f"{self.min}: {self.min_label}"),
+            question(f"{self.id}:max", "display", f"{self.max}: {self.max_label}"),
+        ]
         if self.points:
             labels = [(str(v), f"{v} - {lbl}" if lbl else str(v)) for v, lbl in self.choices()]
-            return {"type": "choice", "answerOption": coding(labels)}
+            return {"type": "choice", "answerOption": coding(labels), "item": ends}
         return {
             "type": "integer",
             "extension": [
                 {"url": MIN_VALUE, "valueInteger": self.min},
                 {"url": MAX_VALUE, "valueInteger": self.max},
             ],
+            "item": ends,
         }
 
     def fhir_answer(self, value: Any) -> dict[str, Any]:
         if self.points:
-            return {"answer": [{"valueCoding": {"code": str(value)}}]}
+            display = dict(self.choices()).get(value)
+            label = f"{value} - {display}" if display else str(value)
+            return {"answer": [{"valueCoding": {"code": str(value), "display": label}}]}
         return {"answer": [{"valueInteger": int(value)}]}
