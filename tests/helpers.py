@@ -140,6 +140,32 @@ def only_this_login(server, session, envelope, mechanism, auth_data):
     return AuthResult(success=ok, handled=False)  # not handled: aiosmtpd answers 535
 
 
+def idle_for(therapist, minutes: float) -> None:
+    """Move the last use of every session of ``therapist`` back, as if nobody had used it."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from clinic.models import TherapistSession
+
+    rows = db.session.scalars(
+        select(TherapistSession).where(TherapistSession.therapist_id == therapist.id)
+    )
+    for row in rows:
+        row.last_seen_at -= timedelta(minutes=minutes)
+        row.created_at -= timedelta(minutes=minutes)
+    db.session.commit()
+
+
+def copy_session_cookie(source: FlaskClient, target: FlaskClient) -> str:
+    """Give ``target`` the session cookie ``source`` holds now, as someone copying it would."""
+    name = source.application.config["SESSION_COOKIE_NAME"]
+    cookie = source.get_cookie(name)
+    assert cookie is not None, "no session cookie to copy"
+    target.set_cookie(name, cookie.value)
+    return cookie.value
+
+
 def read_pdf(data: bytes) -> pypdf.PdfReader:
     assert data.startswith(b"%PDF-"), "not a PDF"
     return pypdf.PdfReader(io.BytesIO(data))
