@@ -147,7 +147,10 @@ DEFAULTS: dict[str, Setting] = {
         int, 1024 * 1024, 'larger requests (in bytes) get a clear "too large" page'
     ),
     "WTF_CSRF_TIME_LIMIT": Setting(
-        int | None, None, "seconds a form token stays valid; unset: as long as the session"
+        int | None,
+        4 * 60 * 60,
+        "seconds a form token stays valid (4 hours); a client's expired form keeps what they"
+        " typed; unset: as long as the session",
     ),
     "RATELIMIT_STORAGE_URI": Setting(
         str, "memory://", "`redis://127.0.0.1:6379` so limits hold across gunicorn workers"

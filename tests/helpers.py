@@ -18,7 +18,7 @@ import pytest
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from flask import has_app_context
 from flask.testing import FlaskClient
-from itsdangerous import URLSafeTimedSerializer
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import create_engine
 from sqlalchemy.exc import OperationalError
 
@@ -65,12 +65,19 @@ def postgres_server_or_skip(reason_when_down: str = "PostgreSQL is not running o
 class TandemClient(FlaskClient):
     """A test client that sends a valid CSRF token with every form, like a browser would."""
 
-    def csrf_token(self) -> str:
+    def csrf_token(self, *, age_seconds: int = 0) -> str:
+        """A valid form token of this browser's session, signed ``age_seconds`` ago."""
         raw = uuid.uuid4().hex
         with self.session_transaction() as session:
             raw = session.setdefault("csrf_token", raw)
         secret = self.application.config["SECRET_KEY"]
-        return URLSafeTimedSerializer(secret, salt="wtf-csrf-token").dumps(raw)
+
+        class SignedEarlier(TimestampSigner):
+            def get_timestamp(self) -> int:
+                return super().get_timestamp() - age_seconds
+
+        serializer = URLSafeTimedSerializer(secret, salt="wtf-csrf-token", signer=SignedEarlier)
+        return serializer.dumps(raw)
 
     def open(self, *args, csrf: bool = True, **kwargs):
         data = kwargs.get("data")
