@@ -182,6 +182,12 @@ DEFAULTS: dict[str, Setting] = {
         " with `due_date`, not after the due date (`lock`: only locking ends revising)",
     ),
     "PAPER_SIZE": Setting(str, "A4", "`A4` or `Letter` for PDFs"),
+    "PDF_RENDER_CONCURRENCY": Setting(
+        int,
+        2,
+        "PDFs one app process renders at once (with gunicorn `--threads`); more wait for a free"
+        " renderer, so one long handout never holds the others behind it",
+    ),
     "WORKSHEETS_DIR": Setting(
         str | None, None, "folder of worksheet definitions; unset: the built-in `worksheets/`"
     ),
