@@ -162,6 +162,12 @@ DEFAULTS: dict[str, Setting] = {
         "30 per minute",
         "misses (unknown, expired or revoked links) per address; valid links are never refused",
     ),
+    "LINK_MISS_ALERT_LIMIT": Setting(
+        str,
+        "300 per hour",
+        "misses from all addresses together; past it every administrator is e-mailed (once per"
+        " window) and the audit log says so; nothing is refused",
+    ),
     "PROXY_FIX": Setting(
         int,
         0,
