@@ -183,6 +183,18 @@ def test_idle_time_is_counted_on_the_server_and_a_replay_does_not_extend_it(
     assert session_ends() == ["reason=idle"]
 
 
+def test_a_copied_cookie_used_from_another_address_ends_the_session(client, thief, therapist):
+    factories.sign_in(client, therapist)
+    assert client.get("/couples/").status_code == 200
+    copy_session_cookie(client, thief)
+
+    response = thief.get("/couples/", environ_base={"REMOTE_ADDR": "203.0.113.7"})
+
+    assert response.status_code == 302
+    assert refused(client), "the stolen session ended, for the therapist too: sign in again"
+    assert session_ends() == ["reason=device_changed"]
+
+
 def test_signed_in_pages_hand_out_no_newer_cookie(signed_in):
     """The cookie never changes while signed in, so no copy can be refreshed into a newer one."""
     signed_in.get("/couples/")  # the first page stores the form token
