@@ -118,7 +118,7 @@ class ActiveSession:
 
 
 def active_sessions(therapist: Therapist) -> list[ActiveSession]:
-    """The therapist's live sessions, most recently used first, this browser's marked."""
+    """The therapist's live sessions: this browser's first, then the most recently used."""
     since = utcnow() - idle_timeout()
     current_hash = _current_hash()
     rows = db.session.scalars(
@@ -127,10 +127,11 @@ def active_sessions(therapist: Therapist) -> list[ActiveSession]:
         .where(TherapistSession.last_seen_at >= since)
         .order_by(TherapistSession.last_seen_at.desc(), TherapistSession.id.desc())
     )
-    return [
+    listed = [
         ActiveSession(r.id, r.device, r.created_at, r.last_seen_at, r.token_hash == current_hash)
         for r in rows
     ]
+    return sorted(listed, key=lambda s: not s.is_current)  # stable: the rest keep their order
 
 
 def idle_timeout() -> timedelta:
@@ -201,7 +202,7 @@ _BROWSERS = (
     ("Opera", re.compile(r"\b(OPR|Opera)/")),
     ("Samsung Internet", re.compile(r"\bSamsungBrowser/")),
     ("Firefox", re.compile(r"\b(Firefox|FxiOS)/")),
-    ("Chrome", re.compile(r"\b(Chrome|CriOS|Chromium)/")),
+    ("Chrome", re.compile(r"\b(HeadlessChrome|Chrome|CriOS|Chromium)/")),
     ("Safari", re.compile(r"\bVersion/[\d.]+.*\bSafari/")),
 )
 _SYSTEMS = (

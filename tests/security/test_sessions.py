@@ -311,6 +311,11 @@ def test_ending_a_session_needs_a_form_token(client, therapist):
             "Chrome/126.0.0.0 Safari/537.36 Edg/126.0.0.0",
             "Edge on Windows",
         ),
+        (
+            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "HeadlessChrome/126.0.0.0 Safari/537.36",
+            "Chrome on Linux",
+        ),
         ("curl/8.5.0", "An unknown browser"),
         ("", "An unknown browser"),
     ],
