@@ -42,7 +42,7 @@ def disable_therapist(email: str) -> None:
     therapist = accounts.find_therapist(email)
     if therapist is None:
         raise click.ClickException("No therapist with that e-mail address.")
-    therapist.is_disabled = True
+    accounts.disable_therapist(therapist)
     db.session.commit()  # a command has no request to commit for it
     click.echo(f"Disabled {therapist.email}.")
 

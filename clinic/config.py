@@ -147,7 +147,10 @@ DEFAULTS: dict[str, Setting] = {
         int, 1024 * 1024, 'larger requests (in bytes) get a clear "too large" page'
     ),
     "WTF_CSRF_TIME_LIMIT": Setting(
-        int | None, None, "seconds a form token stays valid; unset: as long as the session"
+        int | None,
+        4 * 60 * 60,
+        "seconds a form token stays valid (4 hours); a client's expired form keeps what they"
+        " typed; unset: as long as the session",
     ),
     "RATELIMIT_STORAGE_URI": Setting(
         str, "memory://", "`redis://127.0.0.1:6379` so limits hold across gunicorn workers"
@@ -158,6 +161,12 @@ DEFAULTS: dict[str, Setting] = {
         str,
         "30 per minute",
         "misses (unknown, expired or revoked links) per address; valid links are never refused",
+    ),
+    "LINK_MISS_ALERT_LIMIT": Setting(
+        str,
+        "300 per hour",
+        "misses from all addresses together; past it every administrator is e-mailed (once per"
+        " window) and the audit log says so; nothing is refused",
     ),
     "PROXY_FIX": Setting(
         int,
@@ -179,6 +188,12 @@ DEFAULTS: dict[str, Setting] = {
         " with `due_date`, not after the due date (`lock`: only locking ends revising)",
     ),
     "PAPER_SIZE": Setting(str, "A4", "`A4` or `Letter` for PDFs"),
+    "PDF_RENDER_CONCURRENCY": Setting(
+        int,
+        2,
+        "PDFs one app process renders at once (with gunicorn `--threads`); more wait for a free"
+        " renderer, so one long handout never holds the others behind it",
+    ),
     "WORKSHEETS_DIR": Setting(
         str | None, None, "folder of worksheet definitions; unset: the built-in `worksheets/`"
     ),

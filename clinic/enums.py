@@ -72,3 +72,15 @@ class LinkState(StrEnum):
     ACTIVE = "active"
     EXPIRED = "expired"
     REVOKED = "revoked"
+
+
+class SessionEnd(StrEnum):
+    """Why a therapist's session ended; the audit entry of each ended session names it."""
+
+    SIGNED_OUT = "signed_out"
+    ENDED_BY_THERAPIST = "ended_by_therapist"
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105 - a reason, not a password
+    TWO_FACTOR_CHANGED = "two_factor_changed"
+    ACCOUNT_DISABLED = "account_disabled"
+    IDLE = "idle"
+    DEVICE_CHANGED = "device_changed"

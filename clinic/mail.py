@@ -1,4 +1,5 @@
-"""Plain SMTP for client links: the message carries the link and the therapist's name, no more.
+"""Plain SMTP for client links (the link and the therapist's name, no more) and for notices to
+the practice's administrators.
 
 A partner's mailbox may be read by someone else, so the subject and body name no worksheet,
 no topic and no partner. Nothing here logs addresses or message text.
@@ -38,10 +39,26 @@ def link_message(to_address: str, therapist_name: str, url: str) -> EmailMessage
 
 def send_link(to_address: str, therapist_name: str, url: str) -> None:
     """Send one link by SMTP as configured (SMTP_HOST, SMTP_PORT, SMTP_STARTTLS, login)."""
+    send(link_message(to_address, therapist_name, url))
+
+
+def notice_message(to_address: str, subject: str, body: str) -> EmailMessage:
+    """A message to a member of the practice (an administrator), never to a client."""
+    sender = current_app.config["MAIL_FROM"]
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = to_address
+    message["Subject"] = subject
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    message.set_content(body)
+    return message
+
+
+def send(message: EmailMessage) -> None:
+    """Hand one message to the configured mail server; failures raise :class:`MailError`."""
     config = current_app.config
     if not mail_enabled():
         raise MailError("E-mail is not set up for this practice.")
-    message = link_message(to_address, therapist_name, url)
     try:
         with smtplib.SMTP(
             config["SMTP_HOST"], int(config["SMTP_PORT"]), timeout=SMTP_TIMEOUT_SECONDS

@@ -61,6 +61,26 @@ class Therapist(UserMixin, Model):
         return not self.is_disabled
 
 
+class TherapistSession(Model):
+    """One signed-in browser of a therapist, checked on every request (clinic.auth.sessions).
+
+    The cookie holds a random token; only its SHA-256 is stored, so a stolen database opens no
+    session. Ending a session deletes its row, and the cookie that named it then opens nothing.
+    ``device`` is a short summary such as "Chrome on Android", never the raw user agent.
+    """
+
+    __tablename__ = "therapist_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    therapist_id: Mapped[int] = mapped_column(
+        ForeignKey("therapists.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    device: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Couple(Model):
     __tablename__ = "couples"
 

@@ -1,14 +1,11 @@
-"""Headers and session rules applied to every response."""
+"""Headers applied to every response; sessions are checked in clinic.auth.sessions."""
 
 import math
 import time
-from datetime import timedelta
 
-from flask import Flask, current_app, g, request, session
-from flask_login import current_user, logout_user
+from flask import Flask, current_app, g, request
 
 from clinic.extensions import limiter
-from clinic.storage import utcnow
 
 FALLBACK_RETRY_AFTER = 60  # seconds, for a 429 whose limit is not known
 
@@ -29,28 +26,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 def init_app(app: Flask) -> None:
-    app.before_request(_end_idle_session)
     app.after_request(_set_security_headers)
     app.after_request(_say_when_to_retry)
-
-
-def _end_idle_session() -> None:
-    """Sign a therapist out after the configured idle time, checked on the server side too."""
-    if request.endpoint == "static" or not current_user.is_authenticated:
-        return
-    idle = timedelta(minutes=int(current_app.config["IDLE_TIMEOUT_MINUTES"]))
-    last_seen = session.get("last_seen")
-    if last_seen is not None and utcnow().timestamp() - last_seen > idle.total_seconds():
-        logout_user()
-        session.clear()
-        return
-    mark_active()
-
-
-def mark_active() -> None:
-    """Start or extend the therapist's idle window."""
-    session.permanent = True
-    session["last_seen"] = utcnow().timestamp()
 
 
 def _set_security_headers(response):

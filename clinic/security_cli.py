@@ -10,9 +10,11 @@ from flask.cli import AppGroup
 
 from clinic import audit
 from clinic.auth import service as accounts
+from clinic.auth import sessions
 from clinic.cli import therapist_cli
 from clinic.data_rights import keys
 from clinic.data_rights.backup import BackupError, backup, restore
+from clinic.enums import SessionEnd
 from clinic.extensions import db
 from clinic.storage import (
     FernetCipher,
@@ -130,6 +132,7 @@ def reset_two_factor(email: str) -> None:
         raise click.ClickException("No therapist with that e-mail address.")
     two_factor.disable(therapist)
     audit.record("two_factor_reset", "therapist", therapist.id, owner_id=therapist.id)
+    sessions.end_all(therapist, SessionEnd.TWO_FACTOR_CHANGED)
     db.session.commit()  # a command has no request to commit for it
     click.echo(f"Two-factor sign-in is off for {therapist.email}; they set it up again.")
 

@@ -190,3 +190,11 @@ def make_safety_alert(couple, *, partner=None, answers=None):
     response = answer_worksheet(sheet, partner or couple.partners[0], answers)
     safety.raise_alerts(response, worksheet_of(sheet.worksheet_version), answers)
     return db.session.scalar(select(SafetyAlert).where(SafetyAlert.response_id == response.id))
+
+
+def make_therapist_session(therapist, *, user_agent: str = ""):
+    """A signed-in session of ``therapist``, as a sign-in from that browser would start it."""
+    from clinic.auth import sessions
+
+    with current_app.test_request_context(headers={"User-Agent": user_agent}):
+        return sessions.start(therapist)

@@ -21,7 +21,7 @@ import pytest
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from flask import has_app_context
 from flask.testing import FlaskClient
-from itsdangerous import URLSafeTimedSerializer
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
 from sqlalchemy import create_engine
@@ -95,12 +95,19 @@ def postgres_server_or_skip(reason_when_down: str = "PostgreSQL is not running o
 class TandemClient(FlaskClient):
     """A test client that sends a valid CSRF token with every form, like a browser would."""
 
-    def csrf_token(self) -> str:
+    def csrf_token(self, *, age_seconds: int = 0) -> str:
+        """A valid form token of this browser's session, signed ``age_seconds`` ago."""
         raw = uuid.uuid4().hex
         with self.session_transaction() as session:
             raw = session.setdefault("csrf_token", raw)
         secret = self.application.config["SECRET_KEY"]
-        return URLSafeTimedSerializer(secret, salt="wtf-csrf-token").dumps(raw)
+
+        class SignedEarlier(TimestampSigner):
+            def get_timestamp(self) -> int:
+                return super().get_timestamp() - age_seconds
+
+        serializer = URLSafeTimedSerializer(secret, salt="wtf-csrf-token", signer=SignedEarlier)
+        return serializer.dumps(raw)
 
     def open(self, *args, csrf: bool = True, **kwargs):
         data = kwargs.get("data")
@@ -168,6 +175,32 @@ def only_this_login(server, session, envelope, mechanism, auth_data):
         b"mail-secret",
     )
     return AuthResult(success=ok, handled=False)  # not handled: aiosmtpd answers 535
+
+
+def idle_for(therapist, minutes: float) -> None:
+    """Move the last use of every session of ``therapist`` back, as if nobody had used it."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from clinic.models import TherapistSession
+
+    rows = db.session.scalars(
+        select(TherapistSession).where(TherapistSession.therapist_id == therapist.id)
+    )
+    for row in rows:
+        row.last_seen_at -= timedelta(minutes=minutes)
+        row.created_at -= timedelta(minutes=minutes)
+    db.session.commit()
+
+
+def copy_session_cookie(source: FlaskClient, target: FlaskClient) -> str:
+    """Give ``target`` the session cookie ``source`` holds now, as someone copying it would."""
+    name = source.application.config["SESSION_COOKIE_NAME"]
+    cookie = source.get_cookie(name)
+    assert cookie is not None, "no session cookie to copy"
+    target.set_cookie(name, cookie.value)
+    return cookie.value
 
 
 def read_pdf(data: bytes) -> pypdf.PdfReader:

@@ -40,6 +40,10 @@ ACTION_LABELS = {
     "recovery_code_used": "Recovery code used",
     "settings_changed": "Settings changed",
     "therapist_created": "Therapist added",
+    "therapist_disabled": "Therapist account disabled",
+    "password_changed": "Password changed",
+    "session_ended": "Session ended",
+    "link_guessing_alert": "Many unknown links tried",
     "couple_created": "Couple added",
     "couple_edited": "Couple edited",
     "couple_archived": "Couple archived",
@@ -92,7 +96,9 @@ def record(
         raise ValueError("audit action and object type are lower-case machine names")
     if not _DETAIL.fullmatch(detail):
         raise ValueError("audit detail holds machine words only, never client text")
-    therapist_id = _signed_in_therapist_id()
+    # Only an entry that may be the therapist's asks who is signed in: the session checks
+    # record their ends while Flask-Login is still finding that out.
+    therapist_id = _signed_in_therapist_id() if actor in (None, THERAPIST) else None
     actor = actor or (THERAPIST if therapist_id is not None else SYSTEM)
     if actor not in ACTORS:
         raise ValueError(f"unknown audit actor {actor!r}")

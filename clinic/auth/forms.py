@@ -22,3 +22,22 @@ class NewTherapistForm(FlaskForm):
         "Repeat password", validators=[EqualTo("password", message="The passwords differ.")]
     )
     is_admin = BooleanField("Administrator (can add therapists)")
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField(
+        "Current password",
+        validators=[DataRequired(), Length(max=1000)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    password = PasswordField(
+        "New password",
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1000)],
+        description=f"At least {MIN_PASSWORD_LENGTH} characters.",
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[EqualTo("password", message="The passwords differ.")],
+        render_kw={"autocomplete": "new-password"},
+    )

@@ -2,7 +2,9 @@
 
 from sqlalchemy import func, select
 
+from clinic.auth import sessions, signals
 from clinic.auth.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
+from clinic.enums import SessionEnd
 from clinic.extensions import db
 from clinic.models import Therapist
 
@@ -49,3 +51,24 @@ def authenticate(email: str, password: str) -> Therapist | None:
     if not ok or therapist is None or not therapist.is_active:
         return None
     return therapist
+
+
+def change_password(therapist: Therapist, current: str, new: str) -> None:
+    """Set a new password when the current one is right; every session of the therapist ends.
+
+    Called from a request: the browser making the change gets a new session of its own.
+    """
+    if not verify_password(therapist.password_hash, current):
+        raise AccountError("Your current password is not right.")
+    if len(new) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
+    therapist.password_hash = hash_password(new)
+    signals.password_changed.send(therapist)
+    sessions.reissue(therapist, SessionEnd.PASSWORD_CHANGED)
+
+
+def disable_therapist(therapist: Therapist) -> None:
+    """The account can no longer sign in, and every session it has ends now."""
+    therapist.is_disabled = True
+    signals.account_disabled.send(therapist)
+    sessions.end_all(therapist, SessionEnd.ACCOUNT_DISABLED)

@@ -15,6 +15,10 @@ password_accepted = _events.signal("password-accepted")  # sender: the therapist
 password_refused = _events.signal("password-refused")  # sender: the e-mail address typed
 signing_out = _events.signal("signing-out")  # sender: the therapist, still signed in
 therapist_created = _events.signal("therapist-created")  # sender: the new therapist
+password_changed = _events.signal("password-changed")  # sender: the therapist
+account_disabled = _events.signal("account-disabled")  # sender: the therapist
+# sender: the therapist; session_ids: the ended rows; reason: a clinic.enums.SessionEnd
+sessions_ended = _events.signal("sessions-ended")
 
 
 def page_after_password(therapist: Therapist) -> ResponseReturnValue:

@@ -1,10 +1,20 @@
-from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, logout_user
 from sqlalchemy import select
 
-from clinic.auth import service, signals
-from clinic.auth.forms import LoginForm, NewTherapistForm
+from clinic.auth import service, sessions, signals
+from clinic.auth.forms import ChangePasswordForm, LoginForm, NewTherapistForm
 from clinic.auth.guards import admin_required
+from clinic.enums import SessionEnd
 from clinic.extensions import db, limiter, login_manager
 from clinic.models import Therapist
 
@@ -19,8 +29,12 @@ login_manager.session_protection = "strong"
 
 @login_manager.user_loader
 def load_therapist(user_id: str) -> Therapist | None:
+    """The signed-in therapist, if the account is active and the cookie's session is live."""
     therapist = db.session.get(Therapist, int(user_id)) if user_id.isdigit() else None
-    return therapist if therapist and therapist.is_active else None
+    if therapist is None or not therapist.is_active:
+        sessions.forget_cookie()
+        return None
+    return therapist if sessions.check(therapist) else None
 
 
 def _login_limit() -> str:
@@ -47,7 +61,9 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    signals.signing_out.send(current_user._get_current_object())
+    therapist = current_user._get_current_object()
+    signals.signing_out.send(therapist)
+    sessions.end_current(therapist, SessionEnd.SIGNED_OUT)
     logout_user()
     session.clear()
     flash("You are signed out.", "info")
@@ -74,3 +90,54 @@ def therapists():
             return redirect(url_for("auth.therapists"))
     everyone = db.session.scalars(select(Therapist).order_by(Therapist.email)).all()
     return render_template("auth/therapists.html", form=form, therapists=everyone)
+
+
+@bp.get("/account/sessions")
+@login_required
+def active_sessions():
+    return render_template("auth/sessions.html", active=sessions.active_sessions(current_user))
+
+
+@bp.post("/account/sessions/<int:session_id>/end")
+@login_required
+def end_session(session_id: int):
+    was_current = sessions.end_one(current_user, session_id)
+    if was_current is None:
+        abort(404)
+    if was_current:
+        logout_user()
+        session.clear()
+        flash("You are signed out.", "info")
+        return redirect(url_for("auth.login"))
+    flash("That session has ended: the device it was on is signed out.", "info")
+    return redirect(url_for("auth.active_sessions"))
+
+
+@bp.post("/account/sessions/end-others")
+@login_required
+def end_other_sessions():
+    ended = sessions.end_all(current_user, SessionEnd.ENDED_BY_THERAPIST, except_current=True)
+    flash(
+        "You are now signed out everywhere else." if ended else "No other session was open.",
+        "info",
+    )
+    return redirect(url_for("auth.active_sessions"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            service.change_password(current_user, form.current.data or "", form.password.data or "")
+        except service.AccountError as error:
+            form.current.errors = [str(error)]  # the form was valid, so this is its one error
+        else:
+            flash(
+                "Your password is changed. Every other device you were signed in on is now"
+                " signed out.",
+                "info",
+            )
+            return redirect(url_for("auth.active_sessions"))
+    return render_template("auth/password.html", form=form)

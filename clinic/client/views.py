@@ -33,7 +33,7 @@ from wtforms.validators import ValidationError
 
 from clinic.assignments import links
 from clinic.audit import service as audit
-from clinic.client import service
+from clinic.client import guessing, service
 from clinic.enums import AnsweredBy, SaveOutcome
 from clinic.extensions import csrf, db, limiter
 from clinic.safety import service as safety
@@ -255,6 +255,7 @@ def _count_miss() -> None:
     """
     if not limiter.enabled:
         return
+    guessing.count_miss()
     address = get_remote_address()
     for limit in parse_many(current_app.config["LINK_RATE_LIMIT"]):
         if not limiter.limiter.hit(limit, "client-link-misses", address):

@@ -5,8 +5,11 @@ built from client text or an uploaded worksheet could otherwise leak server file
 internal addresses. Everything here renders through :class:`StaticOnlyFetcher`, which serves
 the app's own ``clinic/static`` files and ``data:`` URIs and refuses everything else.
 
-Parsing stylesheets and loading fonts costs more than laying out a short handout, so one
-:class:`HandoutRenderer` per process keeps the font configuration and the parsed CSS.
+Parsing stylesheets and loading fonts costs more than laying out a short handout, so each
+:class:`HandoutRenderer` keeps its font configuration and parsed CSS. A process renders
+through a :class:`RendererPool` of at most PDF_RENDER_CONCURRENCY of them, so one therapist's
+long handout does not hold everyone else's behind it, and the process never runs more renders
+at once than the setting allows.
 """
 
 from __future__ import annotations
@@ -15,7 +18,10 @@ import base64
 import functools
 import logging
 import mimetypes
+import queue
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib import request
 from urllib.parse import unquote_to_bytes, urlsplit
@@ -110,8 +116,9 @@ def paper_size(setting: str | None) -> str:
 class HandoutRenderer:
     """Turns handout HTML into PDF bytes, reusing fonts and parsed stylesheets across renders.
 
-    Rendering is serialised by a lock: the shared font configuration belongs to Pango, which is
-    not safe to use from two threads at once, and rendering is CPU-bound under the GIL anyway.
+    One renderer renders one document at a time (a lock): its font configuration belongs to
+    Pango, which is not safe to use from two threads at once. Concurrent renders each take
+    their own renderer from a :class:`RendererPool`.
     """
 
     def __init__(self, fetcher: StaticOnlyFetcher | None = None, css_path: Path = HANDOUT_CSS):
@@ -163,14 +170,47 @@ class HandoutRenderer:
         )
 
 
-_renderer: HandoutRenderer | None = None
-_renderer_lock = threading.Lock()
+class RendererPool:
+    """At most ``size`` renders at once, each on a renderer of its own, made on first need.
+
+    A render waits only while all ``size`` renderers are busy; a slow one holds its own
+    renderer and nobody else's.
+    """
+
+    def __init__(self, size: int, make: Callable[[], HandoutRenderer] = HandoutRenderer):
+        if size < 1:
+            raise ValueError("PDF_RENDER_CONCURRENCY must be at least 1")
+        self.size = size
+        self._make = make
+        self._slots = threading.BoundedSemaphore(size)
+        self._idle: queue.LifoQueue[HandoutRenderer] = queue.LifoQueue()
+
+    @contextmanager
+    def borrowed(self) -> Iterator[HandoutRenderer]:
+        """A renderer for this thread alone until the block ends."""
+        with self._slots:
+            try:
+                renderer = self._idle.get_nowait()
+            except queue.Empty:
+                renderer = self._make()  # at most ``size`` exist: each holds a slot or is idle
+            try:
+                yield renderer
+            finally:
+                self._idle.put(renderer)
+
+    def render(self, html: str, title: str, paper: str = "A4", copies: int = 1) -> bytes:
+        """:meth:`HandoutRenderer.render` on a free renderer."""
+        with self.borrowed() as renderer:
+            return renderer.render(html, title, paper, copies)
 
 
-def renderer() -> HandoutRenderer:
-    """The process-wide renderer, created on first use (fonts load once per process)."""
-    global _renderer
-    with _renderer_lock:
-        if _renderer is None:
-            _renderer = HandoutRenderer()
-        return _renderer
+_pools: dict[int, RendererPool] = {}
+_pools_lock = threading.Lock()
+
+
+def renderer(concurrency: int = 2) -> RendererPool:
+    """The process-wide pool for ``concurrency`` renders at once (fonts load once per renderer)."""
+    with _pools_lock:
+        if concurrency not in _pools:
+            _pools[concurrency] = RendererPool(concurrency)
+        return _pools[concurrency]

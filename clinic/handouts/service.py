@@ -31,7 +31,7 @@ from markupsafe import Markup, escape
 from clinic.assignments.links import IssuedLink
 from clinic.assignments.service import STATUS_LABELS
 from clinic.enums import AnsweredBy, ResponseStatus
-from clinic.handouts.pdf import renderer
+from clinic.handouts.pdf import RendererPool, renderer
 from clinic.models import Assignment, Couple, SessionNote
 from clinic.review import language
 from clinic.review import service as review
@@ -71,6 +71,11 @@ def _paper() -> str:
     return current_app.config["PAPER_SIZE"]
 
 
+def pdf_renderer() -> RendererPool:
+    """The pool this process renders through, sized by PDF_RENDER_CONCURRENCY."""
+    return renderer(int(current_app.config["PDF_RENDER_CONCURRENCY"]))
+
+
 def _day(moment: datetime | date) -> str:
     return f"{moment.day} {moment:%B %Y}"
 
@@ -89,7 +94,7 @@ def blank_worksheet_pdf(ws: Worksheet, partner_count: int = 2) -> bytes:
     who = [f"Partner {n}" for n in range(1, partner_count + 1)] if together else ["Name"]
     title = PDF_TITLES["blank"]
     html = render_template("handouts/pdf/blank.html", ws=ws, who=who, pdf_title=title)
-    return renderer().render(html, title, _paper(), copies=1 if together else partner_count)
+    return pdf_renderer().render(html, title, _paper(), copies=1 if together else partner_count)
 
 
 # --- assignment cards ----------------------------------------------------------------------
@@ -116,7 +121,7 @@ def assignment_cards_pdf(issued: Sequence[IssuedLink], layout: str = "page") -> 
     ]
     title = PDF_TITLES["cards"]
     html = render_template("handouts/pdf/cards.html", cards=cards, layout=layout, pdf_title=title)
-    return renderer().render(html, title, _paper())
+    return pdf_renderer().render(html, title, _paper())
 
 
 # --- session handouts ----------------------------------------------------------------------
@@ -274,7 +279,7 @@ def session_handout_html(handout: SessionHandout) -> str:
 
 def session_handout_pdf(handout: SessionHandout) -> bytes:
     title = PDF_TITLES[handout.version]
-    return renderer().render(session_handout_html(handout), title, _paper())
+    return pdf_renderer().render(session_handout_html(handout), title, _paper())
 
 
 def _printed(row: ItemRow) -> PrintedItem:

@@ -5,9 +5,8 @@ from flask_login import login_user
 
 from clinic import audit
 from clinic.auth import service as accounts
-from clinic.auth import signals
+from clinic.auth import sessions, signals
 from clinic.models import Therapist
-from clinic.security import mark_active
 from clinic.storage import utcnow
 from clinic.twofactor import service
 
@@ -48,7 +47,7 @@ def pending_therapist_id() -> int | None:
 def complete_sign_in(therapist: Therapist, second_factor: str = ""):
     session.clear()  # no session fixation
     login_user(therapist)
-    mark_active()
+    sessions.start(therapist)
     audit.record(
         "sign_in",
         "therapist",

@@ -12,8 +12,10 @@ from flask import (
 from flask_login import current_user, login_required
 
 from clinic import audit
+from clinic.auth import sessions
 from clinic.auth.guards import admin_required
 from clinic.auth.passwords import verify_password
+from clinic.enums import SessionEnd
 from clinic.extensions import db, limiter
 from clinic.models import Therapist
 from clinic.twofactor import flow, service
@@ -106,6 +108,7 @@ def confirm():
         flash(CODE_REFUSED, "error")
         return redirect(url_for("twofactor.account"))
     audit.record("two_factor_enabled", "therapist", current_user.id)
+    sessions.reissue(current_user, SessionEnd.TWO_FACTOR_CHANGED)
     return render_template("twofactor/codes.html", codes=codes)
 
 
@@ -133,6 +136,7 @@ def turn_off():
         return redirect(url_for("twofactor.account"))
     service.disable(current_user)
     audit.record("two_factor_disabled", "therapist", current_user.id)
+    sessions.reissue(current_user, SessionEnd.TWO_FACTOR_CHANGED)
     flash("Two-factor sign-in is off.", "info")
     return redirect(url_for("twofactor.account"))
 

@@ -39,6 +39,51 @@ def test_an_expired_form_keeps_the_text_and_saves_on_the_next_try(client, sheet_
     assert stored(assignment) == {"story": "A long answer typed slowly."}
 
 
+def test_a_form_left_open_past_the_token_lifetime_keeps_the_text(
+    app, client, sheet_url, assignment
+):
+    """WTF_CSRF_TIME_LIMIT ends form tokens after hours; the partner loses nothing to it."""
+    lifetime = app.config["WTF_CSRF_TIME_LIMIT"]
+    assert lifetime == 4 * 60 * 60
+    form = open_form(client, sheet_url)
+    still_fresh = filled(
+        form, {"a.feeling": "hopeful", "csrf_token": client.csrf_token(age_seconds=lifetime - 60)}
+    )
+    assert client.post(sheet_url, data=still_fresh).status_code == 302
+
+    form = open_form(client, sheet_url)
+    typed = "Written over a whole afternoon, with pauses."
+    expired = filled(
+        form, {"a.story": typed, "csrf_token": client.csrf_token(age_seconds=lifetime + 60)}
+    )
+    response = client.post(sheet_url, data=expired)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Everything you wrote is still below" in page
+    assert browser_form(page)["a.story"] == typed
+    assert stored(assignment) == {"feeling": "hopeful"}
+
+    retried = client.post(sheet_url, data=browser_form(page))  # the page's fresh token
+    assert retried.status_code == 302
+    assert stored(assignment) == {"feeling": "hopeful", "story": typed}
+
+
+def test_autosave_past_the_token_lifetime_hands_a_fresh_token_and_then_saves(
+    app, client, sheet_url, assignment
+):
+    expired_token = client.csrf_token(age_seconds=app.config["WTF_CSRF_TIME_LIMIT"] + 60)
+    form = filled(
+        open_form(client, sheet_url), {"a.story": "Typing...", "csrf_token": expired_token}
+    )
+    response = autosave(client, sheet_url, form)
+    body = response.get_json()
+    assert response.status_code == 400 and body["status"] == "expired"
+    assert stored(assignment) == {}
+    retried = autosave(client, sheet_url, filled(form, {"csrf_token": body["csrf_token"]}))
+    assert retried.status_code == 200
+    assert stored(assignment) == {"story": "Typing..."}
+
+
 def test_a_form_without_a_token_is_refused_without_losing_anything(client, sheet_url, assignment):
     client.post(sheet_url, data=filled(open_form(client, sheet_url), {"a.feeling": "calm"}))
     form = filled(open_form(client, sheet_url), {"a.feeling": "tense"})
@@ -67,9 +112,7 @@ def test_two_tabs_changing_the_same_answer_get_both_versions(client, sheet_url, 
     assert stored(assignment) == {"story": "Older tab's text."}
 
 
-def test_two_tabs_changing_different_answers_both_keep_their_changes(
-    client, sheet_url, assignment
-):
+def test_two_tabs_changing_different_answers_both_keep_their_changes(client, sheet_url, assignment):
     first_tab = open_form(client, sheet_url)
     second_tab = open_form(client, sheet_url)
     client.post(sheet_url, data=filled(first_tab, {"a.story": "From the phone."}))
