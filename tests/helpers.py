@@ -19,11 +19,12 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from flask import has_app_context
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, select
 from sqlalchemy.exc import OperationalError
 
 from clinic import create_app
 from clinic.extensions import db
+from clinic.models import Couple
 
 PG_SERVER_URL = os.environ.get(
     "CLINIC_TEST_POSTGRES_URL", "postgresql+psycopg://root@127.0.0.1:5432/test"
@@ -41,6 +42,12 @@ def make_app(database_url: str, **overrides):
         **overrides,
     }
     return create_app(config)
+
+
+def couple_labelled(label: str) -> Couple | None:
+    """The couple with this label, looked for as the app does: labels are sealed, so SQL
+    cannot compare them."""
+    return next((c for c in db.session.scalars(select(Couple)) if c.label == label), None)
 
 
 def migrate_to_head(database_url: str) -> None:

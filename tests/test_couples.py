@@ -1,7 +1,5 @@
-from sqlalchemy import select
-
 from clinic.extensions import db
-from clinic.models import Couple
+from tests.helpers import couple_labelled
 
 
 def test_create_couple_with_two_partners(signed_in, therapist):
@@ -16,7 +14,7 @@ def test_create_couple_with_two_partners(signed_in, therapist):
         },
     )
     assert response.status_code == 302
-    couple = db.session.scalar(select(Couple).where(Couple.label == "R & J"))
+    couple = couple_labelled("R & J")
     assert couple.therapist_id == therapist.id
     assert [p.display_name for p in couple.partners] == ["Robin", "Jordan"]
     assert couple.partners[0].email == "robin@example.org"
@@ -30,7 +28,7 @@ def test_a_couple_needs_two_partners(signed_in):
     )
     assert response.status_code == 200
     assert b"at least two partners" in response.data
-    assert db.session.scalar(select(Couple).where(Couple.label == "Solo")) is None
+    assert couple_labelled("Solo") is None
 
 
 def test_edit_keeps_partner_ids_and_adds_a_third(signed_in, couple):
