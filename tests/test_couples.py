@@ -1,3 +1,5 @@
+import re
+
 from clinic.extensions import db
 from tests.helpers import couple_labelled
 
@@ -117,10 +119,29 @@ def test_the_list_searches_by_label(signed_in, therapist):
     assert "No couple matches" in signed_in.get("/couples/?q=zzz").text
 
 
+def test_the_list_searches_by_partner_name_whatever_the_case_or_word_order(signed_in, therapist):
+    from tests import factories
+
+    factories.make_couple(therapist, label="Harbour", partners=[("Zoë", None), ("Ines", None)])
+    factories.make_couple(therapist, label="Meadow", partners=[("Ravi", None), ("Sam", None)])
+    for query in ["ZOË", "ines harb", "harbour zoë"]:
+        page = signed_in.get("/couples/", query_string={"q": query}).text
+        assert "Harbour" in page and "Meadow" not in page, query
+    assert "No couple matches" in signed_in.get("/couples/?q=ravi+harbour").text
+
+
+def test_the_list_is_sorted_by_label_whatever_the_case(signed_in, therapist):
+    from tests import factories
+
+    for label in ["birch", "Cedar", "ash"]:
+        factories.make_couple(therapist, label=label)
+    page = signed_in.get("/couples/").text
+    titles = re.findall(r'<h2><a href="/couples/\d+">(.*?)</a></h2>', page)
+    assert titles == ["ash", "birch", "Cedar"]
+
+
 def test_page_titles_never_name_the_couple(signed_in, couple):
     """A tab title or browser history on a shared practice computer shows no couple label."""
-    import re
-
     for page in ["", "/edit", "/record"]:
         url = f"/couples/{couple.id}{page}"
         title = re.search(r"<title>(.*?)</title>", signed_in.get(url).text, re.S).group(1)
