@@ -11,7 +11,7 @@ from sqlalchemy.types import TypeDecorator
 
 from clinic.enums import AnsweredBy, ContactPreference, ResponseStatus
 from clinic.extensions import Model
-from clinic.storage import SealedJSON, SealedText, UTCDateTime, utcnow
+from clinic.storage import SealedJSON, SealedText, SealedWord, UTCDateTime, utcnow
 
 
 class EnumWord(TypeDecorator):
@@ -82,11 +82,15 @@ class TherapistSession(Model):
 
 
 class Couple(Model):
+    """A couple in therapy. Its label and its partners' names, e-mails and contact preferences
+    are sealed like answers: a stolen database must not tell who is in therapy. So SQL cannot
+    search or sort them (clinic.couples.service does that on the opened values)."""
+
     __tablename__ = "couples"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     therapist_id: Mapped[int] = mapped_column(ForeignKey("therapists.id"), index=True)
-    label: Mapped[str] = mapped_column(String(80))
+    label: Mapped[str] = mapped_column(SealedText)  # up to 80 characters (CoupleForm)
     notes: Mapped[str] = mapped_column(SealedText, default="")
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -111,11 +115,11 @@ class Partner(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id"), index=True)
     position: Mapped[int] = mapped_column(default=0)
-    display_name: Mapped[str] = mapped_column(String(80))
-    email: Mapped[str | None] = mapped_column(String(254))
-    # How this partner may safely be contacted.
+    display_name: Mapped[str] = mapped_column(SealedText)  # up to 80 characters
+    email: Mapped[str | None] = mapped_column(SealedText)  # up to 254 characters
+    # How this partner may safely be contacted; sealed, as "no e-mail" is itself a signal.
     contact_preference: Mapped[ContactPreference] = mapped_column(
-        EnumWord(ContactPreference), default=ContactPreference.ANY
+        SealedWord(ContactPreference), default=ContactPreference.ANY
     )
 
     couple: Mapped[Couple] = relationship(back_populates="partners")

@@ -1,7 +1,8 @@
 """Column types through which all client text is stored, and the cipher that seals it.
 
-Answers, drafts and notes go through :class:`SealedJSON` / :class:`SealedText`, so that
-encryption at rest lives here alone, never in views or templates. ``init_app`` gives each app
+Answers, drafts, notes, couple labels and partner names, e-mails and contact preferences go
+through :class:`SealedJSON` / :class:`SealedText` / :class:`SealedWord`, so that encryption at
+rest lives here alone, never in views or templates. ``init_app`` gives each app
 its own :class:`FernetCipher` (found through the app context), whose keys come from
 ``ENCRYPTION_KEYS`` (config or the ``CLINIC_ENCRYPTION_KEYS`` environment variable,
 comma-separated, newest first) or else from ``instance/encryption_keys`` (generated on first
@@ -15,12 +16,15 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import DateTime, Text
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.sqltypes import Concatenable
 from sqlalchemy.types import TypeDecorator
 
 # Every Fernet token starts with the version byte 0x80 and a 64-bit timestamp, so in base64
@@ -195,11 +199,55 @@ def new_key() -> str:
     return Fernet.generate_key().decode("ascii")
 
 
+# What SQL cannot do with a sealed column: the database holds a fresh ciphertext per value.
+_PLAINTEXT_OPERATORS = frozenset(
+    {
+        operators.eq,
+        operators.ne,
+        operators.lt,
+        operators.le,
+        operators.gt,
+        operators.ge,
+        operators.in_op,
+        operators.not_in_op,
+        operators.between_op,
+        operators.like_op,
+        operators.not_like_op,
+        operators.ilike_op,
+        operators.not_ilike_op,
+        operators.contains_op,
+        operators.startswith_op,
+        operators.endswith_op,
+        operators.match_op,
+        operators.regexp_match_op,
+        operators.asc_op,
+        operators.desc_op,
+    }
+)
+
+
+class SealedComparator(TypeDecorator.Comparator, Concatenable.Comparator):
+    """Refuses to compare, search or sort a sealed column in SQL, which would silently find
+    nothing; only ``IS (NOT) NULL`` works. Open the values in Python instead."""
+
+    def operate(self, op, *other, **kwargs):
+        if op in _PLAINTEXT_OPERATORS and not (
+            op in (operators.eq, operators.ne) and other and other[0] is None
+        ):
+            raise SealError(
+                f"{self.expr} is sealed: SQL cannot compare, search or sort it. "
+                "Select the rows and compare the opened values in Python."
+            )
+        return super().operate(op, *other, **kwargs)
+
+
 class SealedText(TypeDecorator):
-    """Free text written by clients or about them (notes)."""
+    """Free text written by clients or about them (notes), and names and labels that say who
+    is in therapy."""
 
     impl = Text
     cache_ok = True
+    comparator_factory = SealedComparator
 
     def process_bind_param(self, value: str | None, dialect) -> str | None:
         return None if value is None else current_cipher().seal(value)
@@ -208,11 +256,39 @@ class SealedText(TypeDecorator):
         return None if value is None else current_cipher().open(value)
 
 
+class SealedWord(SealedText):
+    """A ``StrEnum`` word sealed like text, for words that are themselves a safety signal
+    (a contact preference of "no e-mail").
+
+    Like ``clinic.models.EnumWord``, rows read back as members and a word the enum does not
+    know comes back as it is, so the code reading it can refuse it. Any word the enum gains
+    later is sealed the same way, with no migration.
+    """
+
+    cache_ok = True
+
+    def __init__(self, enum: type[StrEnum]) -> None:
+        super().__init__()
+        self.enum = enum
+
+    def process_bind_param(self, value: Any, dialect) -> str | None:
+        word = None if value is None else self.enum(value).value
+        return super().process_bind_param(word, dialect)
+
+    def process_result_value(self, value: str | None, dialect) -> Any:
+        word = super().process_result_value(value, dialect)
+        try:
+            return None if word is None else self.enum(word)
+        except ValueError:
+            return word
+
+
 class SealedJSON(TypeDecorator):
     """A JSON value (an answer) sealed as text."""
 
     impl = Text
     cache_ok = True
+    comparator_factory = SealedComparator
 
     def process_bind_param(self, value: Any, dialect) -> str | None:
         if value is None:

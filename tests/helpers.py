@@ -24,11 +24,12 @@ from flask.testing import FlaskClient
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, select
 from sqlalchemy.exc import OperationalError
 
 from clinic import create_app
 from clinic.extensions import db
+from clinic.models import Couple
 
 PG_SERVER_URL = os.environ.get(
     "CLINIC_TEST_POSTGRES_URL", "postgresql+psycopg://root@127.0.0.1:5432/test"
@@ -71,6 +72,12 @@ def make_app(database_url: str, **overrides):
     app = create_app(config)
     app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
     return app
+
+
+def couple_labelled(label: str) -> Couple | None:
+    """The couple with this label, looked for as the app does: labels are sealed, so SQL
+    cannot compare them."""
+    return next((c for c in db.session.scalars(select(Couple)) if c.label == label), None)
 
 
 def migrate_to_head(database_url: str) -> None:

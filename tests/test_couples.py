@@ -1,7 +1,7 @@
-from sqlalchemy import select
+import re
 
 from clinic.extensions import db
-from clinic.models import Couple
+from tests.helpers import couple_labelled
 
 
 def test_create_couple_with_two_partners(signed_in, therapist):
@@ -16,7 +16,7 @@ def test_create_couple_with_two_partners(signed_in, therapist):
         },
     )
     assert response.status_code == 302
-    couple = db.session.scalar(select(Couple).where(Couple.label == "R & J"))
+    couple = couple_labelled("R & J")
     assert couple.therapist_id == therapist.id
     assert [p.display_name for p in couple.partners] == ["Robin", "Jordan"]
     assert couple.partners[0].email == "robin@example.org"
@@ -30,7 +30,7 @@ def test_a_couple_needs_two_partners(signed_in):
     )
     assert response.status_code == 200
     assert b"at least two partners" in response.data
-    assert db.session.scalar(select(Couple).where(Couple.label == "Solo")) is None
+    assert couple_labelled("Solo") is None
 
 
 def test_edit_keeps_partner_ids_and_adds_a_third(signed_in, couple):
@@ -119,10 +119,29 @@ def test_the_list_searches_by_label(signed_in, therapist):
     assert "No couple matches" in signed_in.get("/couples/?q=zzz").text
 
 
+def test_the_list_searches_by_partner_name_whatever_the_case_or_word_order(signed_in, therapist):
+    from tests import factories
+
+    factories.make_couple(therapist, label="Harbour", partners=[("Zoë", None), ("Ines", None)])
+    factories.make_couple(therapist, label="Meadow", partners=[("Ravi", None), ("Sam", None)])
+    for query in ["ZOË", "ines harb", "harbour zoë"]:
+        page = signed_in.get("/couples/", query_string={"q": query}).text
+        assert "Harbour" in page and "Meadow" not in page, query
+    assert "No couple matches" in signed_in.get("/couples/?q=ravi+harbour").text
+
+
+def test_the_list_is_sorted_by_label_whatever_the_case(signed_in, therapist):
+    from tests import factories
+
+    for label in ["birch", "Cedar", "ash"]:
+        factories.make_couple(therapist, label=label)
+    page = signed_in.get("/couples/").text
+    titles = re.findall(r'<h2><a href="/couples/\d+">(.*?)</a></h2>', page)
+    assert titles == ["ash", "birch", "Cedar"]
+
+
 def test_page_titles_never_name_the_couple(signed_in, couple):
     """A tab title or browser history on a shared practice computer shows no couple label."""
-    import re
-
     for page in ["", "/edit", "/record"]:
         url = f"/couples/{couple.id}{page}"
         title = re.search(r"<title>(.*?)</title>", signed_in.get(url).text, re.S).group(1)

@@ -10,8 +10,9 @@ from sqlalchemy.exc import OperationalError
 from clinic.auth import service as accounts
 from clinic.client.views import TRY_AGAIN
 from clinic.extensions import db
-from clinic.models import AuditEvent, Couple, Therapist
+from clinic.models import AuditEvent, Therapist
 from tests import factories
+from tests.helpers import couple_labelled
 
 WRITTEN = "written@example.org"
 
@@ -117,7 +118,7 @@ class TestTheRequestCommitsOnce:
             )
         assert response.status_code == 302  # a redirect after POST commits
         assert len(commits) == 1
-        assert db.session.scalar(select(Couple.id).where(Couple.label == "Once")) is not None
+        assert couple_labelled("Once") is not None
         assert audit_actions()[-1] == "couple_created"
 
     def test_a_refused_sign_in_is_audited(self, client, therapist):

@@ -99,10 +99,45 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            without_foreign_keys(connection)
+            conf_args = {**conf_args, "on_version_apply": check_foreign_keys}
+        try:
+            context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
-        with context.begin_transaction():
-            context.run_migrations()
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            if sqlite:
+                with_foreign_keys_and_checkpoint(connection)
+
+
+def without_foreign_keys(connection):
+    """SQLite changes a column's type by rebuilding the table, and dropping the old copy of a
+    table that others reference fails while foreign keys are on. The pragma only takes effect
+    outside a transaction, so it is set before any migration's transaction begins."""
+    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    connection.commit()
+
+
+def check_foreign_keys(ctx, **_step):
+    """Every reference still holds before a migration commits, as if the keys had been on.
+
+    SQLite migrations each run in their own transaction; Alembic calls this inside it.
+    """
+    broken = ctx.connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise RuntimeError(f"The migration broke {len(broken)} foreign key references.")
+
+
+def with_foreign_keys_and_checkpoint(connection):
+    """Foreign keys back on before the connection returns to the pool; the WAL checkpointed,
+    so that text a migration sealed or removed is gone from the database file as well."""
+    connection.rollback()  # nothing is left open after a commit; after a failure, undo it
+    connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+    connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    connection.commit()
 
 
 if context.is_offline_mode():

@@ -11,6 +11,7 @@ from clinic.data_rights.backup import BackupError, backup, restore
 from clinic.extensions import db
 from clinic.models import Answer, AuditEvent, Couple
 from tests import factories
+from tests.helpers import couple_labelled
 
 NOTE = "Notes that must survive a restore"
 
@@ -33,7 +34,7 @@ def test_backup_and_restore_round_trip(app, therapist, tmp_path):
     assert made.exit_code == 0, made.output
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     factories.make_couple(therapist, label="After the backup")
-    db.session.delete(db.session.scalar(select(Couple).where(Couple.label == "Before the backup")))
+    db.session.delete(couple_labelled("Before the backup"))
     db.session.commit()
 
     restored = runner.invoke(args=["restore", str(path), "--yes"])
@@ -60,6 +61,7 @@ def test_a_sqlite_backup_is_consistent_while_another_writer_is_busy(app, therapi
     couple_with_answers(therapist)
     database = db.engine.url.database
     writer = sqlite3.connect(database)
+    (sealed_label,) = writer.execute("SELECT label FROM couples").fetchone()
     writer.execute("BEGIN IMMEDIATE")
     writer.execute("UPDATE couples SET label = 'half-written'")
     try:
@@ -70,7 +72,7 @@ def test_a_sqlite_backup_is_consistent_while_another_writer_is_busy(app, therapi
 
     copy = sqlite3.connect(path)
     assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    assert copy.execute("SELECT label FROM couples").fetchall() == [("Before the backup",)]
+    assert copy.execute("SELECT label FROM couples").fetchall() == [(sealed_label,)]
     copy.close()
 
 

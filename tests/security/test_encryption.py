@@ -7,14 +7,23 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import text
 
+from clinic.enums import ContactPreference
 from clinic.extensions import db
-from clinic.models import Answer, Couple
+from clinic.models import Answer, Couple, Partner
 from clinic.storage import FernetCipher, SealError, current_cipher, read_key_file
 from tests import factories
 from tests.helpers import make_app
 
 ANSWER = "We agreed I decide about money alone, which scares me"
 NOTE = "Partner disclosed pressure around intimacy last session"
+# What tells who is in therapy, each spelled so that it can only be found as itself.
+LABEL = "Quillfeather household"
+PARTNERS = [("Marisol Quintanilla", "marisol.quintanilla@example.org"), ("Tunde Okonkwo", None)]
+# Each table's columns that tell who is in therapy; every stored value must be ciphertext.
+IDENTITY_COLUMNS = {
+    "couples": ["label"],
+    "partners": ["display_name", "email", "contact_preference"],
+}
 
 
 def couple_with_answer(therapist):
@@ -34,8 +43,8 @@ def _worksheet(sheet):
 
 def raw_database_text(app) -> str:
     """Everything the database stores, read past the app: file bytes or a raw dump of rows."""
+    db.session.commit()  # what the test stored, as the request that stored it would have
     if db.engine.dialect.name == "sqlite":
-        db.session.commit()
         path = Path(db.engine.url.database)
         files = [path, path.with_name(path.name + "-wal")]
         return b"".join(p.read_bytes() for p in files if p.exists()).decode("latin-1")
@@ -49,13 +58,92 @@ def raw_database_text(app) -> str:
 
 
 def test_the_raw_database_holds_no_plaintext_answer_or_note(app, therapist):
-    couple = couple_with_answer(therapist)
+    couple_with_answer(therapist)
 
     raw = raw_database_text(app)
 
-    assert couple.label in raw  # the dump really reads the tables
+    assert therapist.email in raw  # the dump really reads the tables
     assert ANSWER not in raw and NOTE not in raw
     assert "money alone" not in raw and "intimacy" not in raw
+
+
+def couple_who_asked_not_to_be_emailed(therapist) -> Couple:
+    couple = factories.make_couple(therapist, label=LABEL, partners=PARTNERS)
+    couple.partners[0].contact_preference = ContactPreference.NO_EMAIL
+    couple.partners[1].contact_preference = ContactPreference.PRINT_ONLY
+    return couple
+
+
+def raw_identity_values() -> list[str | None]:
+    with db.engine.connect() as conn:
+        return [
+            value
+            for table, columns in IDENTITY_COLUMNS.items()
+            for column in columns
+            for value in conn.execute(text(f"SELECT {column} FROM {table}")).scalars()  # noqa: S608
+        ]
+
+
+def test_the_raw_database_tells_nothing_about_who_is_in_therapy(app, therapist):
+    couple_who_asked_not_to_be_emailed(therapist)
+    factories.make_couple(therapist, partners=[("Ari", "ari@example.org"), ("Bo", None)])
+
+    raw = raw_database_text(app)
+
+    assert therapist.email in raw  # the dump really reads the tables
+    for plain in [LABEL, "Quillfeather", "Marisol", "Quintanilla", "Okonkwo", "ari@example.org"]:
+        assert plain not in raw
+    assert "marisol.quintanilla" not in raw and "example.org" not in raw.replace(
+        therapist.email, ""
+    )
+    assert "no_email" not in raw and "print_only" not in raw
+    # Words as short as "any" could turn up in any bytes: every stored value is ciphertext.
+    stored = [value for value in raw_identity_values() if value is not None]
+    assert len(stored) == 2 + 4 + 4 + 2  # labels, names, contact preferences, e-mails
+    assert all(value.startswith("gAAAAA") for value in stored)
+
+
+def test_names_labels_and_contact_preferences_read_back_through_the_app(app, therapist):
+    couple_id = couple_who_asked_not_to_be_emailed(therapist).id
+    db.session.commit()
+    db.session.expire_all()
+
+    couple = db.session.get(Couple, couple_id)
+    assert couple.label == LABEL
+    assert [(p.display_name, p.email) for p in couple.partners] == PARTNERS
+    assert [p.contact_preference for p in couple.partners] == [
+        ContactPreference.NO_EMAIL,
+        ContactPreference.PRINT_ONLY,
+    ]
+
+
+@pytest.mark.parametrize("preference", list(ContactPreference))
+def test_every_contact_preference_is_stored_sealed(app, couple, preference):
+    """Parametrised over the enum, so a preference added later is covered without a change."""
+    partner = couple.partners[0]
+    partner.contact_preference = preference
+    db.session.commit()
+    with db.engine.connect() as conn:
+        stored = conn.execute(
+            text("SELECT contact_preference FROM partners WHERE id = :id"), {"id": partner.id}
+        ).scalar_one()
+
+    assert stored.startswith("gAAAAA") and preference.value not in stored
+    db.session.expire_all()
+    assert db.session.get(Partner, partner.id).contact_preference is preference
+
+
+def test_sql_refuses_to_compare_or_search_a_sealed_column(app, couple):
+    """A query that filters on ciphertext would silently find nothing; it fails loudly."""
+    for query in [
+        lambda: db.select(Couple).where(Couple.label == couple.label),
+        lambda: db.select(Couple).where(Couple.label.ilike("%couple%")),
+        lambda: db.select(Partner).where(Partner.contact_preference != ContactPreference.ANY),
+        lambda: db.select(Partner).order_by(Partner.display_name.desc()),
+    ]:
+        with pytest.raises(SealError, match="is sealed"):
+            query()
+    assert db.session.scalar(db.select(Partner.id).where(Partner.email.is_(None))) is not None
 
 
 def test_sealed_text_reads_back_through_the_app(app, therapist):
@@ -100,21 +188,38 @@ def raw_sealed_values() -> list[str]:
     return [*notes, *values]
 
 
+def raw_identity_values_of(couple_id: int) -> list[str]:
+    """The stored label, and each partner's name, e-mail and contact preference."""
+    with db.engine.connect() as conn:
+        label = conn.execute(
+            text("SELECT label FROM couples WHERE id = :id"), {"id": couple_id}
+        ).scalar_one()
+        partners = conn.execute(
+            text(
+                "SELECT display_name, email, contact_preference FROM partners"
+                " WHERE couple_id = :id ORDER BY position"
+            ),
+            {"id": couple_id},
+        ).all()
+    return [label, *(value for row in partners for value in row if value is not None)]
+
+
 def test_keys_rotate_re_encrypts_every_sealed_column_and_drops_the_old_key(database_url, tmp_path):
     key_path = tmp_path / "encryption_keys"
     app = keyfile_app(database_url, key_path)
     with app.app_context():
-        couple_with_answer(factories.make_therapist())
+        couple_id = couple_with_answer(factories.make_therapist()).id
         old_key = read_key_file(key_path)[0]
-        before = raw_sealed_values()
+        before = raw_sealed_values() + raw_identity_values_of(couple_id)
 
         result = app.test_cli_runner().invoke(args=["keys", "rotate", "--grace", "0"])
 
         assert result.exit_code == 0, result.output
         keys = read_key_file(key_path)
         assert len(keys) == 1 and keys[0] != old_key
-        after = raw_sealed_values()
-        assert len(after) == len(before) == 2
+        after = raw_sealed_values() + raw_identity_values_of(couple_id)
+        # notes, an answer, the label, two names, one e-mail, two contact preferences
+        assert len(after) == len(before) == 8
         assert not set(after) & set(before)
         old_only = FernetCipher(lambda: [old_key])
         for value in after:
@@ -123,6 +228,12 @@ def test_keys_rotate_re_encrypts_every_sealed_column_and_drops_the_old_key(datab
         db.session.expire_all()
         assert db.session.scalar(db.select(Couple.notes)) == NOTE
         assert db.session.scalar(db.select(Answer.value)) == ANSWER
+        couple = db.session.get(Couple, couple_id)
+        assert couple.label.startswith("Couple ")
+        assert [(p.display_name, p.email, p.contact_preference) for p in couple.partners] == [
+            ("Alex", "alex@example.org", ContactPreference.ANY),
+            ("Sam", None, ContactPreference.ANY),
+        ]
         db.session.remove()
         db.engine.dispose()
 
@@ -157,7 +268,11 @@ def test_a_running_app_keeps_reading_and_writing_through_a_rotation(database_url
 def test_values_stored_before_encryption_are_sealed_by_rotation(app, therapist):
     couple = factories.make_couple(therapist)
     db.session.execute(
-        text("UPDATE couples SET notes = :plain WHERE id = :id"), {"plain": NOTE, "id": couple.id}
+        text("UPDATE couples SET notes = :plain, label = :label WHERE id = :id"),
+        {"plain": NOTE, "label": LABEL, "id": couple.id},
+    )
+    db.session.execute(
+        text("UPDATE partners SET display_name = 'Marisol', contact_preference = 'no_email'")
     )
     db.session.commit()
     assert raw_sealed_values() == [NOTE]
@@ -166,8 +281,12 @@ def test_values_stored_before_encryption_are_sealed_by_rotation(app, therapist):
 
     assert result.exit_code == 0, result.output
     assert raw_sealed_values()[0].startswith("gAAAAA")
+    assert all(value.startswith("gAAAAA") for value in raw_identity_values_of(couple.id))
     db.session.expire_all()
-    assert db.session.get(Couple, couple.id).notes == NOTE
+    couple = db.session.get(Couple, couple.id)
+    assert couple.notes == NOTE and couple.label == LABEL
+    assert couple.partners[0].display_name == "Marisol"
+    assert couple.partners[0].contact_preference is ContactPreference.NO_EMAIL
     status = app.test_cli_runner().invoke(args=["keys", "status"])
     assert "not sealed: 0" in status.output and "older key: 0" in status.output
 
