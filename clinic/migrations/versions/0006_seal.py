@@ -24,7 +24,7 @@ from alembic import op
 from clinic.storage import current_cipher
 
 revision = "0006_seal"
-down_revision = "0005"
+down_revision = "0006_sessions"
 branch_labels = None
 depends_on = None
 
