@@ -8,14 +8,19 @@ alerts and contact, never the topic.
 
 from dataclasses import dataclass
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from clinic.auth.guards import therapists_only
 from clinic.couples import pages as couple_pages
 from clinic.models import Couple, Partner
-from clinic.safety import service
-from clinic.safety.forms import ContactPreferenceForm, ReviewForm
+from clinic.safety import codes, service
+from clinic.safety.forms import (
+    ContactPreferenceForm,
+    PartnerCodeActionForm,
+    PartnerCodeForm,
+    ReviewForm,
+)
 
 bp = therapists_only(Blueprint("safety", __name__, template_folder="templates"))
 
@@ -47,6 +52,59 @@ def contact(couple_id: int, partner_id: int):
     return redirect(url_for("couples.show", couple_id=couple_id, _anchor="contact"))
 
 
+# --- personal codes -----------------------------------------------------------------------------
+
+
+@bp.post("/couples/<int:couple_id>/partners/<int:partner_id>/code")
+def set_code(couple_id: int, partner_id: int):
+    partner = service.own_partner_or_404(current_user, couple_id, partner_id)
+    form = PartnerCodeForm()
+    if form.validate_on_submit():
+        codes.set_code(partner, form.code.data or "")
+        flash(
+            f"Personal code set for {partner.display_name}. Their links now ask for it; "
+            "it is never shown again, nor sent anywhere.",
+            "info",
+        )
+    else:
+        problems = form.code.errors or ["That form had expired. Please try again."]
+        flash(f"No code set for {partner.display_name}: {problems[0]}", "error")
+    return _back_to_codes(couple_id, partner_id)
+
+
+@bp.post("/couples/<int:couple_id>/partners/<int:partner_id>/code/<action>")
+def change_code(couple_id: int, partner_id: int, action: str):
+    partner = service.own_partner_or_404(current_user, couple_id, partner_id)
+    if not PartnerCodeActionForm().validate_on_submit():
+        flash("That form had expired. Please press the button again.", "error")
+    elif action == "clear":
+        codes.clear_code(partner)
+        flash(f"{partner.display_name}'s links no longer ask for a code.", "info")
+    elif action == "unlock":
+        done = codes.lift_lockout(partner)
+        flash(
+            f"{partner.display_name} can try their code again."
+            if done
+            else f"{partner.display_name}'s links were not paused.",
+            "info",
+        )
+    elif action in ("allow", "disallow"):
+        codes.allow_choice(partner, action == "allow")
+        flash(
+            f"{partner.display_name} may choose a code on their link."
+            if action == "allow"
+            else f"{partner.display_name} is no longer offered to choose a code.",
+            "info",
+        )
+    else:
+        abort(404)
+    return _back_to_codes(couple_id, partner_id)
+
+
+def _back_to_codes(couple_id: int, partner_id: int):
+    return redirect(url_for("couples.show", couple_id=couple_id, _anchor=f"code-{partner_id}"))
+
+
 # --- shown inside other pages ------------------------------------------------------------------
 
 
@@ -74,5 +132,16 @@ def _banner(couple_id: int) -> tuple[int, int] | None:
     return (couple_id, waiting) if waiting else None
 
 
+@dataclass(frozen=True)
+class CodeRow:
+    partner: Partner
+    form: PartnerCodeForm
+
+
+def _codes_section(couple: Couple) -> list[CodeRow]:
+    return [CodeRow(p, PartnerCodeForm(formdata=None)) for p in couple.partners]
+
+
 couple_pages.add_section("safety", "safety/_couple_section.html", _couple_section, order=10)
+couple_pages.add_section("codes", "safety/_codes_section.html", _codes_section, order=11)
 couple_pages.add_banner("safety", "safety/_banner.html", _banner)
