@@ -8,7 +8,7 @@ alerts and contact, never the topic.
 
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user
 
 from clinic.auth.guards import therapists_only
@@ -72,33 +72,48 @@ def set_code(couple_id: int, partner_id: int):
     return _back_to_codes(couple_id, partner_id)
 
 
-@bp.post("/couples/<int:couple_id>/partners/<int:partner_id>/code/<action>")
-def change_code(couple_id: int, partner_id: int, action: str):
+@bp.post("/couples/<int:couple_id>/partners/<int:partner_id>/code/clear")
+def clear_code(couple_id: int, partner_id: int):
     partner = service.own_partner_or_404(current_user, couple_id, partner_id)
-    if not PartnerCodeActionForm().validate_on_submit():
-        flash("That form had expired. Please press the button again.", "error")
-    elif action == "clear":
+    if _action_form_valid():
         codes.clear_code(partner)
         flash(f"{partner.display_name}'s links no longer ask for a code.", "info")
-    elif action == "unlock":
-        done = codes.lift_lockout(partner)
+    return _back_to_codes(couple_id, partner_id)
+
+
+@bp.post("/couples/<int:couple_id>/partners/<int:partner_id>/code/unlock")
+def unlock_code(couple_id: int, partner_id: int):
+    partner = service.own_partner_or_404(current_user, couple_id, partner_id)
+    if _action_form_valid():
         flash(
-            f"{partner.display_name} can try their code again."
-            if done
+            f"{partner.display_name} can type their code again."
+            if codes.lift_lockout(partner)
             else f"{partner.display_name}'s links were not paused.",
             "info",
         )
-    elif action in ("allow", "disallow"):
-        codes.allow_choice(partner, action == "allow")
+    return _back_to_codes(couple_id, partner_id)
+
+
+@bp.post("/couples/<int:couple_id>/partners/<int:partner_id>/code/choice")
+def code_choice(couple_id: int, partner_id: int):
+    partner = service.own_partner_or_404(current_user, couple_id, partner_id)
+    if _action_form_valid():
+        allowed = request.form.get("allowed") == "1"
+        codes.allow_choice(partner, allowed)
         flash(
-            f"{partner.display_name} may choose a code on their link."
-            if action == "allow"
+            f"{partner.display_name} is offered to choose a code on their link."
+            if allowed
             else f"{partner.display_name} is no longer offered to choose a code.",
             "info",
         )
-    else:
-        abort(404)
     return _back_to_codes(couple_id, partner_id)
+
+
+def _action_form_valid() -> bool:
+    if PartnerCodeActionForm().validate_on_submit():
+        return True
+    flash("That form had expired. Please press the button again.", "error")
+    return False
 
 
 def _back_to_codes(couple_id: int, partner_id: int):
