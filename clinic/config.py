@@ -175,6 +175,18 @@ DEFAULTS: dict[str, Setting] = {
         " (`1` behind one nginx); `0`: those headers are ignored",
     ),
     "LINK_DAYS": Setting(int, 14, "default lifetime of a client link"),
+    "CLIENT_IDLE_MINUTES": Setting(
+        int,
+        15,
+        "a partner's time on their link ends after this idle time (or on Quick exit); then the"
+        " link asks for their personal code, or shows a neutral Continue page",
+    ),
+    "CODE_ATTEMPTS": Setting(
+        int,
+        5,
+        "wrong personal codes in a row before a partner's links lock until the therapist"
+        " lifts the lock-out",
+    ),
     "PUBLIC_BASE_URL": Setting(
         str | None,
         None,

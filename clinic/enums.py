@@ -48,11 +48,20 @@ _URGENCY_ORDER = tuple(Urgency)
 
 
 class ContactPreference(StrEnum):
-    """How a partner may be reached outside sessions."""
+    """How a partner may be reached outside sessions; no e-mail until the therapist asked."""
 
+    NOT_ASKED = "not_asked"
     ANY = "any"
     NO_EMAIL = "no_email"
     PRINT_ONLY = "print_only"
+
+
+class CodeCheck(StrEnum):
+    """What one try of a partner's personal code came to (clinic.safety.codes)."""
+
+    OPENED = "opened"
+    WRONG = "wrong"
+    LOCKED = "locked"
 
 
 class SaveOutcome(StrEnum):

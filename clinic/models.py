@@ -119,8 +119,14 @@ class Partner(Model):
     email: Mapped[str | None] = mapped_column(SealedText)  # up to 254 characters
     # How this partner may safely be contacted; sealed, as "no e-mail" is itself a signal.
     contact_preference: Mapped[ContactPreference] = mapped_column(
-        SealedWord(ContactPreference), default=ContactPreference.ANY
+        SealedWord(ContactPreference), default=ContactPreference.NOT_ASKED
     )
+    # An optional personal code that opens this partner's links (clinic.safety.codes): argon2
+    # hash only. Failed tries count up to a lock-out that only the therapist lifts.
+    code_hash: Mapped[str | None] = mapped_column(String(255))
+    code_choice_allowed: Mapped[bool] = mapped_column(default=False)
+    code_failures: Mapped[int] = mapped_column(default=0)
+    code_locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     couple: Mapped[Couple] = relationship(back_populates="partners")
 
@@ -252,6 +258,30 @@ class ClientLink(Model):
 
     assignment: Mapped[Assignment] = relationship(back_populates="links")
     partner: Mapped[Partner] = relationship()
+    sessions: Mapped[list["ClientSession"]] = relationship(
+        back_populates="link", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class ClientSession(Model):
+    """One browser's time on a client link, so that Quick exit and idle time end it for real.
+
+    The browser holds a random key in its session cookie; only its SHA-256 is kept here. A link
+    with an ended session opens only through the code page or a neutral "Continue" page.
+    """
+
+    __tablename__ = "client_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    link_id: Mapped[int] = mapped_column(
+        ForeignKey("client_links.id", ondelete="CASCADE"), index=True
+    )
+    key_hash: Mapped[str] = mapped_column(String(64), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    link: Mapped[ClientLink] = relationship(back_populates="sessions")
 
 
 class RecoveryCode(Model):

@@ -8,7 +8,8 @@ import pytest
 
 from tests import factories
 
-PUBLIC_ENDPOINTS = {"static", "auth.login", "index"}
+# Quick exit ends only the caller's own client session (tests/client/test_no_trail.py).
+PUBLIC_ENDPOINTS = {"static", "auth.login", "index", "client.quick_exit"}
 
 
 def owned_objects(owner) -> dict[str, int]:

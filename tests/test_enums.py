@@ -64,7 +64,7 @@ def test_rows_hold_the_plain_words_and_read_back_as_members(couple):
     db.session.expire_all()
     assert response.status is ResponseStatus.IN_PROGRESS
     assert sheet.answered_by is AnsweredBy.EACH_PARTNER
-    assert couple.partners[0].contact_preference is ContactPreference.ANY
+    assert couple.partners[0].contact_preference is ContactPreference.NOT_ASKED
 
 
 def test_an_unknown_contact_word_in_the_database_still_refuses_email(couple):

@@ -6,11 +6,18 @@ an address whose misses are limited still opens valid links, so nobody who share
 with a partner (a coercive partner at home) can lock that partner out by guessing.
 When a save cannot be stored (an expired form, a conflict, a closed assignment, text that
 does not fit) the partner's text comes back in the form with a plain explanation.
+
+Leaving no trail (clinic.client.sessions): a link shows worksheets only to a browser whose
+session on it is open. Once that session ended (Quick exit, idle time, a new code), opening the
+link again, from history, a bookmark or Back, shows only a page asking for the partner's code
+or, without a code, a neutral "Continue" page. Every such page is the link's first page, so
+that moving on replaces it in the history rather than adding to it.
 """
 
 import contextlib
 import math
 import time
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -33,10 +40,12 @@ from wtforms.validators import ValidationError
 
 from clinic.assignments import links
 from clinic.audit import service as audit
-from clinic.client import guessing, service
-from clinic.enums import AnsweredBy, SaveOutcome
+from clinic.client import guessing, service, sessions
+from clinic.enums import AnsweredBy, CodeCheck, SaveOutcome
 from clinic.extensions import csrf, db, limiter
+from clinic.safety import codes
 from clinic.safety import service as safety
+from clinic.security import content_security_policy
 from clinic.worksheets import versions
 from clinic.worksheets.describe import describe
 
@@ -52,6 +61,7 @@ CONFLICT = (
     "Some answers were changed meanwhile in another tab or on another device. Both versions "
     "are shown below: keep the one you want (you can copy from the other), then save again."
 )
+STALE_GATE = "This page was open for a long time. Please try again."
 NOT_ALL_SAVED = "Some answers could not be saved; see the messages below. Everything else is saved."
 ERROR_MESSAGES = {
     404: INACTIVE,
@@ -65,11 +75,90 @@ TRY_AGAIN = (
     "Your answers could not be saved just now. Everything you wrote is still here: "
     "please try again in a moment."
 )
+WRONG_CODE = "That code is not right. Please try again."
+LOCKED = "This link is paused. Please contact your therapist."
+SESSION_ENDED = (
+    "Your time on this page has ended, so this was not saved. Your text is still on this "
+    "page: copy it, then open your link again."
+)
+SESSION_ENDED_PAGE = "Your time on that page had ended, so it was not saved."
+
+
+@bp.after_request
+def _allow_quick_exit_redirect(response):
+    """Quick exit without JavaScript is a form whose answer sends the browser on to
+    QUICK_EXIT_URL; the browser follows only if the page's policy lets forms go there."""
+    exit_url = urlsplit(current_app.config["QUICK_EXIT_URL"])
+    response.headers["Content-Security-Policy"] = content_security_policy(
+        form_action=f"{exit_url.scheme}://{exit_url.netloc}"
+    )
+    return response
+
+
+@bp.post("/w/exit")
+def quick_exit():
+    """Quick exit ends this browser's sessions: a beacon from the script, or the plain form.
+
+    It takes no form token: ending one's own session harms nobody, and the session cookie
+    (SameSite=Lax) is not sent with another site's form anyway.
+    """
+    sessions.end_here()
+    response = redirect(current_app.config["QUICK_EXIT_URL"], 303)
+    response.headers["Clear-Site-Data"] = '"cache"'  # the back-forward cache too
+    return response
+
+
+@bp.post("/w/<token>")
+def open_link(token: str):
+    """The code page's or the Continue page's form: start a session, then show the link."""
+    link = _active_link_or_404(token)
+    if sessions.live(link):
+        return redirect(url_for("client.overview", token=token), 303)
+    if not _csrf_valid():
+        return _gate(token, link, message=STALE_GATE, status=400)
+    partner = link.partner
+    if partner.code_hash is not None:
+        result = codes.check_code(partner, request.form.get("code", ""))
+        if result == CodeCheck.WRONG:
+            return _gate(token, link, message=WRONG_CODE, status=422)
+        if result == CodeCheck.LOCKED:
+            return _gate(token, link, status=403)
+    sessions.start(link)
+    return redirect(url_for("client.overview", token=token), 303)
+
+
+@bp.post("/w/<token>/code")
+def choose_code(token: str):
+    """A partner chooses their own code, when the therapist allows it and none is set."""
+    link, gate = _admitted(token)
+    if gate is not None:
+        return gate
+    code, again = request.form.get("code", ""), request.form.get("code_again", "")
+    problem = None
+    if not _csrf_valid():
+        problem = STALE_GATE
+    elif not codes.may_choose(link.partner):
+        problem = "A personal code is already set for this link."
+    elif problem := codes.code_problem(code):
+        pass
+    elif codes.normalise(code) != codes.normalise(again):
+        problem = "The two codes are not the same. Please type it twice."
+    if problem:
+        return _render_overview(token, link, code_problem=problem, status=422)
+    codes.set_code(link.partner, code, by_partner=True)
+    flash("Your personal code is set. This link will ask for it each time it opens.", "info")
+    return redirect(url_for("client.overview", token=token), 303)
 
 
 @bp.get("/w/<token>")
 def overview(token: str):
-    link = _active_link_or_404(token)
+    link, gate = _admitted(token)
+    if gate is not None:
+        return gate
+    return _render_overview(token, link)
+
+
+def _render_overview(token: str, link, code_problem: str | None = None, status: int = 200):
     sheets = service.link_worksheets(link)
     states = service.stored_states(sheets)
     service.mark_opened(link)
@@ -84,12 +173,22 @@ def overview(token: str):
         (sheet, service.progress_of(sheet, service.values(states[sheet.response.id])))
         for sheet in sheets
     ]
-    return render_template("client/overview.html", token=token, link=link, rows=rows)
+    body = render_template(
+        "client/overview.html",
+        token=token,
+        link=link,
+        rows=rows,
+        may_choose_code=codes.may_choose(link.partner),
+        code_problem=code_problem,
+    )
+    return body, status
 
 
 @bp.get("/w/<token>/<number>")
 def sheet(token: str, number: str):
-    link = _active_link_or_404(token)
+    link, gate = _admitted(token)
+    if gate is not None:
+        return gate
     sheet = service.link_worksheet_by_number(link, number)
     if sheet is None:
         return _not_on_this_link(token)
@@ -102,6 +201,9 @@ def sheet(token: str, number: str):
 def save(token: str, number: str):
     """The form without JavaScript: "Save and finish later" and "Send to my therapist"."""
     link = _active_link_or_404(token)
+    if not _may_save(link):
+        flash(SESSION_ENDED_PAGE, "warning")
+        return redirect(url_for("client.overview", token=token), 303)
     sheet = service.link_worksheet_by_number(link, number)
     if sheet is None:
         return _not_on_this_link(token)
@@ -154,6 +256,8 @@ def save(token: str, number: str):
 def autosave(token: str, number: str):
     """Saving as the partner types (static/client.js); answers JSON, never a page."""
     link = _active_link_or_404(token)
+    if not _may_save(link):
+        return jsonify({"status": "ended", "message": SESSION_ENDED}), 401
     sheet = service.link_worksheet_by_number(link, number)
     if sheet is None:
         abort(404)
@@ -237,6 +341,42 @@ def _neutral_error(code: int):
     if request.endpoint == "client.autosave":
         return jsonify({"status": "error", "message": message}), code
     return render_template("client/message.html", message=message), code
+
+
+def _admitted(token: str):
+    """(link, None) while this browser's session on the link is open, else (link, gate page).
+
+    The very first opening of a link without a code starts a session at once; any later one
+    needs the code or a tap on Continue (module doc).
+    """
+    link = _active_link_or_404(token)
+    if sessions.live(link):
+        return link, None
+    if link.partner.code_hash is None and not sessions.ever_opened(link):
+        sessions.start(link)
+        return link, None
+    if request.endpoint != "client.overview":
+        return link, redirect(url_for("client.overview", token=token), 303)
+    return link, _gate(token, link)
+
+
+def _gate(token: str, link, message: str | None = None, status: int = 200):
+    """The neutral page in front of a link: it names no worksheet, note or answer."""
+    partner = link.partner
+    body = render_template(
+        "client/gate.html",
+        token=token,
+        needs_code=partner.code_hash is not None,
+        locked=partner.code_locked_at is not None,
+        message=LOCKED if partner.code_locked_at is not None else message,
+    )
+    return body, status
+
+
+def _may_save(link) -> bool:
+    """A save is taken while the session is open, or from the same browser after it idled out
+    (with a valid form token): the text typed before then must not be lost."""
+    return sessions.live(link) or (sessions.ended_here(link) and _csrf_valid())
 
 
 def _active_link_or_404(token: str):

@@ -1,6 +1,8 @@
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectChoice  # type: ignore[attr-defined]  # types-WTForms 3.2 predates SelectChoice
+from wtforms import RadioField, SelectChoice, StringField  # type: ignore[attr-defined]  # types-WTForms 3.2 predates SelectChoice
+from wtforms.validators import DataRequired, ValidationError
 
+from clinic.safety import codes
 from clinic.safety.service import CONTACT_PREFERENCES
 
 
@@ -13,3 +15,17 @@ class ContactPreferenceForm(FlaskForm):
 
 class ReviewForm(FlaskForm):
     """Only the CSRF token: marking an alert as reviewed takes no input."""
+
+
+class PartnerCodeForm(FlaskForm):
+    """The therapist sets a partner's personal code, agreed with the partner in a session."""
+
+    code = StringField("New personal code", validators=[DataRequired()])
+
+    def validate_code(self, field):
+        if problem := codes.code_problem(field.data or ""):
+            raise ValidationError(problem)
+
+
+class PartnerCodeActionForm(FlaskForm):
+    """Only the CSRF token: removing a code, lifting a lock-out, allowing a partner's own code."""

@@ -40,6 +40,7 @@ URGENCY_LABELS: dict[str, str] = {  # by Urgency; a stored alert holds the plain
     Urgency.REVIEW: "Review: read before the next session",
 }
 CONTACT_PREFERENCES = {
+    ContactPreference.NOT_ASKED: "Not asked yet: no e-mail until you record a choice",
     ContactPreference.ANY: "Any way, e-mail included",
     ContactPreference.NO_EMAIL: "No e-mail: give links in person or by phone",
     ContactPreference.PRINT_ONLY: "Printed card only, handed over in a session",
@@ -290,6 +291,12 @@ def set_contact_preference(partner: Partner, preference: str) -> None:
 def email_refusal(partner: Partner) -> str | None:
     """Why this partner must not be e-mailed, or None when their preference allows it."""
     name = partner.display_name
+    if partner.contact_preference == ContactPreference.NOT_ASKED:
+        return (
+            f"You have not recorded yet how {name} may be reached, so no e-mail is sent. "
+            "Ask them in a session and record it under Safe contact on the couple's page, "
+            "or give them the link in person, by the QR code or on a printed card."
+        )
     if partner.contact_preference == ContactPreference.PRINT_ONLY:
         return (
             f"{name} asked not to be contacted by e-mail: give them the printed card in a session."

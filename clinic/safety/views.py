@@ -14,8 +14,13 @@ from flask_login import current_user
 from clinic.auth.guards import therapists_only
 from clinic.couples import pages as couple_pages
 from clinic.models import Couple, Partner
-from clinic.safety import service
-from clinic.safety.forms import ContactPreferenceForm, ReviewForm
+from clinic.safety import codes, service
+from clinic.safety.forms import (
+    ContactPreferenceForm,
+    PartnerCodeActionForm,
+    PartnerCodeForm,
+    ReviewForm,
+)
 
 bp = therapists_only(Blueprint("safety", __name__, template_folder="templates"))
 
@@ -47,6 +52,74 @@ def contact(couple_id: int, partner_id: int):
     return redirect(url_for("couples.show", couple_id=couple_id, _anchor="contact"))
 
 
+# --- personal codes -----------------------------------------------------------------------------
+
+
+@bp.post("/couples/<int:couple_id>/partners/<int:partner_id>/code")
+def set_code(couple_id: int, partner_id: int):
+    partner = service.own_partner_or_404(current_user, couple_id, partner_id)
+    form = PartnerCodeForm()
+    if form.validate_on_submit():
+        codes.set_code(partner, form.code.data or "")
+        flash(
+            f"Personal code set for {partner.display_name}. Their links now ask for it; "
+            "it is never shown again, nor sent anywhere.",
+            "info",
+        )
+    else:
+        problems = form.code.errors or ["That form had expired. Please try again."]
+        flash(f"No code set for {partner.display_name}: {problems[0]}", "error")
+    return _back_to_codes(couple_id, partner_id)
+
+
+@bp.post("/couples/<int:couple_id>/partners/<int:partner_id>/code/clear")
+def clear_code(couple_id: int, partner_id: int):
+    partner = service.own_partner_or_404(current_user, couple_id, partner_id)
+    if _action_form_valid():
+        codes.clear_code(partner)
+        flash(f"{partner.display_name}'s links no longer ask for a code.", "info")
+    return _back_to_codes(couple_id, partner_id)
+
+
+@bp.post("/couples/<int:couple_id>/partners/<int:partner_id>/code/unlock")
+def unlock_code(couple_id: int, partner_id: int):
+    partner = service.own_partner_or_404(current_user, couple_id, partner_id)
+    if _action_form_valid():
+        flash(
+            f"{partner.display_name} can type their code again."
+            if codes.lift_lockout(partner)
+            else f"{partner.display_name}'s links were not paused.",
+            "info",
+        )
+    return _back_to_codes(couple_id, partner_id)
+
+
+@bp.post("/couples/<int:couple_id>/partners/<int:partner_id>/code/choice")
+def code_choice(couple_id: int, partner_id: int):
+    partner = service.own_partner_or_404(current_user, couple_id, partner_id)
+    if _action_form_valid():
+        allowed = request.form.get("allowed") == "1"
+        codes.allow_choice(partner, allowed)
+        flash(
+            f"{partner.display_name} is offered to choose a code on their link."
+            if allowed
+            else f"{partner.display_name} is no longer offered to choose a code.",
+            "info",
+        )
+    return _back_to_codes(couple_id, partner_id)
+
+
+def _action_form_valid() -> bool:
+    if PartnerCodeActionForm().validate_on_submit():
+        return True
+    flash("That form had expired. Please press the button again.", "error")
+    return False
+
+
+def _back_to_codes(couple_id: int, partner_id: int):
+    return redirect(url_for("couples.show", couple_id=couple_id, _anchor=f"code-{partner_id}"))
+
+
 # --- shown inside other pages ------------------------------------------------------------------
 
 
@@ -74,5 +147,16 @@ def _banner(couple_id: int) -> tuple[int, int] | None:
     return (couple_id, waiting) if waiting else None
 
 
+@dataclass(frozen=True)
+class CodeRow:
+    partner: Partner
+    form: PartnerCodeForm
+
+
+def _codes_section(couple: Couple) -> list[CodeRow]:
+    return [CodeRow(p, PartnerCodeForm(formdata=None)) for p in couple.partners]
+
+
 couple_pages.add_section("safety", "safety/_couple_section.html", _couple_section, order=10)
+couple_pages.add_section("codes", "safety/_codes_section.html", _codes_section, order=11)
 couple_pages.add_banner("safety", "safety/_banner.html", _banner)

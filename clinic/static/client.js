@@ -111,7 +111,7 @@
       schedule(0);
       return;
     }
-    if (status === 403 || status === 404) paused = true;
+    if (status === 401 || status === 403 || status === 404) paused = true;  // 401: the session ended
     dirty = true;
     say(data.message || "Not saved yet. Your text is still here: please press Save.", "error");
     if (status === 429 || status >= 500) window.setTimeout(function () { schedule(0); }, RETRY_MS);

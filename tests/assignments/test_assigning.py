@@ -189,6 +189,10 @@ def test_link_days_set_the_expiry(signed_in, couple):
 
 def test_why_a_link_cannot_be_emailed(couple):
     alex, sam = couple.partners
+    assert "You have not recorded yet how Alex may be reached" in why_no_email(
+        alex, mail_enabled=True
+    )
+    alex.contact_preference = sam.contact_preference = "any"
     assert why_no_email(alex, mail_enabled=True) is None
     assert "No e-mail address" in why_no_email(sam, mail_enabled=True)
     assert "not set up" in why_no_email(alex, mail_enabled=False)

@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 from sqlalchemy import select
 
 from clinic.extensions import db
@@ -11,6 +12,16 @@ from tests.helpers import free_port
 LINK_URL = re.compile(r'value="(https?://[^"]*/w/[A-Za-z0-9_-]{43})"')
 TOKEN_FIELD = re.compile(r'name="token" value="([A-Za-z0-9_-]{43})"')
 SEND_BUTTON = re.compile(r'name="send" value="(\d+)"')
+
+
+@pytest.fixture(autouse=True)
+def email_allowed(signed_in, couple):
+    """The therapist has asked both partners and recorded that e-mail is fine."""
+    for partner in couple.partners:
+        response = signed_in.post(
+            f"/couples/{couple.id}/partners/{partner.id}/contact", data={"preference": "any"}
+        )
+        assert response.status_code == 302
 
 
 def links_page(client, couple):

@@ -165,11 +165,12 @@ def test_request_logs_never_hold_a_token(database_url, caplog, monkeypatch):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())  # keeps its session
     try:
         with caplog.at_level(logging.INFO):
             for path in (f"/w/{token}", f"/w/{token}/1", "/w/" + "D" * 43):
                 with contextlib.suppress(urllib.error.HTTPError):
-                    urllib.request.urlopen(f"http://127.0.0.1:{server.server_port}{path}")
+                    browser.open(f"http://127.0.0.1:{server.server_port}{path}")
     finally:
         server.shutdown()
         thread.join(timeout=10)

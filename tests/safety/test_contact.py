@@ -58,7 +58,7 @@ def test_the_couple_page_offers_each_partner_a_contact_form(signed_in, couple):
         assert f'id="contact-{partner.id}"' in page
     assert "No e-mail: give links in person or by phone" in page
     assert "Printed card only, handed over in a session" in page
-    assert [chosen(page, p) for p in couple.partners] == [["any"], ["any"]]
+    assert [chosen(page, p) for p in couple.partners] == [["not_asked"], ["not_asked"]]
 
 
 def test_the_therapist_changes_a_preference_and_it_is_recorded(signed_in, couple, therapist):
@@ -81,7 +81,7 @@ def test_an_unknown_preference_changes_nothing(signed_in, couple, value):
     alex = couple.partners[0]
     response = set_preference(signed_in, couple, alex, value)
     assert response.status_code == 302
-    assert db.session.get(Partner, alex.id).contact_preference == "any"
+    assert db.session.get(Partner, alex.id).contact_preference == "not_asked"
     page = signed_in.get(response.headers["Location"]).get_data(as_text=True)
     assert "Choose how this partner may be reached." in page
 
@@ -90,12 +90,13 @@ def test_a_partner_of_another_couple_cannot_be_changed(signed_in, therapist, cou
     other = factories.make_couple(therapist)
     response = set_preference(signed_in, couple, other.partners[0], "no_email")
     assert response.status_code == 404
-    assert db.session.get(Partner, other.partners[0].id).contact_preference == "any"
+    assert db.session.get(Partner, other.partners[0].id).contact_preference == "not_asked"
 
 
 @pytest.mark.parametrize(
     ("preference", "reason"),
     [
+        ("not_asked", "You have not recorded yet how Alex may be reached, so no e-mail is sent"),
         ("no_email", "Alex asked not to be contacted by e-mail. Give them the link in person"),
         ("print_only", "Alex asked not to be contacted by e-mail: give them the printed card"),
     ],
@@ -109,6 +110,18 @@ def test_the_app_refuses_to_email_and_says_why(signed_in, couple, inbox, prefere
     response = force_email(signed_in, page, alex)  # a forged request sends it anyway
     assert reason in response.get_data(as_text=True)
     assert inbox.messages == []  # the real SMTP server received nothing
+
+
+def test_a_new_partner_gets_no_email_until_the_therapist_records_a_choice(
+    signed_in, couple, inbox
+):
+    alex = couple.partners[0]
+    page = links_page(signed_in, couple)
+    assert "You have not recorded yet how Alex may be reached" in page
+    assert "E-mail to alex@example.org" not in page
+    response = force_email(signed_in, page, alex)
+    assert "You have not recorded yet how Alex may be reached" in response.get_data(as_text=True)
+    assert inbox.messages == []
 
 
 def test_with_any_way_allowed_the_link_is_emailed(signed_in, couple, inbox):

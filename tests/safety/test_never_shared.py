@@ -145,6 +145,9 @@ def test_the_other_partners_export_holds_none_of_it(signed_in, couple, client, t
 
 def test_emails_carry_nothing_of_it(signed_in, couple, client, tokens, inbox):
     send(client, tokens[0], RAISING)
+    signed_in.post(
+        f"/couples/{couple.id}/partners/{couple.partners[0].id}/contact", data={"preference": "any"}
+    )
     page = signed_in.post(
         f"/couples/{couple.id}/assign",
         data={
