@@ -61,6 +61,7 @@ def new(couple_id: int):
     couple = own_couple_or_404(current_user, couple_id)
     catalogue = library.catalogue(current_user)
     form = AssignForm()
+    form.today = service.couple_today(couple)
     form.worksheets.choices = [SelectChoice(key, ws.title) for key, ws in catalogue.items()]
     if request.method == "GET":
         form.link_days.data = current_app.config["LINK_DAYS"]

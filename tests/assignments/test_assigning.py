@@ -184,7 +184,9 @@ def test_links_use_the_public_address_when_one_is_set(app, signed_in, couple):
 def test_link_days_set_the_expiry(signed_in, couple):
     assign(signed_in, couple, worksheets=["builtin:power-patterns"], link_days="3")
     link = db.session.scalars(select(ClientLink)).first()
-    assert link.expires_at - link.created_at == timedelta(days=3)
+    # Through the whole of the third day after today, in the couple's (here UTC) day.
+    assert link.expires_at.date() == (link.created_at + timedelta(days=3)).date()
+    assert (link.expires_at.hour, link.expires_at.minute) == (23, 59)
 
 
 def test_why_a_link_cannot_be_emailed(couple):

@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import String, Text, select
 from werkzeug.serving import make_server
 
+from clinic import localtime
 from clinic.assignments import links
 from clinic.extensions import db
 from clinic.models import ClientLink
@@ -71,7 +72,8 @@ def test_a_reissued_link_replaces_the_old_one(client, assignment, tokens):
 
 def test_links_expire_after_the_assignments_days(assignment):
     link = current_link(assignment, 0)
-    assert link.expires_at - link.created_at == timedelta(days=assignment.link_days)
+    last_day = (link.created_at + timedelta(days=assignment.link_days)).date()
+    assert link.expires_at == localtime.end_of_day(last_day, "UTC")
 
 
 def test_guessing_links_is_rate_limited_but_answering_is_not(database_url):
