@@ -3,7 +3,16 @@
 The counts in the navigation come from :func:`_nav_counts`, on every therapist page.
 """
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    flash,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 
 from clinic import audit, localtime
@@ -65,7 +74,9 @@ couple_pages.add_section("time_zone", "today/_couple_zone.html", order=90)
 @bp.app_context_processor
 def _nav_counts():
     """Counts beside "Today" in the navigation of every signed-in therapist's page."""
-    if request.blueprint == "client" or not current_user.is_authenticated:
+    if not has_request_context() or request.blueprint == "client":
+        return {}
+    if not current_user.is_authenticated:
         return {}
     remembered = session.get(service.SINCE_KEY)
     since = service.visit_since(current_user, remembered, utcnow())

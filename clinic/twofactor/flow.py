@@ -55,4 +55,4 @@ def complete_sign_in(therapist: Therapist, second_factor: str = ""):
         therapist.id,
         detail=f"second_factor={second_factor}" if second_factor else "",
     )
-    return redirect(url_for("index"))  # the Today page
+    return redirect(url_for("today.index"))
