@@ -5,7 +5,7 @@ from pathlib import Path
 from flask import Flask, redirect, url_for
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from clinic import db_engine, redaction, security, storage  # noqa: F401 - db_engine tunes SQLite
+from clinic import db_engine, localtime, redaction, security, storage  # noqa: F401 - db_engine tunes SQLite
 from clinic.config import load_config
 from clinic.extensions import csrf, db, limiter, login_manager, migrate
 from clinic.transaction import TransactionalFlask
@@ -27,6 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     storage.init_app(app)
     redaction.init_app(app)
+    localtime.init_app(app)
 
     from clinic import cli, errors, models, security_cli  # noqa: F401 - models register tables
     from clinic.assignments.views import bp as assignments_bp
@@ -38,6 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from clinic.handouts.views import bp as handouts_bp
     from clinic.review.views import bp as review_bp
     from clinic.safety.views import bp as safety_bp
+    from clinic.today.views import bp as today_bp
     from clinic.twofactor.views import bp as twofactor_bp
     from clinic.worksheets.views import bp as worksheets_bp
 
@@ -52,6 +54,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(review_bp)
     app.register_blueprint(worksheets_bp)
     app.register_blueprint(safety_bp)
+    app.register_blueprint(today_bp)
     errors.init_app(app)
     cli.init_app(app)
     security_cli.init_app(app)
@@ -61,7 +64,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     @app.get("/")
     def index():
-        return redirect(url_for("couples.index"))
+        return redirect(url_for("today.index"))
 
     return app
 

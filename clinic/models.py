@@ -53,6 +53,10 @@ class Therapist(UserMixin, Model):
     totp_secret: Mapped[str | None] = mapped_column(SealedText)
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None]  # the last accepted time step, so a code works once
+    # An IANA zone name (clinic.localtime); None until chosen, when times show in UTC.
+    time_zone: Mapped[str | None] = mapped_column(String(64))
+    # When the Today page was last opened: what counts as "new since your last visit".
+    today_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     couples: Mapped[list["Couple"]] = relationship(back_populates="therapist")
 
@@ -92,6 +96,8 @@ class Couple(Model):
     therapist_id: Mapped[int] = mapped_column(ForeignKey("therapists.id"), index=True)
     label: Mapped[str] = mapped_column(SealedText)  # up to 80 characters (CoupleForm)
     notes: Mapped[str] = mapped_column(SealedText, default="")
+    # The couple's own IANA zone; None follows the therapist's (clinic.localtime).
+    time_zone: Mapped[str | None] = mapped_column(String(64))
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

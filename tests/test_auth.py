@@ -8,7 +8,7 @@ def test_sign_in_and_out(client, therapist):
     assert b'name="email"' in page.data and b'name="password"' in page.data
 
     response = factories.sign_in(client, therapist)
-    assert response.headers["Location"] == "/couples/"
+    assert response.headers["Location"] == "/today"  # the Today page comes after sign-in
     assert client.get("/couples/").status_code == 200
 
     client.post("/logout")

@@ -1,3 +1,5 @@
+from datetime import date
+
 from flask_wtf import FlaskForm
 from wtforms import (  # type: ignore[attr-defined]  # types-WTForms 3.2 predates SelectChoice
     DateField,
@@ -51,6 +53,9 @@ class AssignForm(FlaskForm):
         ],
     )
 
+    # The couple's local today (set by the view): a due date is in the past by their day.
+    today: date | None = None
+
     def validate_due_date(self, field):
-        if field.data and field.data < utcnow().date():
+        if field.data and field.data < (self.today or utcnow().date()):
             raise ValidationError("The due date is in the past.")

@@ -17,6 +17,7 @@ from flask import current_app, has_request_context, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from clinic import localtime
 from clinic.enums import AnsweredBy, LinkState
 from clinic.extensions import db
 from clinic.models import Assignment, ClientLink, Partner, Response
@@ -97,10 +98,18 @@ def issue_link(assignment: Assignment, partner: Partner) -> IssuedLink:
         partner=partner,
         token_hash=hash_token(token),
         created_at=now,
-        expires_at=now + timedelta(days=assignment.link_days),
+        expires_at=link_expiry(assignment, now),
     )
     db.session.add(link)
     return IssuedLink(link, token)
+
+
+def link_expiry(assignment: Assignment, now: datetime) -> datetime:
+    """The end of the couple's local day ``link_days`` after today: a link given "for 14 days"
+    works through the whole of that last day wherever the couple lives."""
+    zone_name = localtime.couple_zone_name(assignment.couple)
+    last_day = localtime.today_in(zone_name, now) + timedelta(days=assignment.link_days)
+    return localtime.end_of_day(last_day, zone_name)
 
 
 def reissue_all(assignment: Assignment) -> list[IssuedLink]:

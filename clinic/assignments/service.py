@@ -7,6 +7,7 @@ from flask import abort
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from clinic import localtime
 from clinic.assignments import links
 from clinic.enums import AnsweredBy, ResponseStatus, WhoAnswers
 from clinic.extensions import db
@@ -170,8 +171,16 @@ def is_complete(assignment: Assignment) -> bool:
     return all(r.status == ResponseStatus.SUBMITTED for r in responses)
 
 
+def couple_today(couple: Couple, now: datetime | None = None) -> date:
+    """Today where the couple lives: the day their due dates are judged by."""
+    return localtime.today_in(localtime.couple_zone_name(couple), now)
+
+
 def is_overdue(assignment: Assignment, today: date | None = None) -> bool:
-    if assignment.due_date is None or assignment.due_date >= (today or utcnow().date()):
+    """Past its due date in the couple's own day, with work still unfinished."""
+    if assignment.due_date is None or assignment.due_date >= (
+        today or couple_today(assignment.couple)
+    ):
         return False
     return not is_complete(assignment)
 

@@ -13,12 +13,13 @@ from flask_login import current_user
 from wtforms import SelectChoice  # type: ignore[attr-defined]  # types-WTForms 3.2 predates SelectChoice
 
 from clinic import mail
-from clinic.assignments import links, service
+from clinic.assignments import links, service, shown_once
 from clinic.assignments.forms import AssignForm
 from clinic.audit import service as audit
 from clinic.auth.guards import therapists_only
 from clinic.couples import pages as couple_pages
 from clinic.couples.service import own_couple_or_404
+from clinic.enums import LinkState
 from clinic.safety import service as safety
 from clinic.worksheets import library
 
@@ -61,6 +62,7 @@ def new(couple_id: int):
     couple = own_couple_or_404(current_user, couple_id)
     catalogue = library.catalogue(current_user)
     form = AssignForm()
+    form.today = service.couple_today(couple)
     form.worksheets.choices = [SelectChoice(key, ws.title) for key, ws in catalogue.items()]
     if request.method == "GET":
         form.link_days.data = current_app.config["LINK_DAYS"]
@@ -76,7 +78,7 @@ def new(couple_id: int):
         )
         _audit_links("link_created", issued)
         flash("Worksheets assigned.", "info")
-        return _show_links(assignment, issued)
+        return _show_links_once(assignment, issued)
     return render_template(
         "assignments/new.html",
         form=form,
@@ -115,13 +117,31 @@ def lock(assignment_id: int):
     return redirect(url_for("assignments.show", assignment_id=assignment.id))
 
 
+@bp.get("/assignments/<int:assignment_id>/links/reissue")
+def confirm_reissue_all(assignment_id: int):
+    """Asks first: every link already handed out stops working."""
+    assignment = service.own_assignment_or_404(current_user, assignment_id)
+    return render_template(
+        "assignments/reissue_all.html",
+        assignment=assignment,
+        active=sorted(
+            (link for link in assignment.links if links.link_state(link) == LinkState.ACTIVE),
+            key=lambda link: link.partner.position,
+        ),
+        banners=couple_pages.banners(assignment.couple_id),
+    )
+
+
 @bp.post("/assignments/<int:assignment_id>/links/reissue")
 def reissue_all(assignment_id: int):
     assignment = service.own_assignment_or_404(current_user, assignment_id)
+    if request.form.get("confirm") != "yes":
+        flash("Nothing changed. Confirm below to make new links for everyone.", "error")
+        return redirect(url_for("assignments.confirm_reissue_all", assignment_id=assignment.id))
     issued = links.reissue_all(assignment)
     _audit_links("link_reissued", issued)
     flash("New links made for everyone; the old links no longer work.", "info")
-    return _show_links(assignment, issued)
+    return _show_links_once(assignment, issued)
 
 
 @bp.post("/assignments/<int:assignment_id>/links/<int:link_id>/reissue")
@@ -131,7 +151,7 @@ def reissue(assignment_id: int, link_id: int):
     issued = links.reissue(link)
     _audit_links("link_reissued", [issued])
     flash(f"New link made for {link.partner.display_name}; the old one no longer works.", "info")
-    return _show_links(assignment, [issued])
+    return _show_links_once(assignment, [issued])
 
 
 @bp.post("/assignments/<int:assignment_id>/links/<int:link_id>/revoke")
@@ -155,11 +175,11 @@ def email_link(assignment_id: int):
     chosen = next((i for i in issued if str(i.link.id) == request.form.get("send")), None)
     if chosen is None:
         flash("Choose whose link to send.", "error")
-        return _show_links(assignment, issued)
+        return _show_links_once(assignment, issued)
     reason = service.why_no_email(chosen.partner, mail.mail_enabled())
     if reason:
         flash(reason, "error")
-        return _show_links(assignment, issued)
+        return _show_links_once(assignment, issued)
     assert chosen.partner.email, "why_no_email gives a reason when there is no address"
     try:
         mail.send_link(chosen.partner.email, current_user.display_name, chosen.url)
@@ -167,16 +187,21 @@ def email_link(assignment_id: int):
         flash(f"Not sent: {error}", "error")
     else:
         flash(f"Link e-mailed to {chosen.partner.display_name}.", "info")
-    return _show_links(assignment, issued)
+    return _show_links_once(assignment, issued)
 
 
-def _audit_links(action: str, issued: list[links.IssuedLink]) -> None:
-    for item in issued:
-        audit.record(action, "client_link", item.link.id, couple_id=item.link.assignment.couple_id)
-
-
-def _show_links(assignment, issued: list[links.IssuedLink]):
-    """The only page that shows raw links: rendered in answer to a POST, never stored."""
+@bp.get("/assignments/<int:assignment_id>/links/new")
+def new_links(assignment_id: int):
+    """The only page that shows raw links, once: a reload finds them gone."""
+    assignment = service.own_assignment_or_404(current_user, assignment_id)
+    issued = shown_once.take(assignment)
+    if not issued:
+        flash(
+            "New links are shown only once, so they cannot be shown again. "
+            "If one was not handed over, make a new link for that partner below.",
+            "info",
+        )
+        return redirect(url_for("assignments.show", assignment_id=assignment.id))
     return render_template(
         "assignments/links_once.html",
         assignment=assignment,
@@ -186,3 +211,14 @@ def _show_links(assignment, issued: list[links.IssuedLink]):
         card_endpoint=CARD_ENDPOINT if CARD_ENDPOINT in current_app.view_functions else None,
         banners=couple_pages.banners(assignment.couple_id),
     )
+
+
+def _audit_links(action: str, issued: list[links.IssuedLink]) -> None:
+    for item in issued:
+        audit.record(action, "client_link", item.link.id, couple_id=item.link.assignment.couple_id)
+
+
+def _show_links_once(assignment, issued: list[links.IssuedLink]):
+    """Post/Redirect/Get: the links wait in the session for the one page that shows them."""
+    shown_once.hold(assignment, issued)
+    return redirect(url_for("assignments.new_links", assignment_id=assignment.id))

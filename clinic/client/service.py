@@ -23,6 +23,7 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from clinic import localtime
 from clinic.enums import AnsweredBy, ResponseStatus, SaveOutcome
 from clinic.extensions import db
 from clinic.models import Answer, AssignedWorksheet, Assignment, ClientLink, Response
@@ -180,7 +181,7 @@ def closed_reason(assignment: Assignment, response: Response) -> str | None:
         response.submitted_at is not None
         and current_app.config["REVISE_UNTIL"] == "due_date"
         and assignment.due_date is not None
-        and assignment.due_date < utcnow().date()
+        and assignment.due_date < localtime.today_in(localtime.couple_zone_name(assignment.couple))
     ):
         return (
             "You sent these answers and the due date has passed, so they can no longer be "

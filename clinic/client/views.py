@@ -38,6 +38,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from wtforms.validators import ValidationError
 
+from clinic import localtime
 from clinic.assignments import links
 from clinic.audit import service as audit
 from clinic.client import guessing, service, sessions
@@ -46,6 +47,7 @@ from clinic.extensions import csrf, db, limiter
 from clinic.safety import codes
 from clinic.safety import service as safety
 from clinic.security import content_security_policy
+from clinic.storage import utcnow
 from clinic.worksheets import versions
 from clinic.worksheets.describe import describe
 
@@ -284,6 +286,8 @@ def autosave(token: str, number: str):
         "errors": {i: e for i, e in outcome.errors.items() if i},
         "newer_elsewhere": sorted(outcome.kept_newer),
         "message": _autosave_message(outcome),
+        # The couple's clock, not the phone's: one save reads the same everywhere.
+        "saved_at": f"{localtime.local(utcnow(), localtime.page_zone()):%H:%M}",
     }
     if outcome.status == SaveOutcome.CLOSED:
         return jsonify(body), 403
@@ -384,6 +388,8 @@ def _active_link_or_404(token: str):
     if link is None:
         _count_miss()
         abort(404)
+    # Times on a partner's pages read in the couple's zone, as the therapist's records do.
+    localtime.set_page_zone(localtime.couple_zone_name(link.assignment.couple))
     return link
 
 

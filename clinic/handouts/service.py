@@ -28,6 +28,7 @@ from datetime import date, datetime
 from flask import current_app, render_template
 from markupsafe import Markup, escape
 
+from clinic import localtime
 from clinic.assignments.links import IssuedLink
 from clinic.assignments.service import STATUS_LABELS
 from clinic.enums import AnsweredBy, ResponseStatus
@@ -45,7 +46,6 @@ from clinic.review.compare import (
 )
 from clinic.review.trends import describe, render_svg
 from clinic.safety.privacy import is_private_worksheet
-from clinic.storage import utcnow
 from clinic.worksheets.items import Item
 from clinic.worksheets.items.grid import CATEGORIES
 from clinic.worksheets.schema import Worksheet
@@ -80,8 +80,9 @@ def _day(moment: datetime | date) -> str:
     return f"{moment.day} {moment:%B %Y}"
 
 
-def _today() -> str:
-    return _day(utcnow().date())
+def _today(couple: Couple) -> str:
+    """The date a handout is printed, as it is where the couple lives."""
+    return _day(localtime.today_in(localtime.couple_zone_name(couple)))
 
 
 # --- blank worksheets ----------------------------------------------------------------------
@@ -115,7 +116,9 @@ def assignment_cards_pdf(issued: Sequence[IssuedLink], layout: str = "page") -> 
             "name": link.partner.display_name,
             "url": link.url,
             "qr": link.qr_data_uri(),
-            "expires": _day(link.link.expires_at),
+            "expires": localtime.format_day(
+                link.link.expires_at, localtime.couple_zone_name(link.link.assignment.couple), True
+            ),
         }
         for link in issued
     ]
@@ -170,7 +173,7 @@ class SessionHandout:
     worksheets: list[HandoutWorksheet]
     notes: list[SessionNote] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)  # titles of worksheets left out
-    date: str = field(default_factory=_today)
+    date: str = ""
 
     @property
     def therapist(self) -> bool:
@@ -220,7 +223,9 @@ def build_handout(couple: Couple, assignment_ids: Iterable[int], version: str) -
     newest = {p.ws.id: p for p in printed_worksheets}
     for printed in printed_worksheets:
         printed.show_prompts = printed is newest[printed.ws.id]
-    handout = SessionHandout(couple, version, printed_worksheets, unreadable=unreadable)
+    handout = SessionHandout(
+        couple, version, printed_worksheets, unreadable=unreadable, date=_today(couple)
+    )
     if therapist:
         handout.notes = _session_notes(couple, assignments)
         _add_trend_charts(handout, history)

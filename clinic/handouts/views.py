@@ -7,7 +7,7 @@ only: which kind of PDF, never anything a client wrote.
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from clinic import audit
+from clinic import audit, localtime
 from clinic.assignments import links
 from clinic.assignments import service as assignments
 from clinic.auth.guards import therapists_only
@@ -35,6 +35,7 @@ def index(couple_id: int):
 @bp.get("/couples/<int:couple_id>/handouts/session.pdf")
 def session_handout(couple_id: int):
     couple = own_couple_or_404(current_user, couple_id)
+    localtime.set_page_zone(localtime.couple_zone_name(couple))  # printed for the couple
     version = request.args.get("version", service.JOINT)
     ids = request.args.getlist("assignment", type=int)
     if version not in service.VERSIONS:

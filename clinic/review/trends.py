@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import Any, TypeGuard
 from xml.sax.saxutils import escape
 
+from clinic import localtime
 from clinic.worksheets.schema import ScaleItem, Worksheet
 
 WIDTH, HEIGHT = 640, 300
@@ -63,7 +64,7 @@ class Trend:
         by_day: dict[date, list[int | None]] = {}
         for column, series in enumerate(self.series):
             for point in series.points:
-                by_day.setdefault(point.when.date(), [None] * len(self.series))[column] = (
+                by_day.setdefault(_local_day(point.when), [None] * len(self.series))[column] = (
                     point.value
                 )
         return sorted(by_day.items())
@@ -200,7 +201,7 @@ def _y_axis(trend: Trend, y, width: int) -> list[str]:
 def _x_axis(whens: list[datetime], x, height: int) -> list[str]:
     """A label under the first answer of each day, skipping days that would overlap."""
     days: list[tuple[date, datetime]] = []
-    for when_day, when in sorted({w.date(): w for w in reversed(whens)}.items()):
+    for when_day, when in sorted({_local_day(w): w for w in reversed(whens)}.items()):
         if not days or x(when) - x(days[-1][1]) >= LABEL_GAP:
             days.append((when_day, when))
     baseline = height - BOTTOM
@@ -261,3 +262,8 @@ def _marker(shape: str, cx: float, cy: float, colour: str, label: str | None = N
     }[shape]
     points = " ".join(f"{cx + dx:.1f},{cy + dy:.1f}" for dx, dy in corners)
     return f'<polygon points="{points}" {paint}>{tip}</polygon>'
+
+
+def _local_day(when: datetime) -> date:
+    """The day an answer was given where the page's reader is (clinic.localtime)."""
+    return localtime.local(when, localtime.page_zone()).date()

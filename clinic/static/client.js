@@ -89,7 +89,7 @@
       setBases(data.bases);
       showProgress(data);
       showItemErrors(data.errors);
-      var time = new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+      var time = data.saved_at || new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
       say(data.message + " (" + time + ")", data.errors && Object.keys(data.errors).length ? "error" : "ok");
       return;
     }

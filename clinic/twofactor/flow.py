@@ -54,4 +54,4 @@ def complete_sign_in(therapist: Therapist, second_factor: str = ""):
         therapist.id,
         detail=f"second_factor={second_factor}" if second_factor else "",
     )
-    return redirect(url_for("couples.index"))
+    return redirect(url_for("today.index"))

@@ -7,6 +7,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_login import current_user, login_required
@@ -18,6 +19,7 @@ from clinic.auth.passwords import verify_password
 from clinic.enums import SessionEnd
 from clinic.extensions import db, limiter
 from clinic.models import Therapist
+from clinic.storage import SealError, current_cipher
 from clinic.twofactor import flow, service
 from clinic.twofactor.forms import CodeForm, ConfirmForm, PasswordForm, PolicyForm
 
@@ -26,7 +28,14 @@ bp = Blueprint("twofactor", __name__, template_folder="templates")
 CODE_REFUSED = "That code did not work. Check the time on your phone, or use a recovery code."
 CHECK_FAILED = "That password is not right."
 # Pages a therapist may still open while the clinic requires two-factor and theirs is off.
-_ALLOWED_BEFORE_SETUP = {"twofactor.account", "twofactor.start", "twofactor.confirm", "static"}
+_ALLOWED_BEFORE_SETUP = {
+    "twofactor.account",
+    "twofactor.start",
+    "twofactor.confirm",
+    "twofactor.codes",
+    "static",
+}
+CODES_KEY = "recovery_codes_shown_once"
 
 
 def _login_limit() -> str:
@@ -109,7 +118,7 @@ def confirm():
         return redirect(url_for("twofactor.account"))
     audit.record("two_factor_enabled", "therapist", current_user.id)
     sessions.reissue(current_user, SessionEnd.TWO_FACTOR_CHANGED)
-    return render_template("twofactor/codes.html", codes=codes)
+    return _show_codes_once(codes)
 
 
 @bp.post("/account/two-factor/recovery-codes")
@@ -121,7 +130,27 @@ def renew_codes():
         return redirect(url_for("twofactor.account"))
     codes = service.renew_recovery_codes(current_user)
     audit.record("recovery_codes_renewed", "therapist", current_user.id)
+    return _show_codes_once(codes)
+
+
+@bp.get("/account/two-factor/recovery-codes")
+@login_required
+def codes():
+    """New recovery codes, shown once: a reload finds them gone and makes no new ones."""
+    try:
+        codes = [current_cipher().open(code) for code in session.pop(CODES_KEY, [])]
+    except SealError:
+        codes = []
+    if not codes:
+        flash("Recovery codes are shown only once. Make new ones below if they were lost.", "info")
+        return redirect(url_for("twofactor.account"))
     return render_template("twofactor/codes.html", codes=codes)
+
+
+def _show_codes_once(codes: list[str]):
+    """Post/Redirect/Get: the codes wait, sealed, in the session for the one page showing them."""
+    session[CODES_KEY] = [current_cipher().seal(code) for code in codes]
+    return redirect(url_for("twofactor.codes"))
 
 
 @bp.post("/account/two-factor/off")

@@ -19,7 +19,7 @@ LINK_URL = re.compile(r'value="(https?://[^"]*/w/([A-Za-z0-9_-]{43}))"')
 
 def assign(client, couple, **fields):
     data = {"who_answers": "design", "link_days": "14", **fields}
-    return client.post(f"/couples/{couple.id}/assign", data=data)
+    return client.post(f"/couples/{couple.id}/assign", data=data, follow_redirects=True)
 
 
 def test_the_couple_page_offers_assigning(signed_in, couple):
@@ -163,13 +163,24 @@ def test_revoking_a_link_stops_it(client, signed_in, couple_with_links):
 def test_a_new_link_replaces_the_old_one_and_is_shown_once(client, signed_in, couple_with_links):
     assignment, (first, second) = couple_with_links.assignment, couple_with_links.tokens
     link = links.find_active_link(first)
-    response = signed_in.post(f"/assignments/{assignment.id}/links/{link.id}/reissue")
+    response = signed_in.post(
+        f"/assignments/{assignment.id}/links/{link.id}/reissue", follow_redirects=True
+    )
     ((_url, token),) = LINK_URL.findall(response.get_data(as_text=True))
     assert client.get(f"/w/{first}").status_code == 404
     assert client.get(f"/w/{token}").status_code == 200
     assert client.get(f"/w/{second}").status_code == 200
 
-    everyone = signed_in.post(f"/assignments/{assignment.id}/links/reissue")
+    asked = signed_in.get(f"/assignments/{assignment.id}/links/reissue").get_data(as_text=True)
+    assert "already handed out (Alex, Sam)" in asked and "will stop working at once" in asked
+    unconfirmed = signed_in.post(f"/assignments/{assignment.id}/links/reissue")
+    assert unconfirmed.status_code == 302
+    assert client.get(f"/w/{token}").status_code == 200  # nothing changed without a yes
+    everyone = signed_in.post(
+        f"/assignments/{assignment.id}/links/reissue",
+        data={"confirm": "yes"},
+        follow_redirects=True,
+    )
     assert len(LINK_URL.findall(everyone.get_data(as_text=True))) == 2
     assert client.get(f"/w/{token}").status_code == 404
     assert client.get(f"/w/{second}").status_code == 404
@@ -184,7 +195,9 @@ def test_links_use_the_public_address_when_one_is_set(app, signed_in, couple):
 def test_link_days_set_the_expiry(signed_in, couple):
     assign(signed_in, couple, worksheets=["builtin:power-patterns"], link_days="3")
     link = db.session.scalars(select(ClientLink)).first()
-    assert link.expires_at - link.created_at == timedelta(days=3)
+    # Through the whole of the third day after today, in the couple's (here UTC) day.
+    assert link.expires_at.date() == (link.created_at + timedelta(days=3)).date()
+    assert (link.expires_at.hour, link.expires_at.minute) == (23, 59)
 
 
 def test_why_a_link_cannot_be_emailed(couple):

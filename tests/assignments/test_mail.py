@@ -33,6 +33,7 @@ def links_page(client, couple):
             "link_days": "14",
             "note": "Private note for the couple.",
         },
+        follow_redirects=True,
     )
     assert response.status_code == 200
     return response.get_data(as_text=True)
@@ -43,6 +44,7 @@ def send(client, couple, page: str, button: int = 0):
     return client.post(
         f"/assignments/{assignment_id}/links/email",
         data={"token": TOKEN_FIELD.findall(page), "send": SEND_BUTTON.findall(page)[button]},
+        follow_redirects=True,
     )
 
 
@@ -81,7 +83,9 @@ def test_a_partner_who_asked_for_no_email_is_never_sent_one(signed_in, couple, i
     (link,) = [link for link in assignment.links if link.partner_id == alex.id]
     tokens = [url.rsplit("/", 1)[1] for url in LINK_URL.findall(page)]
     response = signed_in.post(
-        f"/assignments/{assignment.id}/links/email", data={"token": tokens, "send": link.id}
+        f"/assignments/{assignment.id}/links/email",
+        data={"token": tokens, "send": link.id},
+        follow_redirects=True,
     )
     assert "Alex asked not to be contacted by e-mail." in response.get_data(as_text=True)
     assert inbox.messages == []

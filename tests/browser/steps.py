@@ -8,4 +8,6 @@ def sign_in(page, server, email: str = DEMO_EMAIL, password: str = DEMO_PASSWORD
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="Today", exact=True).wait_for()  # the page after sign-in
+    page.goto(f"{server.url}/couples/")  # where the journeys start
     page.get_by_role("heading", name="Couples").wait_for()

@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import String, Text, select
 from werkzeug.serving import make_server
 
+from clinic import localtime
 from clinic.assignments import links
 from clinic.extensions import db
 from clinic.models import ClientLink
@@ -33,9 +34,7 @@ def current_link(assignment, partner_index: int) -> ClientLink:
     )
 
 
-def test_unknown_expired_and_revoked_links_show_the_same_neutral_page(
-    client, assignment, tokens
-):
+def test_unknown_expired_and_revoked_links_show_the_same_neutral_page(client, assignment, tokens):
     unknown = client.get("/w/" + "A" * 43)
     expired_link = current_link(assignment, 0)
     expired_link.expires_at = utcnow() - timedelta(seconds=1)
@@ -71,7 +70,8 @@ def test_a_reissued_link_replaces_the_old_one(client, assignment, tokens):
 
 def test_links_expire_after_the_assignments_days(assignment):
     link = current_link(assignment, 0)
-    assert link.expires_at - link.created_at == timedelta(days=assignment.link_days)
+    last_day = (link.created_at + timedelta(days=assignment.link_days)).date()
+    assert link.expires_at == localtime.end_of_day(last_day, "UTC")
 
 
 def test_guessing_links_is_rate_limited_but_answering_is_not(database_url):
@@ -141,6 +141,7 @@ def test_the_database_holds_no_raw_token(app, database_url, assignment, tokens, 
     shown = signed_in.post(
         f"/couples/{assignment.couple_id}/assign",
         data={"worksheets": ["builtin:power-patterns"], "who_answers": "design", "link_days": 14},
+        follow_redirects=True,
     )
     raw = tokens + _tokens_in(shown.get_data(as_text=True))
     assert len(raw) == 4
@@ -205,4 +206,3 @@ def _all_text() -> str:
         for row in db.session.execute(select(*columns)):
             chunks.extend(str(v) for v in row if v is not None)
     return "\n".join(chunks)
-

@@ -81,9 +81,7 @@ def test_a_worksheet_the_couple_fills_in_together_has_room_for_both(app):
     assert "Page 1 of" in text and text.count("Page 1 of") == 1  # one shared copy
 
 
-def test_an_uploaded_worksheet_full_of_markup_fetches_nothing_when_printed(
-    therapist, http_server
-):
+def test_an_uploaded_worksheet_full_of_markup_fetches_nothing_when_printed(therapist, http_server):
     custom = factories.make_custom_worksheet(therapist, hostile_worksheet_yaml(http_server.url))
     ws = load_text(custom.source_yaml)
     blank = service.blank_worksheet_pdf(ws)
@@ -123,7 +121,7 @@ def test_the_print_page_offers_each_assignment_and_the_worksheet_library(signed_
     assert 'value="builtin:boundary-inventory"' in page
     assert "Ground rules for talking about sex, Boundary inventory" in page
     # Cards need fresh links: the page leads to making them, and says what that does.
-    assert f'action="/assignments/{assignment.id}/links/reissue"' in page
+    assert f'href="/assignments/{assignment.id}/links/reissue"' in page
     assert "stops the current links for that assignment from working" in page
 
 

@@ -31,6 +31,7 @@ def links_page(client, couple) -> str:
     response = client.post(
         f"/couples/{couple.id}/assign",
         data={"worksheets": ["builtin:small-wins"], "who_answers": "design", "link_days": "14"},
+        follow_redirects=True,
     )
     assert response.status_code == 200
     return response.get_data(as_text=True)
@@ -49,6 +50,7 @@ def force_email(client, page: str, partner):
     return client.post(
         f"/assignments/{assignment_id}/links/email",
         data={"token": TOKEN_FIELD.findall(page), "send": str(link.id)},
+        follow_redirects=True,
     )
 
 

@@ -155,6 +155,7 @@ def test_emails_carry_nothing_of_it(signed_in, couple, client, tokens, inbox):
             "who_answers": "design",
             "link_days": "14",
         },
+        follow_redirects=True,
     ).get_data(as_text=True)
     assignment_id = re.search(r"/assignments/(\d+)/links/email", page).group(1)
     response = signed_in.post(
@@ -163,6 +164,7 @@ def test_emails_carry_nothing_of_it(signed_in, couple, client, tokens, inbox):
             "token": re.findall(r'name="token" value="([A-Za-z0-9_-]{43})"', page),
             "send": re.findall(r'name="send" value="(\d+)"', page)[0],
         },
+        follow_redirects=True,
     )
     assert "Link e-mailed to Alex." in response.get_data(as_text=True)
     (message,) = inbox.messages

@@ -18,7 +18,11 @@ def turn_on_two_factor(client, therapist) -> list[str]:
     client.post("/account/two-factor/start")
     page = client.get("/account/two-factor").get_data(as_text=True)
     secret = re.search(r'<code class="secret">([A-Z2-7]+)</code>', page).group(1)
-    response = client.post("/account/two-factor/confirm", data={"code": pyotp.TOTP(secret).now()})
+    response = client.post(
+        "/account/two-factor/confirm",
+        data={"code": pyotp.TOTP(secret).now()},
+        follow_redirects=True,
+    )
     assert response.status_code == 200
     codes = re.findall(
         r"<code>([a-z0-9]{4}(?:-[a-z0-9]{4}){3})</code>", response.get_data(as_text=True)
@@ -186,7 +190,7 @@ def test_turning_off_needs_the_password(client, therapist):
     assert service.is_enabled(db.session.get(Therapist, therapist.id))
     client.post("/account/two-factor/off", data={"password": factories.PASSWORD})
     assert not service.is_enabled(db.session.get(Therapist, therapist.id))
-    assert password_step(client, therapist).headers["Location"].endswith("/couples/")
+    assert password_step(client, therapist).headers["Location"].endswith("/today")
 
 
 def test_an_operator_can_reset_a_lost_authenticator(app, client, therapist):
@@ -195,5 +199,5 @@ def test_an_operator_can_reset_a_lost_authenticator(app, client, therapist):
     result = app.test_cli_runner().invoke(args=["therapist", "reset-two-factor", therapist.email])
 
     assert result.exit_code == 0, result.output
-    assert password_step(client, therapist).headers["Location"].endswith("/couples/")
+    assert password_step(client, therapist).headers["Location"].endswith("/today")
     assert "two_factor_reset" in actions()

@@ -1,0 +1,1 @@
+"""The Today page: what needs the therapist's attention, and their time zone setting."""

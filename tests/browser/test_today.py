@@ -1,0 +1,83 @@
+"""The Today page, the time zone the browser suggests, and new links shown once, in Chromium."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from clinic.demo import DEMO_EMAIL, DEMO_PASSWORD
+from tests.browser.fixtures import DESKTOP
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def sydney(browser):
+    """A desktop browser whose clock is in Sydney."""
+    context = browser.new_context(viewport=DESKTOP, timezone_id="Australia/Sydney")
+    context.set_default_timeout(10_000)
+    errors: list = []
+    page = context.new_page()
+    page.on("pageerror", errors.append)
+    yield page
+    context.close()
+    assert errors == []
+
+
+def test_today_then_a_suggested_zone_then_links_shown_once(demo_server, sydney, shoot):
+    page = sydney
+    page.goto(f"{demo_server.url}/login")
+    page.get_by_label("E-mail").fill(DEMO_EMAIL)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="Today", exact=True).wait_for()
+    assert page.url.endswith("/today")
+    expect(page.locator("#choose-zone")).to_be_visible()
+    shoot(page, "today")
+
+    page.get_by_role("link", name="choose your time zone").click()
+    expect(page.get_by_label("Your time zone")).to_have_value("Australia/Sydney")
+    expect(page.locator("#zone-suggested")).to_be_visible()
+    shoot(page, "zone-suggested")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".flash-info")).to_contain_text("Australia/Sydney")
+
+    page.goto(f"{demo_server.url}/assignments/")
+    expect(page.locator("main")).to_contain_text("Australia/Sydney")
+    expect(page.locator("main")).not_to_contain_text(" UTC")
+    page.locator("a[href^='/assignments/']:has-text('Assigned')").first.click()
+    page.locator("#reissue-all").click()
+    expect(page.locator("#reissue-warning")).to_contain_text("will stop working at once")
+    shoot(page, "confirm-new-links")
+    page.locator("#confirm-reissue-all").click()
+    expect(page.locator("#links-once-warning")).to_be_visible()
+    assert re.search(r"/assignments/\d+/links/new$", page.url)
+    shoot(page, "links-once")
+
+    page.reload()
+    expect(page.locator(".flash-info")).to_contain_text("shown only once")
+    assert page.locator(".issued-link").count() == 0
+    shoot(page, "after-reload")
+
+
+def count_assignments() -> int:
+    from sqlalchemy import func, select
+
+    from clinic.extensions import db
+    from clinic.models import Assignment
+
+    return db.session.scalar(select(func.count(Assignment.id)))
+
+
+def test_a_double_click_assigns_once(demo_server, desktop, shoot):
+    from tests.browser.steps import sign_in
+
+    sign_in(desktop, demo_server)
+    desktop.locator("a[href^='/couples/']").filter(has_text="Couple").first.click()
+    desktop.locator("#assign-button").click()
+    desktop.locator("input[name=worksheets]").first.check()
+    before = demo_server.run(count_assignments)
+    desktop.locator("#assign-submit").dblclick()
+    expect(desktop.locator("#links-once-warning")).to_be_visible()
+    shoot(desktop, "assigned-once")
+    assert demo_server.run(count_assignments) == before + 1
