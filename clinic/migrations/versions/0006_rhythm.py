@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_rhythm"
-down_revision = "0005"
+down_revision = "0006_notrail"
 branch_labels = None
 depends_on = None
 
