@@ -144,7 +144,8 @@ def score_card(
         cells = []
         for person in respondents:
             if person.submitted_at is None:
-                cells.append(ScoreCell(person.name, None))
+                if not shared_only:  # the joint copy says nothing about who has not sent
+                    cells.append(ScoreCell(person.name, None))
                 continue
             if shared_only and not _shared(person, score):
                 continue

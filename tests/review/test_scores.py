@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from clinic.extensions import db
 from clinic.models import Response, SafetyAlert
-from clinic.review.compare import Respondent, StoredAnswer
+from clinic.review.compare import Respondent, StoredAnswer, pair_answers
 from clinic.review.scores import collect_score_trends, score_card
 from clinic.review.trends import Observation, render_score_svg
 from clinic.worksheets.loader import BUILTIN_DIR, load_file, load_text
@@ -123,3 +123,23 @@ def test_the_joint_card_shows_a_score_only_when_its_partner_shared_every_questio
     assert [[c.name for c in row.cells] for row in card.rows] == [["Alex"], ["Alex"]]
     assert card.flags == []
     assert score_card(check_in, [person("Sam", False)], shared_only=True) is None
+
+
+def test_a_question_an_earlier_answer_skipped_is_marked_or_left_out_of_the_review():
+    check_in = load_file(BUILTIN_DIR / "closeness-check-in.yaml")
+
+    def person(name, **answers):
+        return Respondent(
+            name, {k: StoredAnswer(v) for k, v in answers.items()}, submitted_at=MARCH
+        )
+
+    both_free = pair_answers(check_in, [person("Alex", ask=9), person("Sam", ask=8)])
+    assert "what-helps" not in [row.item.id for row in both_free]
+    rows = pair_answers(
+        check_in, [person("Alex", ask=2, **{"what-helps": "x"}), person("Sam", ask=8)]
+    )
+    (follow_up,) = [row for row in rows if row.item.id == "what-helps"]
+    assert [c.skipped for c in follow_up.cells] == [False, True]
+    assert follow_up.cells[0].value == "x"
+    not_started = pair_answers(check_in, [person("Alex"), person("Sam")])
+    assert "what-helps" in [row.item.id for row in not_started]
