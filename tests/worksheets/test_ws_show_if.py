@@ -161,3 +161,23 @@ def test_the_hint_says_the_condition_in_plain_words():
     assert hint(ws, ws.item("more").show_if) == (
         "Only if you answered “Placeholder answer C” or “D” to “Placeholder question 1”."
     )
+
+
+@pytest.mark.parametrize("test", [{"greater_than": 10}, {"less_than": 0}, {"equals": 11}])
+def test_a_scale_condition_no_answer_can_meet_is_refused(test):
+    data = nine_item_measure()
+    items = data["sections"][0]["items"]
+    items.insert(
+        0,
+        {
+            "id": "near",
+            "type": "scale",
+            "prompt": "P",
+            "min": 0,
+            "max": 10,
+            "min_label": "Low",
+            "max_label": "High",
+        },
+    )
+    items[1]["show_if"] = {"all": [{"item": "near", **test}]}
+    assert any("could never be met" in p for p in problems(data))

@@ -85,7 +85,14 @@ class ScaleItem(Item):
             return f"item {self.id!r} is a scale; compare it with whole numbers, not text"
         outside = [t for t in condition.targets if not self.min <= int(t) <= self.max]
         if condition.test in ("greater_than", "less_than"):
-            outside = []  # a bound may sit at or beyond an end of the scale
+            # A bound may sit beyond an end of the scale, as long as some answer meets it.
+            if not any(self.meets(condition, v) for v, _ in self.choices()):
+                return (
+                    f"no answer on the scale of item {self.id!r} ({self.min} to {self.max}) "
+                    f"is {condition.test.replace('_', ' ')} {condition.targets[0]}, so this "
+                    "condition could never be met"
+                )
+            return None
         if outside:
             return (
                 f"{outside[0]} is outside the scale of item {self.id!r} "
