@@ -53,23 +53,3 @@ def _meets(item: Item | None, condition: Condition, value: Any) -> bool:
     except AnswerError:
         return False
     return value not in ("", [], {}) and item.meets(condition, value)
-
-
-def hint(worksheet: Worksheet, show_if: ShowIf) -> str:
-    """The condition in plain words, for readers without JavaScript and for printouts."""
-    parts = []
-    for condition in show_if.conditions:
-        item = worksheet.item(condition.item)
-        words = [item.describe(t) for t in condition.targets]
-        test = condition.test
-        if test == "greater_than":
-            said = f"more than {words[0]}"
-        elif test == "less_than":
-            said = f"less than {words[0]}"
-        elif test == "not_equals":
-            said = f"anything but “{words[0]}”"
-        else:
-            said = " or ".join(f"“{w}”" for w in words)
-        parts.append(f"you answered {said} to “{item.prompt}”")
-    joiner = " and " if show_if.behavior == "all" else " or "
-    return "Only if " + joiner.join(parts) + "."

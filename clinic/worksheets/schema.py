@@ -323,6 +323,24 @@ class Worksheet(Model):
                 return item
         raise KeyError(item_id)
 
+    def condition_text(self, show_if: ShowIf) -> str:
+        """A ``show_if`` in plain words, for readers without JavaScript and for printouts."""
+        parts = []
+        for condition in show_if.conditions:
+            item = self.item(condition.item)
+            words = [item.describe(t) for t in condition.targets]
+            if condition.test == "greater_than":
+                said = f"more than {words[0]}"
+            elif condition.test == "less_than":
+                said = f"less than {words[0]}"
+            elif condition.test == "not_equals":
+                said = f"anything but “{words[0]}”"
+            else:
+                said = " or ".join(f"“{w}”" for w in words)
+            parts.append(f"you answered {said} to “{item.prompt}”")
+        joiner = " and " if show_if.behavior == "all" else " or "
+        return "Only if " + joiner.join(parts) + "."
+
     def client_texts(self) -> Iterator[str]:
         """Every text a partner reads on the form, in reading order (not guide or discussion).
 

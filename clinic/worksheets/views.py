@@ -17,7 +17,6 @@ from clinic.enums import AnsweredBy
 from clinic.errors import render_error
 from clinic.worksheets import library
 from clinic.worksheets.answers import NEEDS_ANSWER, missing_required, parse_form, progress
-from clinic.worksheets.conditions import hint
 from clinic.worksheets.fhir import to_questionnaire
 from clinic.worksheets.forms import SourceForm, UploadForm
 from clinic.worksheets.items.jinja import item_templates
@@ -44,12 +43,6 @@ def _labels():
         "who_answers": library.WHO_ANSWERS,
         "alert_lines": library.alert_lines,
     }
-
-
-@bp.app_template_global()
-def show_if_hint(ws, show_if) -> str:
-    """A conditional question's condition in words, on every page that renders worksheets."""
-    return hint(ws, show_if)
 
 
 @bp.get("/")

@@ -5,7 +5,7 @@ import yaml
 from fhir.resources.R4B.questionnaire import Questionnaire
 
 from clinic.worksheets.answers import missing_required, parse_form, progress
-from clinic.worksheets.conditions import hint, shown_items
+from clinic.worksheets.conditions import shown_items
 from clinic.worksheets.fhir import to_questionnaire
 from clinic.worksheets.loader import BUILTIN_DIR, WorksheetError, load_file, load_text
 from tests.helpers import r4_item_rules_broken
@@ -158,7 +158,7 @@ def test_conditions_export_as_enable_when():
 
 def test_the_hint_says_the_condition_in_plain_words():
     ws = loaded(with_follow_up({"any": [{"item": "q1", "any_of": ["a2", "a3"]}]}))
-    assert hint(ws, ws.item("more").show_if) == (
+    assert ws.condition_text(ws.item("more").show_if) == (
         "Only if you answered “Placeholder answer C” or “D” to “Placeholder question 1”."
     )
 
