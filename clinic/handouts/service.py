@@ -44,7 +44,8 @@ from clinic.review.compare import (
     session_rows,
     summarize,
 )
-from clinic.review.trends import describe, render_svg
+from clinic.review.scores import ScoreCard, ScoreTrend, score_card
+from clinic.review.trends import describe, describe_scores, render_score_svg, render_svg
 from clinic.safety.privacy import is_private_worksheet
 from clinic.worksheets.items import Item
 from clinic.worksheets.items.grid import CATEGORIES
@@ -164,6 +165,7 @@ class HandoutWorksheet:
     show_prompts: bool = True  # the discussion prompts under its newest copy only
     language: list[FiredRule] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
+    scores: ScoreCard | None = None  # joint copy: only scores their partner shared, no flags
 
 
 @dataclass
@@ -193,6 +195,7 @@ def build_handout(couple: Couple, assignment_ids: Iterable[int], version: str) -
     wanted = set(assignment_ids)
     assignments = [a for a in reversed(history) if a.id in wanted]
     names = review.partner_names(couple.partners)
+    score_trends = review.score_trends_for(history, couple.partners) if therapist else []
     printed_worksheets: list[HandoutWorksheet] = []
     unreadable: list[str] = []
     for assignment, assigned in ((a, w) for a in assignments for w in a.worksheets):
@@ -206,8 +209,10 @@ def build_handout(couple: Couple, assignment_ids: Iterable[int], version: str) -
         people = review.respondents_of(assigned, couple.partners, names)
         if therapist:
             rows = pair_answers(ws, people)
+            scores = score_card(ws, people, score_trends)
         else:
             rows = session_rows(ws, [_submitted_only(p) for p in people])
+            scores = score_card(ws, [_submitted_only(p) for p in people], shared_only=True)
         answered: list[ItemRow] = []
         unanswered: list[ItemRow] = []
         for row in rows:
@@ -218,6 +223,7 @@ def build_handout(couple: Couple, assignment_ids: Iterable[int], version: str) -
             ws, _day(assignment.created_at), people, [_printed(r) for r in answered], summary
         )
         printed.unanswered = [row.item.prompt for row in unanswered]
+        printed.scores = scores
         printed.show_guide = therapist and all(p.ws.id != ws.id for p in printed_worksheets)
         printed_worksheets.append(printed)
     newest = {p.ws.id: p for p in printed_worksheets}
@@ -229,6 +235,7 @@ def build_handout(couple: Couple, assignment_ids: Iterable[int], version: str) -
     if therapist:
         handout.notes = _session_notes(couple, assignments)
         _add_trend_charts(handout, history)
+        _add_score_charts(handout, score_trends)
     return handout
 
 
@@ -260,6 +267,19 @@ def _add_trend_charts(handout: SessionHandout, history: Sequence[Assignment]) ->
             Chart(t.title, describe(t), _svg_data_uri(render_svg(t, f"{slug}-{n}")))
             for n, t in enumerate(trends)
         ]
+
+
+def _add_score_charts(handout: SessionHandout, trends: Sequence[ScoreTrend]) -> None:
+    """Each respondent's scores over time, under the worksheet's newest copy."""
+    newest = {printed.ws.id: printed for printed in handout.worksheets}
+    for n, trend in enumerate(trends):
+        printed = newest.get(trend.slug)
+        if printed is None:
+            continue
+        for m, series in enumerate(trend.series):
+            svg = render_score_svg(trend, series, f"score-{n}-{m}")
+            title = f"{trend.score.label}: {series.name}"
+            printed.charts.append(Chart(title, describe_scores(trend, series), _svg_data_uri(svg)))
 
 
 def _svg_data_uri(svg: str) -> str:

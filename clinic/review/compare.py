@@ -14,6 +14,7 @@ from typing import Any
 
 from clinic.enums import ResponseStatus
 from clinic.worksheets.answers import AnswerError, clean_answer
+from clinic.worksheets.conditions import shown_items
 from clinic.worksheets.items import Item
 from clinic.worksheets.items.grid import (
     EXPLORE,
@@ -98,6 +99,7 @@ class Cell:
     shareable: bool = False
     answered_at: datetime | None = None
     unreadable: bool = False  # stored value no longer fits the item; shown as a notice
+    skipped: bool = False  # an earlier answer of this respondent hid the question (show_if)
 
     @property
     def answered(self) -> bool:
@@ -117,10 +119,20 @@ class ItemRow:
 
 
 def pair_answers(worksheet: Worksheet, respondents: Sequence[Respondent]) -> list[ItemRow]:
-    """Every item in reading order with each respondent's answer beside the others'."""
+    """Every item in reading order with each respondent's answer beside the others'.
+
+    A conditional question that every respondent with answers skipped is left out; one
+    that only some skipped says so in their cell instead of "no answer".
+    """
+    shown = {r.name: _shown(worksheet, r) for r in respondents}
     rows = []
     for section, item in worksheet.items():
-        cells = tuple(_cell(item, r) for r in respondents)
+        skipped = {r.name for r in respondents if item.id not in shown[r.name]}
+        if skipped and skipped == {r.name for r in respondents if r.answers}:
+            continue
+        cells = tuple(
+            _cell(item, r) if r.name not in skipped else Cell(r, skipped=True) for r in respondents
+        )
         grid = item.comparison([c.value for c in cells]) if len(respondents) >= 2 else None
         rows.append(ItemRow(section, item, cells, grid))
     return rows
@@ -135,6 +147,14 @@ def session_rows(worksheet: Worksheet, respondents: Sequence[Respondent]) -> lis
     """
     shared = [r.shared_only() for r in respondents]
     return [row for row in pair_answers(worksheet, shared) if row.answered_by_all]
+
+
+def _shown(worksheet: Worksheet, respondent: Respondent) -> set[str]:
+    """The items this respondent was shown; all of them before any answer is given."""
+    if not respondent.answers:
+        return {item.id for _, item in worksheet.items()}
+    values = {item_id: stored.value for item_id, stored in respondent.answers.items()}
+    return shown_items(worksheet, values)
 
 
 def _cell(item: Item, respondent: Respondent) -> Cell:

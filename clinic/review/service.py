@@ -36,6 +36,7 @@ from clinic.review.compare import (
     session_rows,
     summarize,
 )
+from clinic.review.scores import ScoreCard, ScoreTrend, collect_score_trends, score_card
 from clinic.review.trends import Observation, Trend, collect_trends
 from clinic.safety.privacy import is_private_worksheet
 from clinic.storage import utcnow
@@ -53,6 +54,7 @@ class WorksheetReview:
     respondents: list[Respondent]
     rows: list[ItemRow]
     summary: GridSummary
+    scores: ScoreCard | None = None  # therapist pages only
 
     @property
     def title(self) -> str:
@@ -117,9 +119,16 @@ def pick(assignments: Iterable[Assignment], assignment_id: int) -> Assignment:
 
 
 def review_assignment(
-    assignment: Assignment, partners: Sequence[Partner], for_session: bool = False
+    assignment: Assignment,
+    partners: Sequence[Partner],
+    for_session: bool = False,
+    score_trends: Sequence[ScoreTrend] = (),
 ) -> AssignmentReview:
-    """Each worksheet's answers side by side; ``for_session`` keeps only what both shared."""
+    """Each worksheet's answers side by side; ``for_session`` keeps only what both shared.
+
+    Score cards are for the therapist's pages only; ``score_trends`` (from
+    ``score_trends_for``) lets them say whether a change since last time is reliable.
+    """
     names = partner_names(partners)
     reviewed = []
     for assigned in assignment.worksheets:
@@ -134,7 +143,10 @@ def review_assignment(
         else:
             rows = pair_answers(worksheet, respondents)
         summary = summarize(row.grid for row in rows)
-        reviewed.append(WorksheetReview(assigned, worksheet, respondents, rows, summary))
+        card = None
+        if worksheet is not None and not for_session:
+            card = score_card(worksheet, respondents, score_trends)
+        reviewed.append(WorksheetReview(assigned, worksheet, respondents, rows, summary, card))
     return AssignmentReview(assignment, reviewed)
 
 
@@ -143,7 +155,23 @@ def trends_for(
 ) -> list[Trend]:
     """Scale answers over time from every submitted response (of these worksheet slugs)."""
     names = partner_names(partners)
-    observations = []
+    return collect_trends(observations(assignments, names, slugs), [*names.values(), TOGETHER])
+
+
+def score_trends_for(
+    assignments: Iterable[Assignment], partners: Sequence[Partner], slugs: set[str] | None = None
+) -> list[ScoreTrend]:
+    """Scores over time from every submitted response of scored worksheets."""
+    names = partner_names(partners)
+    found = observations(assignments, names, slugs)
+    return collect_score_trends(found, [*names.values(), TOGETHER])
+
+
+def observations(
+    assignments: Iterable[Assignment], names: dict[int, str], slugs: set[str] | None = None
+) -> list[Observation]:
+    """Every submitted response (of these worksheet slugs) as who answered what, when."""
+    found = []
     for assignment in assignments:
         for assigned in assignment.worksheets:
             if slugs is not None and assigned.worksheet_version.slug not in slugs:
@@ -156,8 +184,8 @@ def trends_for(
                 if who is None:
                     continue
                 values = {a.item_id: a.value for a in response.answers}
-                observations.append(Observation(worksheet, who, response.submitted_at, values))
-    return collect_trends(observations, [*names.values(), TOGETHER])
+                found.append(Observation(worksheet, who, response.submitted_at, values))
+    return found
 
 
 def partner_names(partners: Sequence[Partner]) -> dict[int, str]:

@@ -12,11 +12,15 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, TypeGuard
+from typing import TYPE_CHECKING, Any, TypeGuard
 from xml.sax.saxutils import escape
 
 from clinic import localtime
 from clinic.worksheets.schema import ScaleItem, Worksheet
+from clinic.worksheets.scoring import number
+
+if TYPE_CHECKING:
+    from clinic.review.scores import ScoreSeries, ScoreTrend
 
 WIDTH, HEIGHT = 640, 300
 LEFT, RIGHT, TOP, BOTTOM = 48, 24, 44, 64
@@ -267,3 +271,134 @@ def _marker(shape: str, cx: float, cy: float, colour: str, label: str | None = N
 def _local_day(when: datetime) -> date:
     """The day an answer was given where the page's reader is (clinic.localtime)."""
     return localtime.local(when, localtime.page_zone()).date()
+
+
+# --- score charts (clinic.review.scores): one respondent, bands shaded, reliable changes marked
+
+BAND_FILLS = ("#eef3f4", "#f7f1e8", "#eef3f4", "#f7f1e8", "#eef3f4", "#f7f1e8")
+CHANGE_MARKS = {
+    "improvement": ("#1d5b2a", "Reliable improvement"),
+    "deterioration": ("#8b1e1e", "Reliable deterioration"),
+}
+
+
+def describe_scores(trend: ScoreTrend, series: ScoreSeries) -> str:
+    """What a score chart shows, in words (its <desc>, the PDF's alt text)."""
+    score = trend.score
+    parts = [
+        f"{score.label} ({trend.worksheet_title}) for {series.name}, from "
+        f"{number(trend.low)} to {number(trend.high)}."
+    ]
+    for point in series.points:
+        said = f"{day(point.when)}: {point.result.text}"
+        if point.change is not None and point.change.kind is not None:
+            said += f", a reliable {point.change.kind}"
+        parts.append(said + ".")
+    if score.cutoff is not None:
+        parts.append(f"The {score.cutoff_label or 'cutoff'} is {number(score.cutoff)}.")
+    return " ".join(parts)
+
+
+def render_score_svg(
+    trend: ScoreTrend, series: ScoreSeries, chart_id: str, width: int = WIDTH, height: int = HEIGHT
+) -> str:
+    """One respondent's score over time, on its bands, with the cutoff and reliable changes."""
+    uid = "score-" + re.sub(r"[^A-Za-z0-9_-]", "-", chart_id)
+    plot_w, plot_h = width - LEFT - RIGHT - 120, height - TOP - BOTTOM
+    whens = [p.when for p in series.points]
+    first, last = whens[0].timestamp(), whens[-1].timestamp()
+    low, high = trend.low, trend.high
+
+    def x(when: datetime) -> float:
+        if last == first:
+            return LEFT + plot_w / 2
+        return LEFT + INSET + (when.timestamp() - first) / (last - first) * (plot_w - 2 * INSET)
+
+    def y(value: float) -> float:
+        return TOP + (high - value) / (high - low) * plot_h
+
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="trend-chart score-chart" role="img" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'aria-labelledby="{uid}-title {uid}-desc" font-family="DejaVu Sans, sans-serif" '
+        f'font-size="14" fill="#1f2a30">',
+        f'<title id="{uid}-title">{escape(f"{trend.score.label}: {series.name}")}</title>',
+        f'<desc id="{uid}-desc">{escape(describe_scores(trend, series))}</desc>',
+        f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
+    ]
+    out += _bands(trend, y, LEFT + plot_w)
+    out += _x_axis(whens, x, height)
+    if trend.score.cutoff is not None:
+        top = y(trend.score.cutoff)
+        name = trend.score.cutoff_label or "cutoff"
+        out.append(
+            f'<line x1="{LEFT}" y1="{top:.1f}" x2="{LEFT + plot_w}" y2="{top:.1f}" '
+            f'stroke="#1f2a30" stroke-width="1.5" stroke-dasharray="6 4"/>'
+        )
+        out.append(
+            f'<text x="{LEFT + 4}" y="{top - 6:.1f}" font-size="12">'
+            f"{escape(name)} {escape(number(trend.score.cutoff))}</text>"
+        )
+    colour, _, marker = STYLES[0]
+    complete = series.complete
+    if len(complete) > 1:
+        coords = " ".join(f"{x(p.when):.1f},{y(p.result.value or 0):.1f}" for p in complete)
+        out.append(
+            f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="2.5" '
+            f'stroke-linejoin="round"/>'
+        )
+    for point in complete:
+        value = point.result.value or 0
+        cx, cy = x(point.when), y(value)
+        kind = point.change.kind if point.change is not None else None
+        if kind is not None:
+            ring, words = CHANGE_MARKS[kind]
+            out.append(
+                f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="10" fill="none" stroke="{ring}" '
+                f'stroke-width="2.5"/>'
+            )
+            out.append(
+                f'<text x="{cx:.1f}" y="{cy - 16:.1f}" text-anchor="middle" font-size="12" '
+                f'fill="{ring}">{escape(words)}</text>'
+            )
+        label = f"{series.name}, {day(point.when)}: {point.result.text}"
+        out.append(_marker(marker, cx, cy, colour, label))
+    for point in series.points:
+        if point.result.value is None:
+            out.append(
+                f'<text x="{x(point.when):.1f}" y="{TOP + plot_h - 6}" text-anchor="middle" '
+                f'font-size="12" fill="#5b6870">incomplete</text>'
+            )
+    out.append(
+        f'<text x="{LEFT}" y="{height - 10}" fill="#5b6870">'
+        f"{escape(f'{trend.score.label}: higher is {trend.score.higher_is}')}</text>"
+    )
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def _bands(trend: ScoreTrend, y, right: float) -> list[str]:
+    """Shaded bands with their labels at the right; plain gridlines when there are none."""
+    half = 0.5 if trend.score.method == "sum" else 0
+    out = []
+    for index, band in enumerate(trend.score.bands):
+        top = y(min(band.max + half, trend.high))
+        bottom = y(max(band.min - half, trend.low))
+        out.append(
+            f'<rect x="{LEFT}" y="{top:.1f}" width="{right - LEFT:.1f}" '
+            f'height="{bottom - top:.1f}" fill="{BAND_FILLS[index % len(BAND_FILLS)]}"/>'
+        )
+        out.append(
+            f'<text x="{right + 8:.1f}" y="{(top + bottom) / 2 + 4:.1f}" font-size="12">'
+            f"{escape(band.label)}</text>"
+        )
+    for value in sorted({trend.low, trend.high, *(b.min for b in trend.score.bands)}):
+        out.append(
+            f'<text x="{LEFT - 8}" y="{y(value) + 4:.1f}" text-anchor="end">'
+            f"{escape(number(value))}</text>"
+        )
+    out.append(
+        f'<line x1="{LEFT}" y1="{y(trend.low):.1f}" x2="{right:.1f}" y2="{y(trend.low):.1f}" '
+        f'stroke="#9aa6ad" stroke-width="1"/>'
+    )
+    return out

@@ -11,7 +11,7 @@ from clinic.couples import pages as couple_pages
 from clinic.couples.service import own_couple_or_404
 from clinic.review import language, service
 from clinic.review.forms import NoteForm
-from clinic.review.trends import render_svg
+from clinic.review.trends import render_score_svg, render_svg
 
 bp = therapists_only(
     Blueprint("review", __name__, url_prefix="/review", template_folder="templates")
@@ -97,13 +97,17 @@ def language_rules():
 def _couple_page(couple, form: NoteForm):
     _record_viewed("couple", couple.id, couple, "review")
     assignments = service.history(couple)
-    reviews = [service.review_assignment(a, couple.partners) for a in assignments]
+    scores = service.score_trends_for(assignments, couple.partners)
+    reviews = [
+        service.review_assignment(a, couple.partners, score_trends=scores) for a in assignments
+    ]
     return render_template(
         "review/couple.html",
         couple=couple,
         reviews=reviews,
         open_review=next((r for r in reviews if r.submitted), reviews[0] if reviews else None),
         charts=_charts(service.trends_for(assignments, couple.partners)),
+        scores_over_time=_score_charts(scores),
         notes=service.notes_for(couple),
         form=form,
         banners=couple_pages.banners(couple.id),
@@ -116,11 +120,13 @@ def _assignment_page(couple, assignment_id: int, form: NoteForm):
     assignments = service.history(couple)
     assignment = service.pick(assignments, assignment_id)
     slugs = {assigned.worksheet_version.slug for assigned in assignment.worksheets}
+    scores = service.score_trends_for(assignments, couple.partners, slugs)
     return render_template(
         "review/assignment.html",
         couple=couple,
-        review=service.review_assignment(assignment, couple.partners),
+        review=service.review_assignment(assignment, couple.partners, score_trends=scores),
         charts=_charts(service.trends_for(assignments, couple.partners, slugs)),
+        scores_over_time=_score_charts(scores),
         notes=service.notes_for(couple, assignment),
         form=form,
         banners=couple_pages.banners(couple.id),
@@ -137,6 +143,16 @@ def _charts(trends) -> list:
     """(trend, svg) pairs; the SVG is built from escaped pieces in trends.render_svg."""
     svgs = [render_svg(trend, f"c{i}") for i, trend in enumerate(trends, 1)]
     return [(trend, Markup(svg)) for trend, svg in zip(trends, svgs, strict=True)]  # noqa: S704  # nosec B704
+
+
+def _score_charts(trends) -> list:
+    """(trend, series, svg): one chart per score and respondent, built from escaped pieces."""
+    charts = []
+    for i, trend in enumerate(trends, 1):
+        for j, series in enumerate(trend.series, 1):
+            svg = render_score_svg(trend, series, f"s{i}-{j}")
+            charts.append((trend, series, Markup(svg)))  # noqa: S704  # nosec B704
+    return charts
 
 
 def _helpers() -> dict:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from clinic.worksheets.conditions import shown_items
 from clinic.worksheets.items import AnswerError, Fields, Item
 from clinic.worksheets.schema import Worksheet
 
@@ -47,17 +48,22 @@ def is_answered(item: Item, value: Any) -> bool:
 
 
 def progress(worksheet: Worksheet, answers: dict[str, Any]) -> tuple[int, int]:
-    """(answered items, all items) for a progress bar."""
-    flags = [is_answered(item, answers.get(item.id)) for _, item in worksheet.items()]
+    """(answered items, all items shown) for a progress bar."""
+    shown = shown_items(worksheet, answers)
+    flags = [
+        is_answered(item, answers.get(item.id)) for _, item in worksheet.items() if item.id in shown
+    ]
     return sum(flags), len(flags)
 
 
 def missing_required(worksheet: Worksheet, answers: dict[str, Any]) -> list[str]:
-    """Ids of required items not yet answered, in reading order; empty means "may submit"."""
+    """Ids of required items shown but not yet answered, in reading order; empty means
+    "may submit". A question hidden by an earlier answer is never required."""
+    shown = shown_items(worksheet, answers)
     return [
         item.id
         for _, item in worksheet.items()
-        if item.required and not is_answered(item, answers.get(item.id))
+        if item.required and item.id in shown and not is_answered(item, answers.get(item.id))
     ]
 
 
@@ -67,7 +73,8 @@ def parse_form(worksheet: Worksheet, form: Any) -> tuple[dict[str, Any], set[str
     Only the field names the worksheet defines are read (see "Form field names" in the doc),
     so unknown or tampered names are ignored, and so is a share box on a private_only
     worksheet. An item whose fields do not validate is left out of ``answers`` and explained
-    in ``errors``; unanswered items are left out too.
+    in ``errors``; unanswered items are left out too, and so are the answers of questions
+    that earlier answers hide (``show_if``): a hidden answer is never kept.
     """
     fields = Fields(form)
     answers: dict[str, Any] = {}
@@ -83,4 +90,7 @@ def parse_form(worksheet: Worksheet, form: Any) -> tuple[dict[str, Any], set[str
                 answers[item.id] = value
         if fields.checked(f"share.{item.id}") and not worksheet.private_only:
             shareable.add(item.id)
-    return answers, shareable, errors
+    shown = shown_items(worksheet, answers)
+    answers = {item_id: value for item_id, value in answers.items() if item_id in shown}
+    errors = {item_id: error for item_id, error in errors.items() if item_id in shown}
+    return answers, shareable & shown, errors

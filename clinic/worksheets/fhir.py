@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from clinic.worksheets.items.base import question
+from clinic.worksheets.items.base import ShowIf, question
 from clinic.worksheets.schema import THEME_LABELS, Section, Worksheet
 
 CANONICAL_BASE = "urn:tandem:worksheet:"
@@ -43,16 +43,39 @@ def to_questionnaire(ws: Worksheet, base_url: str = CANONICAL_BASE) -> dict[str,
         ],
         "item": [
             question(":instructions", "display", ws.instructions),
-            *(_section_group(section) for section in ws.sections),
+            *(_section_group(ws, section) for section in ws.sections),
         ],
     }
 
 
-def _section_group(section: Section) -> dict[str, Any]:
+def _section_group(ws: Worksheet, section: Section) -> dict[str, Any]:
     intro = [question(f"s:{section.id}:intro", "display", section.intro)] if section.intro else []
     return {
         "linkId": f"s:{section.id}",
         "type": "group",
         "text": section.title,
-        "item": [*intro, *(item.questionnaire_item() for item in section.items)],
+        **enable_when(ws, section.show_if),
+        "item": [
+            *intro,
+            *(
+                {**item.questionnaire_item(), **enable_when(ws, item.show_if)}
+                for item in section.items
+            ),
+        ],
     }
+
+
+def enable_when(ws: Worksheet, show_if: ShowIf | None) -> dict[str, Any]:
+    """``show_if`` as enableWhen and enableBehavior; the schema refuses what cannot map."""
+    if show_if is None:
+        return {}
+    entries = [
+        entry
+        for condition in show_if.conditions
+        for entry in ws.item(condition.item).fhir_enable_when(condition)
+    ]
+    behavior = show_if.behavior if len(show_if.conditions) > 1 else "any"
+    out: dict[str, Any] = {"enableWhen": entries}
+    if len(entries) > 1:
+        out["enableBehavior"] = behavior
+    return out

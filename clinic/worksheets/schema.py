@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal, get_args
 
@@ -25,7 +26,7 @@ from clinic.worksheets.items import (
     item_class,
     type_names,
 )
-from clinic.worksheets.items.base import Id, Model, Text, require_unique
+from clinic.worksheets.items.base import Condition, Id, Model, ShowIf, Text, require_unique
 
 Theme = Literal[
     "power",
@@ -127,7 +128,63 @@ class Section(Model):
     id: Id
     title: Text
     intro: Text | None = None
+    show_if: ShowIf | None = None
     items: list[AnyItem] = Field(min_length=1, max_length=MAX_ITEMS)
+
+
+class Band(Model):
+    """A labelled stretch of a score, both ends included (see "Scoring" in the format doc)."""
+
+    min: float
+    max: float
+    label: Text
+
+
+class Score(Model):
+    """A total or subscale: how item scores combine, and how to read the result."""
+
+    id: Id
+    label: Text
+    items: list[Id] = Field(min_length=1, max_length=MAX_ITEMS)
+    reverse: list[Id] = Field(default_factory=list, max_length=MAX_ITEMS)
+    method: Literal["sum", "mean"] = "sum"
+    # How many unanswered items may be filled in with the mean of the answered ones; with
+    # the default 0 any unanswered item makes the score incomplete, never a smaller number.
+    prorate_missing: int = Field(0, ge=0, le=MAX_ITEMS)
+    higher_is: Literal["better", "worse"]
+    bands: list[Band] = Field(default_factory=list, max_length=10)
+    cutoff: float | None = None
+    cutoff_label: Text | None = None
+    # For the reliable change index (Jacobson & Truax 1991): give both or neither.
+    reliability: float | None = Field(None, gt=0, lt=1)
+    sd: float | None = Field(None, gt=0)
+
+    @model_validator(mode="after")
+    def _check(self) -> Score:
+        require_unique(self.items, "item")
+        require_unique(self.reverse, "reverse item")
+        stray = [i for i in self.reverse if i not in self.items]
+        if stray:
+            raise ValueError(f"reverse item {stray[0]!r} is not one of this score's items")
+        if self.prorate_missing >= len(self.items):
+            raise ValueError("prorate_missing must leave at least one item that is answered")
+        if (self.reliability is None) != (self.sd is None):
+            raise ValueError("give both reliability and sd (for reliable change), or neither")
+        if self.cutoff_label is not None and self.cutoff is None:
+            raise ValueError("cutoff_label needs a cutoff")
+        return self
+
+
+class Scoring(Model):
+    """How answers become scores. ``about`` tells the therapist what the scores are (and aren't)."""
+
+    about: Text
+    scores: list[Score] = Field(min_length=1, max_length=20)
+
+    @model_validator(mode="after")
+    def _check(self) -> Scoring:
+        require_unique((score.id for score in self.scores), "score id")
+        return self
 
 
 class Guide(Model):
@@ -153,6 +210,7 @@ class Worksheet(Model):
     # Answers only the therapist ever reads: no share option, never in anything joint.
     private_only: bool = False
     alerts: list[AlertRule] = Field(default_factory=list, max_length=MAX_ALERTS)
+    scoring: Scoring | None = None
 
     @model_validator(mode="after")
     def _check(self) -> Worksheet:
@@ -170,7 +228,12 @@ class Worksheet(Model):
                         f"item id {item.id!r} is used more than once ({where[item.id]} and {here})"
                     )
                 where[item.id] = here
-        problems = self._privacy_problems() + self._alert_problems()
+        problems = (
+            self._privacy_problems()
+            + self._alert_problems()
+            + self._show_if_problems()
+            + self._scoring_problems()
+        )
         if problems:
             # Raised as a ValidationError so that each problem keeps its own location.
             raise ValidationError.from_exception_data("Worksheet", problems)
@@ -212,6 +275,42 @@ class Worksheet(Model):
             problems.extend(_rule_problems(index, rule, item))
         return problems
 
+    def _show_if_problems(self) -> list[InitErrorDetails]:
+        """A condition tests an answer given earlier, with values that answer can hold."""
+        problems = []
+        earlier: dict[str, Item] = {}
+        for s_index, section in enumerate(self.sections):
+            at: tuple[str | int, ...] = ("sections", s_index, "show_if")
+            problems += _condition_problems(at, section.show_if, earlier)
+            for i_index, item in enumerate(section.items):
+                at = ("sections", s_index, "items", i_index, "show_if")
+                problems += _condition_problems(at, item.show_if, earlier)
+                earlier[item.id] = item
+        return problems
+
+    def _scoring_problems(self) -> list[InitErrorDetails]:
+        """Every scored item has scores, and bands and cutoff fit the score's range."""
+        if self.scoring is None:
+            return []
+        items = {item.id: item for _, item in self.items()}
+        problems = []
+        for index, score in enumerate(self.scoring.scores):
+            where: tuple[str | int, ...] = ("scoring", "scores", index)
+            found = [items[i] for i in score.items if i in items]
+            for item_id in score.items:
+                item = items.get(item_id)
+                message = (
+                    f"no item {item_id!r} in this worksheet"
+                    if item is None
+                    else item.scoring_problem()
+                )
+                if message:
+                    problems.append(_problem((*where, "items"), message, item_id))
+            if len(found) < len(score.items) or any(i.scoring_problem() for i in found):
+                continue
+            problems += _range_problems(where, score, score_range(score, found))
+        return problems
+
     def items(self) -> Iterator[tuple[Section, Item]]:
         """Every item in reading order, with the section it belongs to."""
         for section in self.sections:
@@ -224,6 +323,24 @@ class Worksheet(Model):
             if item.id == item_id:
                 return item
         raise KeyError(item_id)
+
+    def condition_text(self, show_if: ShowIf) -> str:
+        """A ``show_if`` in plain words, for readers without JavaScript and for printouts."""
+        parts = []
+        for condition in show_if.conditions:
+            item = self.item(condition.item)
+            words = [item.describe(t) for t in condition.targets]
+            if condition.test == "greater_than":
+                said = f"more than {words[0]}"
+            elif condition.test == "less_than":
+                said = f"less than {words[0]}"
+            elif condition.test == "not_equals":
+                said = f"anything but “{words[0]}”"
+            else:
+                said = " or ".join(f"“{w}”" for w in words)
+            parts.append(f"you answered {said} to “{item.prompt}”")
+        joiner = " and " if show_if.behavior == "all" else " or "
+        return "Only if " + joiner.join(parts) + "."
 
     def client_texts(self) -> Iterator[str]:
         """Every text a partner reads on the form, in reading order (not guide or discussion).
@@ -245,12 +362,108 @@ class Worksheet(Model):
         added later (``private_only``, ``alerts``) count only when set, so the hashes of
         worksheets that do not use them stay what they were.
         """
-        content = self.model_dump(mode="json")
+        content = _without_unset(self.model_dump(mode="json"))
         for name, unset in (("private_only", False), ("alerts", [])):
             if content[name] == unset:
                 del content[name]
         canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+LATER_FIELDS = frozenset({"scoring", "show_if", "score"})  # no field of v1 has these names
+
+
+def _without_unset(node: Any) -> Any:
+    """The dump without later fields left unset, at any depth."""
+    if isinstance(node, dict):
+        return {
+            k: _without_unset(v) for k, v in node.items() if not (k in LATER_FIELDS and v is None)
+        }
+    if isinstance(node, list):
+        return [_without_unset(v) for v in node]
+    return node
+
+
+def score_range(score: Score, items: list[Item]) -> tuple[float, float]:
+    """The lowest and highest value the score can take."""
+    ranges = [item.score_range() or (0, 0) for item in items]
+    low, high = sum(r[0] for r in ranges), sum(r[1] for r in ranges)
+    if score.method == "mean":
+        return low / len(items), high / len(items)
+    return low, high
+
+
+def _range_problems(
+    where: tuple[str | int, ...], score: Score, bounds: tuple[float, float]
+) -> list[InitErrorDetails]:
+    """Bands cover the whole range in order, without gaps or overlaps; the cutoff is inside."""
+    low, high = bounds
+    span = f"{_number(low)} to {_number(high)}"
+    problems = []
+    if score.cutoff is not None and not low <= score.cutoff <= high:
+        outside = f"cutoff {_number(score.cutoff)} is outside the score's range ({span})"
+        problems.append(_problem((*where, "cutoff"), outside, score.cutoff))
+    bands = score.bands
+    if not bands:
+        return problems
+    step = 1 if score.method == "sum" else 0  # a mean's boundary value belongs to the upper band
+    expected = low
+    for index, band in enumerate(bands):
+        here = (*where, "bands", index)
+        message: str | None = None
+        if score.method == "sum" and not (band.min.is_integer() and band.max.is_integer()):
+            message = "bands of a sum use whole numbers"
+        elif band.min > band.max:
+            message = f"band {band.label!r} starts above where it ends"
+        elif not math.isclose(band.min, expected):
+            kind = "a gap" if band.min > expected else "an overlap"
+            message = (
+                f"band {band.label!r} starts at {_number(band.min)}, leaving {kind}: "
+                f"it should start at {_number(expected)}"
+            )
+        if message:
+            return [*problems, _problem(here, message, band.min)]
+        expected = band.max + step
+    if not math.isclose(bands[-1].max, high):
+        short = f"the last band ends at {_number(bands[-1].max)}, not at the top ({span})"
+        problems.append(_problem((*where, "bands", len(bands) - 1), short, bands[-1].max))
+    return problems
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+def _condition_problems(
+    where: tuple[str | int, ...], show_if: ShowIf | None, earlier: dict[str, Item]
+) -> list[InitErrorDetails]:
+    if show_if is None:
+        return []
+    problems = []
+    for index, condition in enumerate(show_if.conditions):
+        here = (*where, show_if.behavior, index)
+        item = earlier.get(condition.item)
+        if item is None:
+            late = f"show_if can only test an item that comes earlier; {condition.item!r} does not"
+            problems.append(_problem(here, late, condition.item))
+            continue
+        message = item.condition_problem(condition)
+        if message is None and _fhir_splits(item, condition) and _has_company(show_if):
+            message = (
+                "a test that matches several values can only stand alone or in an 'any' list "
+                "(FHIR enableWhen cannot nest)"
+            )
+        if message:
+            problems.append(_problem(here, message, condition.item))
+    return problems
+
+
+def _fhir_splits(item: Item, condition: Condition) -> bool:
+    return len(item.fhir_enable_when(condition)) != 1
+
+
+def _has_company(show_if: ShowIf) -> bool:
+    return show_if.all is not None and len(show_if.all) > 1
 
 
 def _problem(loc: tuple[str | int, ...], message: str, value: object) -> InitErrorDetails:

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, get_args
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 ID_PATTERN = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
 MAX_TEXT = 4000
@@ -27,6 +27,7 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 BUILTIN_TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "items"
 MIN_VALUE = "http://hl7.org/fhir/StructureDefinition/minValue"
 MAX_VALUE = "http://hl7.org/fhir/StructureDefinition/maxValue"
+ORDINAL_VALUE = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
 
 # Unprintable characters and lone surrogates: invisible to readers, fatal to UTF-8 storage.
 _INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
@@ -57,6 +58,8 @@ def require_unique(values: Iterable[str], what: str) -> None:
 class Option(Model):
     value: Id
     label: Text
+    # Points this option earns in the worksheet's ``scoring`` (single_choice only).
+    score: int | None = Field(None, ge=-100, le=100)
 
 
 class AnswerError(ValueError):
@@ -149,6 +152,66 @@ def answer_group(link_id: str, text: str, children: list) -> dict[str, Any] | No
     return {"linkId": link_id, "text": text, "item": children} if children else None
 
 
+# --- conditional questions (show_if) -------------------------------------------------------
+
+CONDITION_TESTS = ("equals", "not_equals", "any_of", "greater_than", "less_than")
+CONDITION_OPERATORS = {"equals": "=", "not_equals": "!=", "greater_than": ">", "less_than": "<"}
+Target = str | int
+
+
+class Condition(Model):
+    """One test on an earlier answer; an unanswered (or hidden) earlier item meets none."""
+
+    item: Id
+    equals: Target | None = None
+    not_equals: Target | None = None
+    any_of: list[Target] | None = Field(None, min_length=1, max_length=20)
+    greater_than: int | None = None
+    less_than: int | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Condition:
+        given = [name for name in CONDITION_TESTS if getattr(self, name) is not None]
+        if len(given) != 1:
+            found = f" (found {' and '.join(given)})" if given else ""
+            raise ValueError(
+                "give exactly one test: equals, not_equals, any_of, greater_than or "
+                f"less_than{found}"
+            )
+        return self
+
+    @property
+    def test(self) -> str:
+        return next(name for name in CONDITION_TESTS if getattr(self, name) is not None)
+
+    @property
+    def targets(self) -> list[Target]:
+        """The values this test names: one, or the list of ``any_of``."""
+        value = getattr(self, self.test)
+        return list(value) if isinstance(value, list) else [value]
+
+
+class ShowIf(Model):
+    """When a question or section is shown: ``all`` of its conditions met, or ``any`` of them."""
+
+    all: list[Condition] | None = Field(None, min_length=1, max_length=10)
+    any: list[Condition] | None = Field(None, min_length=1, max_length=10)
+
+    @model_validator(mode="after")
+    def _check(self) -> ShowIf:
+        if (self.all is None) == (self.any is None):
+            raise ValueError("give exactly one of all or any, each a list of conditions")
+        return self
+
+    @property
+    def conditions(self) -> list[Condition]:
+        return self.all or self.any or []
+
+    @property
+    def behavior(self) -> str:
+        return "all" if self.all is not None else "any"
+
+
 # --- the item type --------------------------------------------------------------------------
 
 
@@ -163,6 +226,7 @@ class Item(Model):
     prompt: Text
     help: Text | None = None
     required: bool = False
+    show_if: ShowIf | None = None
     if TYPE_CHECKING:  # each subclass declares ``type: Literal["<its name>"]``
         type: str
 
@@ -219,6 +283,39 @@ class Item(Model):
 
     def sample_answer(self, text: str) -> Any:
         """A filled-in answer whose text parts contain ``text`` (tests and demos)."""
+        raise NotImplementedError
+
+    # scoring (the worksheet's ``scoring:`` rules)
+
+    def score_range(self) -> tuple[int, int] | None:
+        """The lowest and highest score one answer earns; None when this item has no scores."""
+        return None
+
+    def score_of(self, value: Any) -> int | None:
+        """The score a cleaned answer earns; None when it earns none."""
+        return None
+
+    def scoring_problem(self) -> str | None:
+        """Why this item cannot be part of a score, or None when it can."""
+        if self.score_range() is None:
+            return f"a {self.type} item has no scores; scores work with scale and scored choices"
+        return None
+
+    # conditions (``show_if`` of later items and sections that test this item's answer)
+
+    def condition_problem(self, condition: Condition) -> str | None:
+        """Why a condition on this item's answer could never be tested, or None if it can."""
+        return (
+            f"item {self.id!r} is a {self.type}; show_if can test single_choice, "
+            "multiple_choice and scale answers"
+        )
+
+    def meets(self, condition: Condition, value: Any) -> bool:
+        """Whether a cleaned answer (never None) meets the condition."""
+        return False
+
+    def fhir_enable_when(self, condition: Condition) -> list[dict[str, Any]]:
+        """The condition as FHIR enableWhen entries (more than one: any of them)."""
         raise NotImplementedError
 
     # FHIR

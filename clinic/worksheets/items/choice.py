@@ -8,7 +8,10 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from clinic.worksheets.items.base import (
+    CONDITION_OPERATORS,
+    ORDINAL_VALUE,
     AnswerError,
+    Condition,
     Fields,
     Item,
     Option,
@@ -36,14 +39,49 @@ class _ChoiceItem(Item):
     def _picked(self, value: Any) -> list[str]:
         return value if isinstance(value, list) else [value]
 
+    def condition_problem(self, condition: Condition) -> str | None:
+        if condition.test in ("greater_than", "less_than"):
+            return f"item {self.id!r} is a {self.type}; {condition.test} works with scale items"
+        options = [o.value for o in self.options]
+        wrong = [t for t in condition.targets if t not in options]
+        if wrong:
+            return (
+                f"{wrong[0]!r} is not an option of item {self.id!r}; "
+                f"use one of: {', '.join(options)}"
+            )
+        return None
+
+    def meets(self, condition: Condition, value: Any) -> bool:
+        """A multiple choice answer "equals" an option it includes."""
+        picked = set(self._picked(value))
+        if condition.test == "not_equals":
+            return condition.not_equals not in picked
+        return bool(picked & set(condition.targets))
+
+    def fhir_enable_when(self, condition: Condition) -> list[dict[str, Any]]:
+        labels = self.labels()
+        operator = CONDITION_OPERATORS.get(condition.test, "=")
+        return [
+            {
+                "question": self.id,
+                "operator": operator,
+                "answerCoding": {"code": str(t), "display": labels[str(t)]},
+            }
+            for t in condition.targets
+        ]
+
     def describe(self, value: Any) -> str:
         labels = self.labels()
         return "; ".join(labels.get(v, str(v)) for v in self._picked(value))
 
     def fhir_question(self) -> dict[str, Any]:
+        options = coding((o.value, o.label) for o in self.options)
+        for option, node in zip(self.options, options, strict=True):
+            if option.score is not None:
+                node["extension"] = [{"url": ORDINAL_VALUE, "valueDecimal": option.score}]
         return {
             "type": "choice",
-            "answerOption": coding((o.value, o.label) for o in self.options),
+            "answerOption": options,
             "repeats": isinstance(self, MultipleChoiceItem),
         }
 
@@ -67,6 +105,19 @@ class SingleChoiceItem(_ChoiceItem):
     def compare_note(self, values: Sequence[Any]) -> str:
         return "Same answer." if len(set(values)) == 1 else "Different answers."
 
+    def score_range(self) -> tuple[int, int] | None:
+        scores = [o.score for o in self.options if o.score is not None]
+        return (min(scores), max(scores)) if scores else None
+
+    def score_of(self, value: Any) -> int | None:
+        return next((o.score for o in self.options if o.value == value), None)
+
+    def scoring_problem(self) -> str | None:
+        unscored = [o.value for o in self.options if o.score is None]
+        if unscored:
+            return f"give every option of item {self.id!r} a score (missing: {', '.join(unscored)})"
+        return None
+
     def sample_answer(self, text: str) -> str:
         return self.options[0].value
 
@@ -74,6 +125,12 @@ class SingleChoiceItem(_ChoiceItem):
 @register
 class MultipleChoiceItem(_ChoiceItem):
     type: Literal["multiple_choice"]
+
+    @model_validator(mode="after")
+    def _no_scores(self) -> MultipleChoiceItem:
+        if any(o.score is not None for o in self.options):
+            raise ValueError("only single_choice options carry a score")
+        return self
 
     def read_form(self, fields: Fields, name: str) -> list[Any]:
         return [v for v in fields.all(name) if v != ""]

@@ -8,9 +8,11 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from clinic.worksheets.items.base import (
+    CONDITION_OPERATORS,
     MAX_VALUE,
     MIN_VALUE,
     AnswerError,
+    Condition,
     Item,
     Model,
     Text,
@@ -72,6 +74,60 @@ class ScaleItem(Item):
 
     def sample_answer(self, text: str) -> int:
         return self.min + 1
+
+    def score_range(self) -> tuple[int, int]:
+        return self.min, self.max
+
+    def score_of(self, value: Any) -> int | None:
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    def condition_problem(self, condition: Condition) -> str | None:
+        if any(isinstance(t, str) for t in condition.targets):
+            return f"item {self.id!r} is a scale; compare it with whole numbers, not text"
+        outside = [t for t in condition.targets if not self.min <= int(t) <= self.max]
+        if condition.test in ("greater_than", "less_than"):
+            # A bound may sit beyond an end of the scale, as long as some answer meets it.
+            if not any(self.meets(condition, v) for v, _ in self.choices()):
+                return (
+                    f"no answer on the scale of item {self.id!r} ({self.min} to {self.max}) "
+                    f"is {condition.test.replace('_', ' ')} {condition.targets[0]}, so this "
+                    "condition could never be met"
+                )
+            return None
+        if outside:
+            return (
+                f"{outside[0]} is outside the scale of item {self.id!r} "
+                f"({self.min} to {self.max}), so this condition could never be met"
+            )
+        return None
+
+    def meets(self, condition: Condition, value: Any) -> bool:
+        if not isinstance(value, int):
+            return False
+        if condition.greater_than is not None:
+            return value > condition.greater_than
+        if condition.less_than is not None:
+            return value < condition.less_than
+        if condition.not_equals is not None:
+            return value != condition.not_equals
+        return value in condition.targets
+
+    def fhir_enable_when(self, condition: Condition) -> list[dict[str, Any]]:
+        """Integers compare as numbers; a labelled scale is exported as codes, so it lists them."""
+        if not self.points:
+            operator = CONDITION_OPERATORS.get(condition.test, "=")
+            return [
+                {"question": self.id, "operator": operator, "answerInteger": int(t)}
+                for t in condition.targets
+            ]
+        values = [v for v, _ in self.choices() if self.meets(condition, v)]
+        if condition.test == "not_equals":
+            values = [int(condition.targets[0])]
+        operator = "!=" if condition.test == "not_equals" else "="
+        return [
+            {"question": self.id, "operator": operator, "answerCoding": {"code": str(v)}}
+            for v in values
+        ]
 
     def fhir_question(self) -> dict[str, Any]:
         """Integer with bounds; a choice instead when the author labelled points, to keep them.
