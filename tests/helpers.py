@@ -274,6 +274,17 @@ def independent_fhir_problems(resources: list[dict]) -> list[list[str]]:
     return json.loads(finished.stdout)
 
 
+def questionnaire_item(questionnaire: dict, link_id: str) -> dict:
+    """The item with ``link_id`` anywhere in a Questionnaire (resource or item list)."""
+    stack = list(questionnaire["item"])
+    while stack:
+        item = stack.pop()
+        if item["linkId"] == link_id:
+            return item
+        stack.extend(item.get("item", []))
+    raise KeyError(link_id)
+
+
 def r4_item_rules_broken(items):
     for item in items:
         kind, children = item["type"], item.get("item", [])

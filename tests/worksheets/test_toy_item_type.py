@@ -17,7 +17,7 @@ from clinic.worksheets.items.base import clean_mapping, clean_text, question, st
 from clinic.worksheets.loader import WorksheetError, load_text
 from tests import factories
 from tests.client.browser_form import browser_form, filled
-from tests.helpers import pdf_text
+from tests.helpers import pdf_text, questionnaire_item
 
 PARTS = (("now", "A word for now"), ("hoped", "A word hoped for"))
 
@@ -170,7 +170,7 @@ def test_the_toy_type_works_end_to_end(client, signed_in, couple, toy):
 
     # The Questionnaire carries the toy's item, and the couple's bundle its answers.
     questionnaire = signed_in.get(f"/worksheets/own/{custom.id}/questionnaire.json").get_json()
-    [pair] = questionnaire["item"][0]["item"][:1]
+    pair = questionnaire_item(questionnaire, "pair")
     assert [child["linkId"] for child in pair["item"]] == ["pair.now", "pair.hoped"]
     bundle = signed_in.get(f"/couples/{couple.id}/record.fhir.json").get_json()
     responses = [

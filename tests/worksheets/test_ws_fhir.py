@@ -8,7 +8,7 @@ from fhir.resources.R4B.questionnaire import Questionnaire
 
 from clinic.worksheets.fhir import THEME_SYSTEM, to_questionnaire
 from clinic.worksheets.loader import builtin_library
-from tests.helpers import independent_fhir_problems, r4_item_rules_broken
+from tests.helpers import independent_fhir_problems, questionnaire_item, r4_item_rules_broken
 
 LIBRARY = builtin_library()
 
@@ -32,21 +32,10 @@ def test_export_validates_as_fhir(ws):
     assert not [text for text in ws.guide.model_dump().values() if json.dumps(text) in exported]
 
 
-def find(resource, link_id):
-    """The item with ``link_id`` anywhere in the Questionnaire."""
-    stack = list(resource["item"])
-    while stack:
-        item = stack.pop()
-        if item["linkId"] == link_id:
-            return item
-        stack.extend(item.get("item", []))
-    raise KeyError(link_id)
-
-
 def test_types_map_to_fhir_item_types():
     resource = to_questionnaire(LIBRARY["boundary-inventory"])
-    assert find(resource, "s:activities")["type"] == "group"
-    grid = find(resource, "activities")
+    assert questionnaire_item(resource, "s:activities")["type"] == "group"
+    grid = questionnaire_item(resource, "activities")
     row = grid["item"][0]
     assert (grid["type"], row["linkId"]) == ("group", "activities.kissing")
     assert [(q["linkId"], q["type"]) for q in row["item"]] == [
@@ -54,10 +43,10 @@ def test_types_map_to_fhir_item_types():
         ("activities.kissing.nn", "boolean"),
         ("activities.kissing.note", "string"),
     ]
-    scale = find(to_questionnaire(LIBRARY["monthly-check-in"]), "closeness")
+    scale = questionnaire_item(to_questionnaire(LIBRARY["monthly-check-in"]), "closeness")
     assert (scale["type"], scale["required"]) == ("integer", True)
     assert [e["valueInteger"] for e in scale["extension"]] == [0, 10]
-    pause = find(to_questionnaire(LIBRARY["conflict-pre-agreement"]), "plan.pause")
+    pause = questionnaire_item(to_questionnaire(LIBRARY["conflict-pre-agreement"]), "plan.pause")
     assert [q["linkId"] for q in pause["item"]] == ["plan.pause.word", "plan.pause.ok"]
 
 
@@ -86,7 +75,7 @@ def test_instructions_section_intros_and_scale_ends_are_display_items():
     assert (instructions["linkId"], instructions["type"]) == (":instructions", "display")
     assert instructions["text"] == check_in.instructions
     scale = next(item for _, item in check_in.items() if item.id == "closeness")
-    ends = {q["linkId"]: q for q in find(resource, "closeness")["item"]}
+    ends = {q["linkId"]: q for q in questionnaire_item(resource, "closeness")["item"]}
     assert ends["closeness:min"] == {
         "linkId": "closeness:min",
         "type": "display",
@@ -97,7 +86,7 @@ def test_instructions_section_intros_and_scale_ends_are_display_items():
         (ws, section) for ws in LIBRARY.values() for section in ws.sections if section.intro
     )
     ws, section = with_intro
-    intro = find(to_questionnaire(ws), f"s:{section.id}")["item"][0]
+    intro = questionnaire_item(to_questionnaire(ws), f"s:{section.id}")["item"][0]
     assert (intro["type"], intro["text"]) == ("display", section.intro)
 
 

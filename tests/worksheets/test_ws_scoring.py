@@ -11,7 +11,7 @@ from clinic.worksheets.cli import check_paths
 from clinic.worksheets.fhir import to_questionnaire
 from clinic.worksheets.loader import BUILTIN_DIR, WorksheetError, load_file, load_text
 from clinic.worksheets.scoring import reliable_change, score_answers
-from tests.helpers import r4_item_rules_broken
+from tests.helpers import questionnaire_item, r4_item_rules_broken
 from tests.measures import answers_scoring, nine_item_measure, nine_item_yaml
 
 CHECK_IN = load_file(BUILTIN_DIR / "closeness-check-in.yaml")
@@ -136,7 +136,7 @@ def test_scores_export_as_ordinal_values():
     resource = to_questionnaire(load_text(nine_item_yaml()))
     Questionnaire.model_validate(resource)
     assert not list(r4_item_rules_broken(resource["item"]))
-    option = resource["item"][0]["item"][0]["answerOption"][2]
+    option = questionnaire_item(resource, "q1")["answerOption"][2]
     assert option["extension"][0]["valueDecimal"] == 2
 
 

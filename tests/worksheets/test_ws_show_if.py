@@ -127,6 +127,11 @@ def test_a_condition_on_a_text_answer_is_refused():
     assert any("show_if can test single_choice" in p for p in problems(data))
 
 
+def section_groups(questionnaire):
+    """The sections' groups, after the instructions' display item."""
+    return [item for item in questionnaire["item"] if item["type"] == "group"]
+
+
 def test_conditions_export_as_enable_when():
     ws = loaded(
         with_follow_up(
@@ -136,7 +141,7 @@ def test_conditions_export_as_enable_when():
     resource = to_questionnaire(ws)
     Questionnaire.model_validate(resource)
     assert not list(r4_item_rules_broken(resource["item"]))
-    node = resource["item"][0]["item"][-1]
+    node = section_groups(resource)[0]["item"][-1]
     assert node["enableBehavior"] == "all"
     assert node["enableWhen"] == [
         {
@@ -150,7 +155,7 @@ def test_conditions_export_as_enable_when():
             "answerCoding": {"code": "a0", "display": "Placeholder answer A"},
         },
     ]
-    section = to_questionnaire(CHECK_IN)["item"][1]
+    section = section_groups(to_questionnaire(CHECK_IN))[1]
     assert section["enableBehavior"] == "any"
     assert section["enableWhen"][0] == {"question": "ask", "operator": "<", "answerInteger": 4}
     Questionnaire.model_validate(to_questionnaire(CHECK_IN))
