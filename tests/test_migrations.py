@@ -10,6 +10,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 from clinic.extensions import db
+from clinic.storage import current_cipher
 from tests.helpers import PG_SERVER_URL, make_app, postgres_server_or_skip
 
 
@@ -120,4 +121,29 @@ def test_sealing_migration_seals_stored_names_and_downgrade_opens_them(empty_dat
         for table, values in PLAIN_ROWS.items():
             for column, plain in values.items():
                 assert stored(table, column) == plain
+        db.engine.dispose()
+
+
+def test_sealing_migration_refuses_keys_that_do_not_open_the_notes_sealed_so_far(
+    empty_database_url, capfd
+):
+    from cryptography.fernet import Fernet
+
+    with make_app(empty_database_url).app_context():
+        flask_migrate.upgrade(revision="0005")
+        insert_plain_couple_at_0005()
+        with db.engine.begin() as conn:  # notes sealed with the app's key, as 0005 stored them
+            conn.execute(text("UPDATE couples SET notes = :n"), {"n": current_cipher().seal("")})
+        db.engine.dispose()
+
+    other_key = Fernet.generate_key().decode()
+    with make_app(empty_database_url, ENCRYPTION_KEYS=other_key).app_context():
+        with pytest.raises(SystemExit):  # `flask db upgrade` logs the message and exits 1
+            flask_migrate.upgrade(revision="0006_seal")
+
+        assert "cannot open the notes already sealed" in capfd.readouterr().err
+
+        assert stored("couples", "label") == PLAIN_ROWS["couples"]["label"]
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0005"
         db.engine.dispose()

@@ -12,7 +12,9 @@ encryption.
 On SQLite, freed pages are zeroed (secure_delete) and env.py checkpoints the WAL afterwards, so
 the old plaintext does not linger in the database file.
 
-Downgrade opens every value again (it needs the same keys) and restores the old types.
+It refuses to run, changing nothing, when the keys it is given cannot open the couple notes
+sealed so far (the upgrade run without the app's keys). Downgrade opens every value again (it
+needs the same keys) and restores the old types.
 
 Revision ID: 0006_seal
 Revises: 0005
@@ -21,7 +23,7 @@ Revises: 0005
 import sqlalchemy as sa
 from alembic import op
 
-from clinic.storage import current_cipher
+from clinic.storage import SealError, current_cipher
 
 revision = "0006_seal"
 down_revision = "0006_sessions"
@@ -41,6 +43,7 @@ BATCH_SIZE = 500
 
 
 def upgrade():
+    _check_the_keys_open_what_is_sealed()
     _zero_freed_pages()
     for table, columns in SEALED_COLUMNS.items():
         with op.batch_alter_table(table, schema=None) as batch_op:
@@ -60,6 +63,29 @@ def downgrade():
                 batch_op.alter_column(
                     name, existing_type=sa.Text(), type_=plain_type, existing_nullable=nullable
                 )
+
+
+def _check_the_keys_open_what_is_sealed():
+    """Refuse, before changing anything, keys that cannot open the notes sealed so far.
+
+    Run without the app's keys (say, without CLINIC_ENCRYPTION_KEYS), the app would generate a
+    new key file, and names sealed with it would be lost to the running app.
+    """
+    if op.get_context().as_sql:
+        return
+    couples = sa.table("couples", sa.column("notes", sa.Text))
+    sealed = op.get_bind().execute(
+        sa.select(couples.c.notes).where(couples.c.notes.like("gAAAAA%")).limit(1)
+    ).scalar()
+    try:
+        if sealed is not None:
+            current_cipher().open(sealed)
+    except SealError:
+        raise RuntimeError(
+            "These encryption keys cannot open the notes already sealed in this database. "
+            "Run `flask --app clinic db upgrade` with the app's own keys "
+            "(CLINIC_ENCRYPTION_KEYS or its key file); nothing was changed."
+        ) from None
 
 
 def _zero_freed_pages():
