@@ -47,9 +47,18 @@ def is_answered(item: Item, value: Any) -> bool:
 
 
 def progress(worksheet: Worksheet, answers: dict[str, Any]) -> tuple[int, int]:
-    """(answered items, all items) for a progress bar."""
-    flags = [is_answered(item, answers.get(item.id)) for _, item in worksheet.items()]
-    return sum(flags), len(flags)
+    """(answered parts, all parts) for "18 of 40 answered": each item counts its own parts
+    (``Item.answer_units``), so a grid moves on with every row; a malformed value counts as
+    unanswered."""
+    answered = total = 0
+    for _, item in worksheet.items():
+        try:
+            value = clean_answer(item, answers.get(item.id))
+        except AnswerError:
+            value = None
+        done, parts = item.answer_units(value)
+        answered, total = answered + done, total + parts
+    return answered, total
 
 
 def missing_required(worksheet: Worksheet, answers: dict[str, Any]) -> list[str]:
@@ -65,9 +74,9 @@ def parse_form(worksheet: Worksheet, form: Any) -> tuple[dict[str, Any], set[str
     """Read a submitted worksheet form: (answers, shareable item ids, errors by item id).
 
     Only the field names the worksheet defines are read (see "Form field names" in the doc),
-    so unknown or tampered names are ignored, and so is a share box on a private_only
-    worksheet. An item whose fields do not validate is left out of ``answers`` and explained
-    in ``errors``; unanswered items are left out too.
+    so unknown or tampered names are ignored, and so is any share box (of an answer or of a
+    grid row) on a private_only worksheet. An item whose fields do not validate is left out of
+    ``answers`` and explained in ``errors``; unanswered items are left out too.
     """
     fields = Fields(form)
     answers: dict[str, Any] = {}
@@ -80,7 +89,7 @@ def parse_form(worksheet: Worksheet, form: Any) -> tuple[dict[str, Any], set[str
             errors[item.id] = str(exc)
         else:
             if value is not None:
-                answers[item.id] = value
+                answers[item.id] = item.private_copy(value) if worksheet.private_only else value
         if fields.checked(f"share.{item.id}") and not worksheet.private_only:
             shareable.add(item.id)
     return answers, shareable, errors

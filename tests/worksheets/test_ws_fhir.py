@@ -11,6 +11,8 @@ from clinic.worksheets.loader import builtin_library
 from tests.helpers import r4_item_rules_broken
 
 LIBRARY = builtin_library()
+
+
 def link_ids(items):
     for item in items:
         yield item["linkId"]
@@ -41,6 +43,7 @@ def test_types_map_to_fhir_item_types():
         ("activities.kissing.answer", "choice"),
         ("activities.kissing.nn", "boolean"),
         ("activities.kissing.note", "string"),
+        ("activities.kissing.share", "boolean"),
     ]
     scale = to_questionnaire(LIBRARY["monthly-check-in"])["item"][0]["item"][0]
     assert (scale["linkId"], scale["type"], scale["required"]) == ("closeness", "integer", True)

@@ -87,8 +87,10 @@ def test_every_word_of_a_search_must_match(signed_in):
         ("length=short", lambda ws: ws.minutes <= 10),
         ("length=medium", lambda ws: 10 < ws.minutes <= 20),
         ("length=long", lambda ws: ws.minutes > 20),
-        ("theme=communication&length=short", lambda ws: "communication" in ws.themes
-         and ws.minutes <= 10),
+        (
+            "theme=communication&length=short",
+            lambda ws: "communication" in ws.themes and ws.minutes <= 10,
+        ),
         ("theme=no-such-theme&length=forever", lambda ws: True),
     ],
 )
@@ -338,9 +340,12 @@ def test_duplicate_and_edit_a_builtin(signed_in, therapist):
 
 def test_a_broken_edit_keeps_the_text_and_lists_the_problems(signed_in, therapist):
     custom = factories.make_custom_worksheet(therapist, factories.own_worksheet_yaml())
-    broken = factories.own_worksheet_yaml().replace("type: long_text", "type: essay").replace(
-        "minutes: 5", "minutes: lots"
-    ) + "\n# <b>my note</b>\n"
+    broken = (
+        factories.own_worksheet_yaml()
+        .replace("type: long_text", "type: essay")
+        .replace("minutes: 5", "minutes: lots")
+        + "\n# <b>my note</b>\n"
+    )
     response = signed_in.post(f"/worksheets/own/{custom.id}/edit", data={"source": broken})
     assert response.status_code == 422
     text = page_text(response)
