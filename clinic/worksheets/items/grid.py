@@ -133,6 +133,10 @@ class BoundaryGridItem(Item):
         first = next((g for g in groups if g.answered < len(g.rows)), groups[0])
         return [replace(g, open=g is first) for g in groups]
 
+    def cells(self, value: Mapping[str, Any]) -> dict[str, GridCell]:
+        """The stored answer as typed cells, by row id."""
+        return {k: GridCell(**v) for k, v in value.items()}
+
     def read_form(self, fields: Fields, name: str) -> dict[str, Any]:
         """The firm-limit box counts only beside an answer it goes with: the form hides it
         beside a yes (or no answer), where a tick left from before cannot be seen."""
