@@ -66,6 +66,8 @@ def test_a_grid_row_not_shared_never_reaches_the_session_view_or_the_joint_hando
     # The therapist's own review still shows every row.
     review = signed_in.get(f"/review/assignments/{assignment.id}").get_data(as_text=True)
     assert "Sharing sexy photos or texts" in review and "ROW-KEPT-PRIVATE" in review
+    # ... and says which of the first partner's rows may be shared.
+    assert review.count("Row may be shared") == 1 and "Some parts may be shared" in review
 
 
 def test_without_javascript_the_page_never_claims_to_save_as_you_go(client, couple_with_links):

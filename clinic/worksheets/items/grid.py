@@ -91,6 +91,8 @@ class GridCell(Value):
 
 @dataclass(frozen=True)
 class RowGroup:
+    """Rows a phone shows together, with how many have an answer; one group is open."""
+
     rows: list[GridRow]
     answered: int
     open: bool = False
