@@ -19,7 +19,7 @@ from clinic.audit import service as audit
 from clinic.auth.guards import therapists_only
 from clinic.couples import pages as couple_pages
 from clinic.couples.service import own_couple_or_404
-from clinic.enums import LinkState
+from clinic.enums import AnsweredBy, LinkState
 from clinic.safety import service as safety
 from clinic.worksheets import library
 
@@ -208,6 +208,12 @@ def new_links(assignment_id: int):
         issued=issued,
         mail_enabled=mail.mail_enabled(),
         why_no_email=service.why_no_email,
+        together=[
+            w.worksheet_version.title
+            for w in assignment.worksheets
+            if w.answered_by == AnsweredBy.COUPLE
+        ],
+        everything_together=all(w.answered_by == AnsweredBy.COUPLE for w in assignment.worksheets),
         card_endpoint=CARD_ENDPOINT if CARD_ENDPOINT in current_app.view_functions else None,
         banners=couple_pages.banners(assignment.couple_id),
     )

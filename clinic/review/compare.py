@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -17,11 +17,11 @@ from clinic.worksheets.answers import AnswerError, clean_answer
 from clinic.worksheets.conditions import shown_items
 from clinic.worksheets.items import Item
 from clinic.worksheets.items.grid import (
+    BOTH_NO,
+    BOTH_YES,
     EXPLORE,
     INCOMPLETE,
     LIMIT,
-    SHARED,
-    SHARED_LIMIT,
     GridComparison,
 )
 from clinic.worksheets.schema import Section, Worksheet
@@ -37,15 +37,18 @@ class GridSummary:
 
     @property
     def text(self) -> str:
-        """E.g. "9 shared, 4 to explore, 2 limits to respect"; rarer categories only if any."""
+        """E.g. "9 both yes, 4 to explore, 2 limits to respect"; rarer categories only if any.
+
+        "Shared" is left for a partner's choice to share, so it never names matching answers.
+        """
         c = self.counts
         parts = [
-            f"{c[SHARED]} shared",
+            f"{c[BOTH_YES]} both yes",
             f"{c[EXPLORE]} to explore",
             f"{c[LIMIT]} {_limits(c[LIMIT])} to respect",
         ]
-        if c[SHARED_LIMIT]:
-            parts.append(f"{c[SHARED_LIMIT]} shared {_limits(c[SHARED_LIMIT])}")
+        if c[BOTH_NO]:
+            parts.append(f"{c[BOTH_NO]} both no")
         if c[INCOMPLETE]:
             parts.append(f"{c[INCOMPLETE]} not compared yet")
         return ", ".join(parts)
@@ -82,13 +85,22 @@ class Respondent:
     status: ResponseStatus = ResponseStatus.NOT_OPENED
     submitted_at: datetime | None = None
 
-    def shared_only(self) -> Respondent:
-        """The same respondent holding only the answers marked shareable.
+    def shared_only(self, worksheet: Worksheet) -> Respondent:
+        """The same respondent holding only what they chose to share: answers marked
+        shareable, and of the others the parts shared one by one (``Item.shared_part``).
 
-        The client pages store answers a couple writes together as shareable, so the flag
-        alone decides, for joint worksheets too.
+        The client pages store answers a couple writes together as shareable, so the flags
+        alone decide, for joint worksheets too. Answers to items the worksheet no longer has
+        are dropped.
         """
-        kept = {k: a for k, a in self.answers.items() if a.shareable}
+        kept = {}
+        for _, item in worksheet.items():
+            stored = self.answers.get(item.id)
+            if stored is None:
+                continue
+            part = item.shared_part(stored.value, stored.shareable)
+            if part is not None:
+                kept[item.id] = StoredAnswer(part, True, stored.updated_at)
         return Respondent(self.name, kept, self.status, self.submitted_at)
 
 
@@ -141,12 +153,23 @@ def pair_answers(worksheet: Worksheet, respondents: Sequence[Respondent]) -> lis
 def session_rows(worksheet: Worksheet, respondents: Sequence[Respondent]) -> list[ItemRow]:
     """What the session view may show: items every respondent answered and shared.
 
-    Private answers are dropped before anything is paired or compared, so no category, count
-    or value can be derived from them. An item one partner shared and the other did not is
-    left out entirely, so the screen never shows who chose not to share.
+    Private answers (and grid rows not shared) are dropped before anything is paired or
+    compared, so no category, count or value can be derived from them. An item one partner
+    shared and the other did not is left out entirely, and so is a part of one (a grid row),
+    so the screen never shows who chose not to share.
     """
-    shared = [r.shared_only() for r in respondents]
-    return [row for row in pair_answers(worksheet, shared) if row.answered_by_all]
+    shared = [r.shared_only(worksheet) for r in respondents]
+    rows = []
+    for row in pair_answers(worksheet, shared):
+        if not row.answered_by_all:
+            continue
+        values = row.item.common_part([c.value for c in row.cells])
+        if values is None:
+            continue
+        cells = tuple(replace(c, value=v) for c, v in zip(row.cells, values, strict=True))
+        grid = row.item.comparison(values) if row.grid is not None else None
+        rows.append(replace(row, cells=cells, grid=grid and grid.compared_only()))
+    return rows
 
 
 def _shown(worksheet: Worksheet, respondent: Respondent) -> set[str]:

@@ -24,16 +24,18 @@
   var pendingSubmit = null;
   var leaving = false;
 
+  function say(text, kind) {
+    statusLine.textContent = text;
+    statusLine.setAttribute("data-kind", kind || "");
+  }
+
   // A page shown after a conflict (without this script's help) waits for the partner's choice.
   if (document.getElementById("conflicts-panel")) {
     paused = true;
     var jsOnly = conflicts.querySelectorAll(".js-only");
     for (var j = 0; j < jsOnly.length; j++) jsOnly[j].hidden = false;
-  }
-
-  function say(text, kind) {
-    statusLine.textContent = text;
-    statusLine.setAttribute("data-kind", kind || "");
+  } else {
+    say("Your answers are saved as you go.");  // only now is that true
   }
 
   function input(name) {
@@ -72,6 +74,27 @@
     var bar = document.getElementById("progress-bar");
     bar.value = data.answered;
     bar.max = data.total;
+    var copies = form.querySelectorAll("[data-progress]");
+    for (var i = 0; i < copies.length; i++) {
+      copies[i].textContent = data.answered + " of " + data.total + " answered";
+    }
+  }
+
+  // A grid row: a firm limit does not go with Yes, so picking Yes clears the (hidden) box;
+  // and the count on the row's group follows its answers.
+  function gridRowChanged(target) {
+    var row = target.closest && target.closest(".ws-grid-row");
+    if (!row) return;
+    if (target.type === "radio" && target.value === "yes" && target.checked) {
+      var firm = row.querySelector(".ws-nn input");
+      if (firm) firm.checked = false;
+    }
+    var group = row.closest(".ws-grid-group");
+    var count = group && group.querySelector(".ws-group-count");
+    if (!count) return;
+    var rows = group.querySelectorAll(".ws-grid-row");
+    var answered = group.querySelectorAll(".ws-grid-row .ws-grid-answers input:checked").length;
+    count.textContent = answered + " of " + rows.length + " answered";
   }
 
   function setBases(bases) {
@@ -170,7 +193,10 @@
   }
 
   form.addEventListener("input", function () { schedule(); });
-  form.addEventListener("change", function () { schedule(); });
+  form.addEventListener("change", function (event) {
+    gridRowChanged(event.target);
+    schedule();
+  });
   form.addEventListener("submit", function (event) {
     window.clearTimeout(timer);
     if (inFlight) {

@@ -48,12 +48,21 @@ def is_answered(item: Item, value: Any) -> bool:
 
 
 def progress(worksheet: Worksheet, answers: dict[str, Any]) -> tuple[int, int]:
-    """(answered items, all items shown) for a progress bar."""
+    """(answered parts, parts shown) for "18 of 40 answered": each item counts its own parts
+    (``Item.answer_units``), so a grid moves on with every row; questions that earlier answers
+    hide (``show_if``) do not count, and a malformed value counts as unanswered."""
     shown = shown_items(worksheet, answers)
-    flags = [
-        is_answered(item, answers.get(item.id)) for _, item in worksheet.items() if item.id in shown
-    ]
-    return sum(flags), len(flags)
+    answered = total = 0
+    for _, item in worksheet.items():
+        if item.id not in shown:
+            continue
+        try:
+            value = clean_answer(item, answers.get(item.id))
+        except AnswerError:
+            value = None
+        done, parts = item.answer_units(value)
+        answered, total = answered + done, total + parts
+    return answered, total
 
 
 def missing_required(worksheet: Worksheet, answers: dict[str, Any]) -> list[str]:
@@ -71,10 +80,10 @@ def parse_form(worksheet: Worksheet, form: Any) -> tuple[dict[str, Any], set[str
     """Read a submitted worksheet form: (answers, shareable item ids, errors by item id).
 
     Only the field names the worksheet defines are read (see "Form field names" in the doc),
-    so unknown or tampered names are ignored, and so is a share box on a private_only
-    worksheet. An item whose fields do not validate is left out of ``answers`` and explained
-    in ``errors``; unanswered items are left out too, and so are the answers of questions
-    that earlier answers hide (``show_if``): a hidden answer is never kept.
+    so unknown or tampered names are ignored, and so is any share box (of an answer or of a
+    grid row) on a private_only worksheet. An item whose fields do not validate is left out of
+    ``answers`` and explained in ``errors``; unanswered items are left out too, and so are the
+    answers of questions that earlier answers hide (``show_if``): a hidden answer is never kept.
     """
     fields = Fields(form)
     answers: dict[str, Any] = {}
@@ -87,7 +96,7 @@ def parse_form(worksheet: Worksheet, form: Any) -> tuple[dict[str, Any], set[str
             errors[item.id] = str(exc)
         else:
             if value is not None:
-                answers[item.id] = value
+                answers[item.id] = item.private_copy(value) if worksheet.private_only else value
         if fields.checked(f"share.{item.id}") and not worksheet.private_only:
             shareable.add(item.id)
     shown = shown_items(worksheet, answers)

@@ -54,6 +54,27 @@ def test_assigning_shows_each_partners_link_once_with_a_qr_code(signed_in, coupl
     assert not any(token in detail for _url, token in urls)
 
 
+def test_the_links_page_says_what_a_link_opens_when_some_worksheets_are_answered_together(
+    signed_in, couple
+):
+    own_only = assign(signed_in, couple, worksheets=["builtin:power-patterns"])
+    assert "It opens only Alex's own answers." in own_only.get_data(as_text=True)
+
+    mixed = assign(
+        signed_in,
+        couple,
+        worksheets=["builtin:power-patterns", "builtin:conflict-pre-agreement"],
+    ).get_data(as_text=True)
+    assert "It opens only" not in mixed
+    assert (
+        "It opens Alex's own answers and, for Our plan for hard talks, the answers both "
+        "partners fill in together." in mixed
+    )
+
+    together = assign(signed_in, couple, worksheets=["builtin:conflict-pre-agreement"])
+    assert "every partner's link opens these same answers" in together.get_data(as_text=True)
+
+
 def test_the_therapist_can_choose_who_answers(signed_in, couple):
     assign(
         signed_in, couple, worksheets=["builtin:conflict-pre-agreement"], who_answers="each_partner"

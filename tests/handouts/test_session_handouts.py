@@ -18,7 +18,7 @@ def test_the_joint_handout_shows_shared_answers_side_by_side_and_nothing_private
     # Shared by both: side by side, with the comparison and the discussion prompts.
     assert "We don't bring up old fights." in text and "Either of us can ask to continue" in text
     assert "Plan one calm check-in on Sunday walks." in text
-    assert "A limit to respect" in text and "Shared yes" in text
+    assert "A limit to respect" in text and "Both yes" in text
     assert "Which rules did you both pick, and which one matters most to each of you?" in text
     # Never a private answer, and never the therapist's material.
     for marker in sample.PRIVATE_MARKERS:

@@ -34,7 +34,7 @@ def test_the_demo_review_shows_comparison_marks_and_trends(
     page = desktop
     open_review(page, demo_server)
     summary = page.locator(".review-overview li", has_text="Boundary inventory")
-    assert "7 shared, 14 to explore, 5 limits to respect, 2 shared limits" in summary.inner_text()
+    assert "7 both yes, 14 to explore, 5 limits to respect, 2 both no" in summary.inner_text()
     chart = page.locator("svg.trend-chart").first
     box = chart.bounding_box()
     assert box["width"] > 300 and box["height"] > 120

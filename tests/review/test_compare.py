@@ -16,12 +16,12 @@ from clinic.review.compare import (
     summarize,
 )
 from clinic.worksheets.items.grid import (
+    BOTH_NO,
+    BOTH_YES,
     CATEGORIES,
     EXPLORE,
     INCOMPLETE,
     LIMIT,
-    SHARED,
-    SHARED_LIMIT,
     GridAnswer,
     classify_row,
 )
@@ -47,7 +47,7 @@ def respondent(name, answers, shareable=()):
 @pytest.mark.parametrize(
     ("first", "second", "category"),
     [
-        (row("yes"), row("yes"), SHARED),
+        (row("yes"), row("yes"), BOTH_YES),
         (row("yes"), row("maybe"), EXPLORE),
         (row("not_now"), row("yes"), EXPLORE),
         (row("maybe"), row("maybe"), EXPLORE),
@@ -57,9 +57,9 @@ def respondent(name, answers, shareable=()):
         (row("not_now", firm=True), row("yes"), LIMIT),
         (row("yes", firm=True), row("yes"), LIMIT),  # a firm mark is read as a limit
         (row(None, firm=True), row("maybe"), LIMIT),
-        (row("no"), row("no"), SHARED_LIMIT),
-        (row("no"), row("not_now"), SHARED_LIMIT),
-        (row("not_now"), row("not_now"), SHARED_LIMIT),
+        (row("no"), row("no"), BOTH_NO),
+        (row("no"), row("not_now"), BOTH_NO),
+        (row("not_now"), row("not_now"), BOTH_NO),
         (row("yes"), None, INCOMPLETE),
         (row(None), row("yes"), INCOMPLETE),  # only a note, no answer
     ],
@@ -92,7 +92,7 @@ def test_compare_grid_goes_row_by_row_in_the_worksheet_order():
         [grid(kiss="yes", hold="yes", bath="yes", film="no"), grid(kiss="yes", hold="maybe")],
     )
     assert [(r.row.id, r.category) for r in comparison.rows] == [
-        ("kiss", SHARED),
+        ("kiss", BOTH_YES),
         ("hold", EXPLORE),
         ("bath", INCOMPLETE),
         ("film", INCOMPLETE),
@@ -100,18 +100,18 @@ def test_compare_grid_goes_row_by_row_in_the_worksheet_order():
 
 
 def test_summary_line_counts_what_heads_the_page():
-    counts = Counter({SHARED: 9, EXPLORE: 4, LIMIT: 2})
-    assert GridSummary(counts).text == "9 shared, 4 to explore, 2 limits to respect"
-    counts = Counter({SHARED: 1, LIMIT: 1, SHARED_LIMIT: 1, INCOMPLETE: 3})
+    counts = Counter({BOTH_YES: 9, EXPLORE: 4, LIMIT: 2})
+    assert GridSummary(counts).text == "9 both yes, 4 to explore, 2 limits to respect"
+    counts = Counter({BOTH_YES: 1, LIMIT: 1, BOTH_NO: 1, INCOMPLETE: 3})
     assert GridSummary(counts).text == (
-        "1 shared, 0 to explore, 1 limit to respect, 1 shared limit, 3 not compared yet"
+        "1 both yes, 0 to explore, 1 limit to respect, 1 both no, 3 not compared yet"
     )
 
 
 def test_summarize_adds_up_every_grid_and_skips_missing_ones():
     one = GRID.comparison([grid(kiss="yes", hold="no"), grid(kiss="yes", hold="yes")])
     summary = summarize([one, None, one])
-    assert summary.counts == Counter({SHARED: 2, LIMIT: 2, INCOMPLETE: 4})
+    assert summary.counts == Counter({BOTH_YES: 2, LIMIT: 2, INCOMPLETE: 4})
     assert summary.total == 8
 
 
@@ -161,7 +161,62 @@ class TestSessionRows:
         assert session_rows(WS, [alex, sam]) == []
         sam = respondent("Sam", {"grid": grid(kiss="yes", film="yes")}, shareable={"grid"})
         (grid_row,) = session_rows(WS, [alex, sam])
-        assert [r.category for r in grid_row.grid.rows] == [SHARED, INCOMPLETE, INCOMPLETE, LIMIT]
+        # Rows only one partner answered are left out: nothing shows who left one out.
+        assert [r.category for r in grid_row.grid.rows] == [BOTH_YES, LIMIT]
+
+    def test_a_grid_row_shared_on_its_own_reaches_the_session_and_no_other_row_does(self):
+        alex_grid = grid(kiss="yes", hold="no", film="maybe")
+        alex_grid["kiss"]["shared"] = alex_grid["film"]["shared"] = True
+        alex_grid["hold"]["note"] = "Private reason"
+        sam_grid = grid(kiss="yes", hold="yes", film="no")
+        sam_grid["kiss"]["shared"] = True
+        alex = respondent("Alex", {"grid": alex_grid})  # the whole grid is not shared
+        sam = respondent("Sam", {"grid": sam_grid})
+        (grid_row,) = session_rows(WS, [alex, sam])
+        # Only "kiss" was shared by both; "film" only by Alex, "hold" by nobody.
+        assert [r.row.id for r in grid_row.grid.rows] == ["kiss"]
+        assert [set(c.value) for c in grid_row.cells] == [{"kiss"}, {"kiss"}]
+        assert "Private reason" not in repr(grid_row)
+        assert grid_row.grid.counts() == Counter({BOTH_YES: 1})
+
+    def test_the_whole_grid_shared_shares_every_row(self):
+        sam_grid = grid(kiss="yes", hold="yes", bath="no", film="no")
+        sam_grid["kiss"]["shared"] = True
+        alex = respondent("Alex", {"grid": grid(kiss="yes", hold="no")}, shareable={"grid"})
+        sam = respondent("Sam", {"grid": sam_grid}, shareable={"grid"})
+        (grid_row,) = session_rows(WS, [alex, sam])
+        assert [r.row.id for r in grid_row.grid.rows] == ["kiss", "hold"]
+
+    def test_no_row_shared_by_both_leaves_the_grid_out(self):
+        alex_grid, sam_grid = grid(kiss="yes"), grid(hold="yes")
+        alex_grid["kiss"]["shared"] = sam_grid["hold"]["shared"] = True
+        people = [respondent("Alex", {"grid": alex_grid}), respondent("Sam", {"grid": sam_grid})]
+        assert session_rows(WS, people) == []
+
+    @given(
+        shared=st.lists(st.tuples(st.booleans(), st.booleans()), min_size=4, max_size=4),
+        whole=st.tuples(st.booleans(), st.booleans()),
+    )
+    def test_no_row_kept_private_ever_reaches_the_session(self, shared, whole):
+        rows = [r.id for r in GRID.rows]
+        people = []
+        for person, name in enumerate(("Alex", "Sam")):
+            value = grid(**dict.fromkeys(rows, "maybe"))
+            for row_id, flags in zip(rows, shared, strict=True):
+                value[row_id]["note"] = f"{name}-{row_id}-private"
+                if flags[person]:
+                    value[row_id]["shared"] = True
+            people.append(respondent(name, {"grid": value}, {"grid"} if whole[person] else ()))
+        found = session_rows(WS, people)
+        seen = {r.row.id for row in found for r in row.grid.rows}
+        visible = {
+            row_id
+            for row_id, flags in zip(rows, shared, strict=True)
+            if all(w or f for w, f in zip(whole, flags, strict=True))
+        }
+        assert seen == visible
+        for row in found:
+            assert all(set(c.value) == visible for c in row.cells)
 
     def test_answers_written_together_follow_the_same_flag(self):
         answers = {"word": "joint-word", "story": "joint-story"}

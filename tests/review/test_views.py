@@ -49,7 +49,7 @@ class TestAssignmentReview:
 
     def test_heads_the_page_with_the_grid_summary_and_labels_each_row(self, signed_in, answered):
         html = signed_in.get(f"/review/assignments/{answered.id}").text
-        summary = "1 shared, 1 to explore, 1 limit to respect, 1 shared limit"
+        summary = "1 both yes, 1 to explore, 1 limit to respect, 1 both no"
         assert html.index(summary) < html.index("alex-word")
         row = re.search(r"Bathing together</th>(.*?)</tr>", html, re.S).group(1)
         assert "Maybe" in row and "No (firm limit)" in row and "sam-bath-note" in row
@@ -114,7 +114,7 @@ class TestCoupleReview:
         assert f"/review/assignments/{answered.id}" in html
         assert f"/review/assignments/{older.id}" in html
         assert "Assigned 1 Dec 2025" in html
-        assert "1 shared, 1 to explore, 1 limit to respect, 1 shared limit" in html
+        assert "1 both yes, 1 to explore, 1 limit to respect, 1 both no" in html
         assert "alex-word" in html and "sam-word" in html
 
     def test_opens_the_newest_assignment_with_answers_sent(self, signed_in, answered, couple):
@@ -222,7 +222,7 @@ class TestSessionView:
             for label in ("Kissing", "Holding hands", "Bathing together", "Filming")
         ]
         assert order == sorted(order)
-        assert "1 shared, 1 to explore, 1 limit to respect, 1 shared limit" in html
+        assert "1 both yes, 1 to explore, 1 limit to respect, 1 both no" in html
 
     def test_a_grid_shared_by_one_partner_only_is_not_compared(self, signed_in, assignment, couple):
         sheet = assignment.worksheets[0]

@@ -16,6 +16,7 @@ from clinic.worksheets.answers import (
     progress,
 )
 from clinic.worksheets.conditions import shown_items
+from clinic.worksheets.items.grid import FIRM_ANSWERS as FIRM
 from clinic.worksheets.items.grid import GRID_ANSWERS
 from clinic.worksheets.loader import builtin_library
 
@@ -46,10 +47,19 @@ def valid_answer(item):
     if item.type == "scale":
         return st.integers(item.min, item.max)
     if item.type == "boundary_grid":
-        row = st.fixed_dictionaries(
-            {"non_negotiable": st.booleans()},
-            optional={"answer": st.sampled_from(list(GRID_ANSWERS)), "note": plain_text},
-        ).filter(lambda entry: entry != {"non_negotiable": False})
+        row = (
+            st.fixed_dictionaries(
+                {"non_negotiable": st.booleans()},
+                optional={
+                    "answer": st.sampled_from(list(GRID_ANSWERS)),
+                    "note": plain_text,
+                    "shared": st.just(True),
+                },
+            )
+            .filter(lambda entry: entry != {"non_negotiable": False})
+            # A firm limit is offered beside maybe, not now and no only.
+            .filter(lambda entry: not entry["non_negotiable"] or entry.get("answer") in FIRM)
+        )
         return st.dictionaries(st.sampled_from([r.id for r in item.rows]), row, min_size=1)
     if item.type == "reframe":
         parts = {p.id: st.fixed_dictionaries({"rewrite": plain_text}) for p in item.phrases}
@@ -80,8 +90,19 @@ def filled_worksheet(draw):
     items = [item for _, item in ws.items()]
     chosen = draw(st.lists(st.sampled_from(items), unique_by=lambda i: i.id))
     answers = {item.id: draw(valid_answer(item)) for item in chosen}
+    if ws.answered_by != "each_partner" or ws.private_only:  # no row is offered to share
+        answers = {k: strip_row_shares(v) for k, v in answers.items()}
     shared = draw(st.sets(st.sampled_from([i.id for i in items])))
     return ws, answers, shared
+
+
+def strip_row_shares(value):
+    if not isinstance(value, dict):
+        return value
+    return {
+        k: {p: x for p, x in v.items() if p != "shared"} if isinstance(v, dict) else v
+        for k, v in value.items()
+    }
 
 
 junk = st.recursive(
@@ -129,7 +150,8 @@ def test_boundary_inventory_form_is_read_into_the_documented_shape():
         "depends-on": ["mood", "stress"],
         "understand": "Go slowly with me.",
     }
-    assert progress(ws, answers) == (2, len(list(ws.items())))
+    # Progress counts grid rows: 2 of the 28 rows, plus the two other answered items.
+    assert progress(ws, answers) == (4, 28 + 3)
     assert missing_required(ws, answers) == ["activities"]
 
 
@@ -237,6 +259,7 @@ def form_names(ws):
         yield f"share.{item.id}"
         for row in getattr(item, "rows", ()):
             yield from (f"{base}.{row.id}", f"{base}.{row.id}.nn", f"{base}.{row.id}.note")
+            yield f"{base}.{row.id}.share"
         for phrase in getattr(item, "phrases", ()):
             yield f"{base}.{phrase.id}"
         if getattr(item, "allow_own", False):
@@ -318,3 +341,89 @@ def test_a_rendered_form_submits_back_the_same_answers(form_macro, filled):
     assert parsed == {item_id: value for item_id, value in answers.items() if item_id in shown}
     offered = ws.answered_by == "each_partner" and not ws.private_only
     assert shareable == (shared & shown if offered else set())
+
+
+# --- long worksheets on a phone: progress by parts, firm limits, rows shared one by one ------
+
+
+def test_progress_moves_with_every_grid_row_and_agreement_clause():
+    inventory = LIBRARY["boundary-inventory"]
+    assert progress(inventory, {}) == (0, 12 + 8 + 8 + 3)
+    rows = {"kissing": {"answer": "yes"}, "cuddling": {"answer": "no"}, "massage": {"note": "?"}}
+    assert progress(inventory, {"activities": rows}) == (2, 31)
+
+    agreement = LIBRARY["conflict-pre-agreement"]
+    plan = agreement.item("plan")
+    _, total = progress(agreement, {})
+    one_clause = plan.clauses[0]
+    fields = {
+        f.id: f.options[0].value if f.options else "10" if f.kind == "minutes" else "words"
+        for f in one_clause.fields
+    }
+    answers = {"plan": {one_clause.id: {"fields": fields, "confirmed": True}}}
+    assert progress(agreement, answers) == (1, total)
+    assert plan.answer_units(clean_answer(plan, answers["plan"])) == (1, len(plan.clauses))
+
+
+def test_a_malformed_answer_counts_as_no_part_answered():
+    inventory = LIBRARY["boundary-inventory"]
+    assert progress(inventory, {"activities": {"kissing": {"answer": "perhaps"}}}) == (0, 31)
+
+
+def test_a_firm_limit_cannot_go_with_yes():
+    item = LIBRARY["boundary-inventory"].item("activities")
+    with pytest.raises(AnswerError, match="a firm limit goes with Maybe, Not now or No"):
+        clean_answer(item, {"kissing": {"answer": "yes", "non_negotiable": True}})
+    for answer in FIRM:
+        value = {"kissing": {"answer": answer, "non_negotiable": True}}
+        assert clean_answer(item, value) == value
+
+
+def test_a_firm_limit_box_left_ticked_beside_yes_is_not_read():
+    """The form hides the box beside a yes, so a tick left from an earlier "no" is not sent on."""
+    ws = LIBRARY["boundary-inventory"]
+    form = MultiDict(
+        [
+            ("a.activities.kissing", "yes"),
+            ("a.activities.kissing.nn", "1"),
+            ("a.activities.oral", "not_now"),
+            ("a.activities.oral.nn", "1"),
+            ("a.activities.toys.nn", "1"),  # no answer picked: nothing to be firm about
+        ]
+    )
+    answers, _, errors = parse_form(ws, form)
+    assert errors == {}
+    assert answers["activities"] == {
+        "kissing": {"answer": "yes", "non_negotiable": False},
+        "oral": {"answer": "not_now", "non_negotiable": True},
+    }
+
+
+def test_grid_rows_are_shared_one_by_one_and_never_on_a_private_worksheet():
+    form = MultiDict(
+        [
+            ("a.activities.kissing", "yes"),
+            ("a.activities.kissing.share", "1"),
+            ("a.activities.oral", "no"),
+        ]
+    )
+    answers, shareable, _ = parse_form(LIBRARY["boundary-inventory"], form)
+    assert shareable == set()  # the whole grid is not shared ...
+    assert answers["activities"] == {  # ... but this one row is
+        "kissing": {"answer": "yes", "non_negotiable": False, "shared": True},
+        "oral": {"answer": "no", "non_negotiable": False},
+    }
+    private = LIBRARY["boundary-inventory"].model_copy(update={"private_only": True})
+    answers, _, _ = parse_form(private, form)
+    assert "shared" not in answers["activities"]["kissing"]
+
+
+def test_a_grid_shares_all_its_rows_or_only_those_shared_on_their_own():
+    item = LIBRARY["boundary-inventory"].item("activities")
+    value = {
+        "kissing": {"answer": "yes", "non_negotiable": False, "shared": True},
+        "oral": {"answer": "no", "non_negotiable": True, "note": "Only mine"},
+    }
+    assert item.shared_part(value, shareable=True) == value
+    assert item.shared_part(value, shareable=False) == {"kissing": value["kissing"]}
+    assert item.shared_part({"oral": value["oral"]}, shareable=False) is None

@@ -42,6 +42,7 @@ def test_types_map_to_fhir_item_types():
         ("activities.kissing.answer", "choice"),
         ("activities.kissing.nn", "boolean"),
         ("activities.kissing.note", "string"),
+        ("activities.kissing.share", "boolean"),
     ]
     scale = questionnaire_item(to_questionnaire(LIBRARY["monthly-check-in"]), "closeness")
     assert (scale["type"], scale["required"]) == ("integer", True)

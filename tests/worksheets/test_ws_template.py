@@ -70,23 +70,57 @@ def test_field_names_follow_the_documented_convention(form_macro, ws):
         item_id, *rest = name.removeprefix("a.").split(".")
         item = ws.item(item_id)
         allowed = {
-            "boundary_grid": r"[^.]+(\.nn|\.note)?",
+            "boundary_grid": r"[^.]+(\.nn|\.note|\.share)?",
             "reframe": r"[^.]+|own\.original|own\.rewrite",
             "agreement": r"[^.]+\.[^.]+",
         }.get(item.type, "")
         assert re.fullmatch(allowed, ".".join(rest)), name
 
 
-def test_grid_rows_offer_yes_maybe_not_now_no_a_firm_limit_box_and_a_note(form_macro):
+def test_grid_rows_offer_yes_maybe_not_now_no_a_firm_limit_box_a_note_and_sharing(form_macro):
     ws = LIBRARY["boundary-inventory"]
     page = Page(str(form_macro(ws)))
-    row = [a for a in page.controls() if a["name"].startswith("a.activities.kissing")]
-    radios = [a["value"] for a in row if a.get("type") == "radio"]
+    row = [(tag, a) for tag, a in page.tags if a.get("name", "").startswith("a.activities.kiss")]
+    radios = [a["value"] for _, a in row if a.get("type") == "radio"]
     assert radios == ["yes", "maybe", "not_now", "no"]
-    assert {a["name"] for a in row if a.get("type") != "radio"} == {
-        "a.activities.kissing.nn",
-        "a.activities.kissing.note",
+    assert {(tag, a["name"]) for tag, a in row if a.get("type") != "radio"} == {
+        ("input", "a.activities.kissing.nn"),
+        ("textarea", "a.activities.kissing.note"),  # shows every line that was typed
+        ("input", "a.activities.kissing.share"),
     }
+
+
+def test_grid_rows_are_not_offered_for_sharing_where_nothing_may_be_shared(form_macro, library):
+    private = library["boundary-inventory"].model_copy(update={"private_only": True})
+    joint = library["boundary-inventory"].model_copy(update={"answered_by": "couple"})
+    for ws in (private, joint):
+        names = {a["name"] for a in Page(str(form_macro(ws))).controls()}
+        assert not {n for n in names if n.endswith(".share")}
+
+
+def test_a_long_grid_shows_one_group_of_rows_at_a_time(form_macro):
+    """12 rows fold into three groups of four; opening one closes the others (details name),
+    and the first group with a row still to answer is the one open."""
+    ws = LIBRARY["boundary-inventory"]
+    answers = {
+        "activities": {
+            r: {"answer": "yes"} for r in ("kissing", "cuddling", "massage", "naked", "oral")
+        }
+    }
+    page = Page(str(form_macro(ws, answers)))
+    groups = [a for tag, a in page.tags if tag == "details" and a["name"] == "g.a.activities"]
+    assert len(groups) == 3
+    assert ["open" in a for a in groups] == [False, True, False]
+    html = str(form_macro(ws, answers))
+    assert "Part 1 of 3: Kissing … Being naked together" in html
+    assert "4 of 4 answered" in html and "1 of 4 answered" in html
+
+
+def test_a_short_grid_is_not_folded(form_macro):
+    ws = LIBRARY["boundaries-after-change"]
+    assert len(ws.item("quick-check").rows) == 6  # FOLD_AFTER
+    page = Page(str(form_macro(ws)))
+    assert not [a for tag, a in page.tags if tag == "details" and "quick-check" in a["name"]]
 
 
 def test_answers_show_as_checked_and_filled_in(form_macro):

@@ -166,6 +166,17 @@ class AgreementItem(Item):
             for c in self.clauses
         )
 
+    def answer_units(self, value: Any) -> tuple[int, int]:
+        """Each clause counts once it is confirmed with its fields filled."""
+        answers = self.answers(value or {})
+        done = sum(
+            c.id in answers
+            and answers[c.id].confirmed
+            and all(f.id in answers[c.id].fields for f in c.fields)
+            for c in self.clauses
+        )
+        return done, len(self.clauses)
+
     def describe(self, value: Any) -> str:
         answers = self.answers(value)
         lines = []

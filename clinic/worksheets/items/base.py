@@ -234,6 +234,8 @@ class Item(Model):
     template_folder: ClassVar[Path] = BUILTIN_TEMPLATES
     # Whether an answer is one piece of free text a partner can copy back into the form.
     free_text: ClassVar[bool] = False
+    # The answer's share box; a type whose parts are shared one by one says "all of it".
+    share_label: ClassVar[str] = "My partner may see this answer in session"
 
     @classmethod
     def type_name(cls) -> str:
@@ -263,6 +265,30 @@ class Item(Model):
     def is_complete(self, value: Any) -> bool:
         """Whether a cleaned answer completes the item (progress and required items)."""
         return True
+
+    def answer_units(self, value: Any) -> tuple[int, int]:
+        """(parts answered, parts in all) for progress, from a cleaned answer or None.
+
+        Most items are one part; a type with many parts (grid rows, agreement clauses)
+        counts each, so progress moves with every row rather than once the item is done.
+        """
+        return int(value is not None and self.is_complete(value)), 1
+
+    # sharing with the partner
+
+    def shared_part(self, value: Any, shareable: bool) -> Any:
+        """What of a stored answer its respondent chose to share (None: nothing). A type
+        whose parts can be shared one by one (grid rows) keeps the shared parts."""
+        return value if shareable else None
+
+    def common_part(self, values: Sequence[Any]) -> list[Any] | None:
+        """Respondents' shared answers (none missing) cut to the parts every one of them gave,
+        so a session never shows who left a part out; None when no part is left."""
+        return list(values)
+
+    def private_copy(self, value: Any) -> Any:
+        """The answer with any part-by-part share choice taken out (private worksheets)."""
+        return value
 
     def describe(self, value: Any) -> str:
         """The answer in plain words, e.g. for two versions side by side."""

@@ -1,20 +1,26 @@
 """boundary_grid: rows answered yes / maybe / not now / no, with a firm-limit box and a note.
 
+A firm limit goes with maybe, not now or no only: "yes, as a firm limit" means nothing, so
+the form offers the box beside those answers and cleaning refuses it beside a yes. Each row
+may be shared on its own (``shared``), as well as the whole grid (the answer's share box).
+
 The comparison's wording is part of the contract: where one partner's no or firm limit meets
 the other's yes or maybe, the row is "a limit to respect", never a gap or a difference to
-negotiate.
+negotiate. "Shared" is kept for a partner's choice to share, never for matching answers.
 """
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
 from clinic.worksheets.items.base import (
+    AnswerError,
     Fields,
     Id,
     Item,
@@ -35,18 +41,21 @@ from clinic.worksheets.items.base import (
 
 # Stored value -> label shown to partners, in display order.
 GRID_ANSWERS = {"yes": "Yes", "maybe": "Maybe", "not_now": "Not now", "no": "No"}
+FIRM_ANSWERS = ("maybe", "not_now", "no")  # the answers a firm limit can go with
 NOTE_MAX = 500  # a row's note
 LONG_GRID = 14  # rows; a longer grid may break across pages between rows
+GROUP_ROWS = 4  # rows a phone shows at a time, about; longer grids fold into such groups
+FOLD_AFTER = 6  # rows; a grid this short stays in one piece
 
-SHARED = "shared"
+BOTH_YES = "both_yes"
 EXPLORE = "explore"
 LIMIT = "limit"
-SHARED_LIMIT = "shared_limit"
+BOTH_NO = "both_no"
 INCOMPLETE = "incomplete"
 
 # key: (label, what it means for the therapist), in the order a session takes them up.
 CATEGORIES: dict[str, tuple[str, str]] = {
-    SHARED: ("Shared yes", "Everyone said yes."),
+    BOTH_YES: ("Both yes", "Everyone said yes."),
     EXPLORE: (
         "To explore together",
         "A yes or maybe meets a maybe or a not now: something to talk about slowly, "
@@ -57,7 +66,7 @@ CATEGORIES: dict[str, tuple[str, str]] = {
         "One partner said no or marked a firm limit. The limit stands as it is; it is "
         "information about how to care for them, not a position to bargain over.",
     ),
-    SHARED_LIMIT: ("Shared limit", "Neither partner wants this now."),
+    BOTH_NO: ("Both no", "Neither partner wants this now: each said no or not now."),
     INCOMPLETE: ("Not compared yet", "Not everyone has answered this row."),
 }
 _WANTING = ("yes", "maybe")
@@ -69,11 +78,24 @@ class GridRow(Model):
 
 
 class GridCell(Value):
-    """One row's stored answer: ``{"answer"?, "non_negotiable", "note"?}``."""
+    """One row's stored answer: ``{"answer"?, "non_negotiable", "note"?, "shared"?}``."""
 
     answer: str | None = None
     non_negotiable: bool = False
     note: str | None = None
+    shared: bool = False  # this row may be shown to the partner; stored only when true
+
+    def stored(self) -> dict[str, Any]:
+        return self.model_dump(exclude_none=True, exclude={"shared"} if not self.shared else None)
+
+
+@dataclass(frozen=True)
+class RowGroup:
+    """Rows a phone shows together, with how many have an answer; one group is open."""
+
+    rows: list[GridRow]
+    answered: int
+    open: bool = False
 
 
 @register
@@ -82,6 +104,7 @@ class BoundaryGridItem(Item):
     rows: list[GridRow] = Field(min_length=1, max_length=40)
 
     answer_labels: ClassVar[dict[str, str]] = GRID_ANSWERS
+    share_label: ClassVar[str] = "My partner may see all of this list in session"
 
     @model_validator(mode="after")
     def _check(self) -> BoundaryGridItem:
@@ -98,19 +121,37 @@ class BoundaryGridItem(Item):
     def breaks_across_pages(self) -> bool:
         return len(self.rows) > LONG_GRID
 
+    def row_groups(self, value: Any) -> list[RowGroup]:
+        """The rows in groups of about GROUP_ROWS that a phone shows one at a time (a grid of
+        up to FOLD_AFTER rows is one group); the first with a row to answer is open."""
+        count = 1 if len(self.rows) <= FOLD_AFTER else math.ceil(len(self.rows) / GROUP_ROWS)
+        size, extra = divmod(len(self.rows), count)
+        given = value if isinstance(value, Mapping) else {}
+        groups, start = [], 0
+        for index in range(count):
+            rows = self.rows[start : start + size + (index < extra)]
+            start += len(rows)
+            groups.append(RowGroup(rows, sum("answer" in given.get(r.id, {}) for r in rows)))
+        first = next((g for g in groups if g.answered < len(g.rows)), groups[0])
+        return [replace(g, open=g is first) for g in groups]
+
     def cells(self, value: Mapping[str, Any]) -> dict[str, GridCell]:
         """The stored answer as typed cells, by row id."""
         return {k: GridCell(**v) for k, v in value.items()}
 
     def read_form(self, fields: Fields, name: str) -> dict[str, Any]:
-        return {
-            row.id: {
-                "answer": fields.one(f"{name}.{row.id}"),
-                "non_negotiable": fields.checked(f"{name}.{row.id}.nn"),
+        """The firm-limit box counts only beside an answer it goes with: the form hides it
+        beside a yes (or no answer), where a tick left from before cannot be seen."""
+        out = {}
+        for row in self.rows:
+            answer = fields.one(f"{name}.{row.id}")
+            out[row.id] = {
+                "answer": answer,
+                "non_negotiable": answer in FIRM_ANSWERS and fields.checked(f"{name}.{row.id}.nn"),
                 "note": fields.one(f"{name}.{row.id}.note"),
+                "shared": fields.checked(f"{name}.{row.id}.share"),
             }
-            for row in self.rows
-        }
+        return out
 
     def clean(self, raw: Any) -> dict[str, Any]:
         rows = clean_mapping(raw, {r.id for r in self.rows})
@@ -118,14 +159,19 @@ class BoundaryGridItem(Item):
         for row in self.rows:
             if row.id not in rows:
                 continue
-            part = clean_mapping(rows[row.id], {"answer", "non_negotiable", "note"})
+            part = clean_mapping(rows[row.id], {"answer", "non_negotiable", "note", "shared"})
             answer = part.get("answer")
             cell = GridCell(
                 answer=None if answer in (None, "") else clean_choice(answer, list(GRID_ANSWERS)),
                 non_negotiable=clean_flag(part.get("non_negotiable", False)),
                 note=clean_text(part.get("note", ""), NOTE_MAX, f"The note on {row.label!r}")
                 or None,
+                shared=clean_flag(part.get("shared", False)),
             )
+            if cell.non_negotiable and cell.answer == "yes":
+                raise AnswerError(
+                    f"{row.label!r}: a firm limit goes with Maybe, Not now or No, not with Yes."
+                )
             if cell != GridCell():
                 out[row.id] = cell.stored()
         return out
@@ -133,6 +179,35 @@ class BoundaryGridItem(Item):
     def is_complete(self, value: dict[str, Any]) -> bool:
         """Once every row has an answer."""
         return all("answer" in value.get(row.id, {}) for row in self.rows)
+
+    def answer_units(self, value: Any) -> tuple[int, int]:
+        """Each row with an answer counts."""
+        given = value or {}
+        return sum("answer" in given.get(row.id, {}) for row in self.rows), len(self.rows)
+
+    def shared_part(self, value: Any, shareable: bool) -> Any:
+        """Every row when the whole grid is shared, else only the rows shared one by one."""
+        if shareable:
+            return value
+        rows = {k: v for k, v in value.items() if isinstance(v, Mapping) and v.get("shared")}
+        return rows or None
+
+    def common_part(self, values: Sequence[Any]) -> list[Any] | None:
+        """Only the rows every respondent answered, so nothing shows who left one out."""
+        answered = [
+            row.id
+            for row in self.rows
+            if all(
+                (a := GridAnswer.from_value(v.get(row.id))) is not None and a.is_answered
+                for v in values
+            )
+        ]
+        if not answered:
+            return None
+        return [{k: v[k] for k in answered} for v in values]
+
+    def private_copy(self, value: Any) -> Any:
+        return {k: {p: x for p, x in v.items() if p != "shared"} for k, v in value.items()}
 
     def describe(self, value: Any) -> str:
         cells = self.cells(value)
@@ -182,7 +257,11 @@ class BoundaryGridItem(Item):
 
     def sample_answer(self, text: str) -> dict[str, Any]:
         return {
-            row.id: {"answer": "yes", "non_negotiable": index == 1, "note": f"{text} note"}
+            row.id: {
+                "answer": "no" if index == 1 else "yes",
+                "non_negotiable": index == 1,
+                "note": f"{text} note",
+            }
             for index, row in enumerate(self.rows[:2])
         }
 
@@ -199,6 +278,7 @@ class BoundaryGridItem(Item):
                         question(f"{base}.{row.id}.answer", "choice", "Answer", answerOption=grid),
                         question(f"{base}.{row.id}.nn", "boolean", "Non-negotiable"),
                         question(f"{base}.{row.id}.note", "string", "Note"),
+                        question(f"{base}.{row.id}.share", "boolean", "Shared with the partner"),
                     ],
                 )
                 for row in self.rows
@@ -225,6 +305,9 @@ class BoundaryGridItem(Item):
             chosen,
             {"linkId": f"{link}.nn", "answer": [{"valueBoolean": cell.non_negotiable}]},
             string_answer(f"{link}.note", cell.note),
+            {"linkId": f"{link}.share", "answer": [{"valueBoolean": True}]}
+            if cell.shared
+            else None,
         ]
 
 
@@ -238,12 +321,18 @@ class GridAnswer:
     answer: str | None
     non_negotiable: bool = False
     note: str = ""
+    shared: bool = False  # this row was shared on its own
 
     @classmethod
     def from_value(cls, raw: Any) -> GridAnswer | None:
         if not isinstance(raw, Mapping):
             return None
-        return cls(raw.get("answer"), bool(raw.get("non_negotiable")), raw.get("note") or "")
+        return cls(
+            raw.get("answer"),
+            bool(raw.get("non_negotiable")),
+            raw.get("note") or "",
+            bool(raw.get("shared")),
+        )
 
     @property
     def is_limit(self) -> bool:
@@ -270,9 +359,9 @@ def classify_row(answers: Sequence[GridAnswer | None]) -> str:
     if limited and wanting:
         return LIMIT
     if not wanting:
-        return SHARED_LIMIT
+        return BOTH_NO
     if all(a.answer == "yes" for a in given):
-        return SHARED
+        return BOTH_YES
     return EXPLORE
 
 
@@ -288,7 +377,7 @@ class GridRowComparison:
 
     @property
     def rank(self) -> int:
-        """Position in the order a session takes rows up: shared first, limits last."""
+        """Position in the order a session takes rows up: both yes first, limits last."""
         return list(CATEGORIES).index(self.category)
 
     @property
@@ -304,6 +393,10 @@ class GridComparison:
 
     def counts(self) -> Counter[str]:
         return Counter(r.category for r in self.rows)
+
+    def compared_only(self) -> GridComparison:
+        """Only the rows every respondent answered (what a session may show)."""
+        return GridComparison(self.item, tuple(r for r in self.rows if r.category != INCOMPLETE))
 
 
 @dataclass(frozen=True)
