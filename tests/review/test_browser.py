@@ -5,17 +5,14 @@ The browser fixtures come from tests/browser/fixtures.py, a plugin of tests/conf
 
 import pytest
 
-from clinic.demo import DEMO_EMAIL, DEMO_PASSWORD
+from tests.browser.steps import sign_in
 
 pytestmark = pytest.mark.browser
 
 
 def open_review(page, server):
     """Sign in as the demo therapist and open Couple A's review from the couple page."""
-    page.goto(f"{server.url}/login")
-    page.get_by_label("E-mail").fill(DEMO_EMAIL)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, server)
     page.get_by_role("link", name="Couple A (demo)").click()
     page.get_by_role("link", name="Answers side by side").click()
     page.get_by_role("heading", name="Review: Couple A (demo)").wait_for()
