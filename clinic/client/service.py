@@ -14,6 +14,7 @@ are serialised and the loser merges again against what the winner stored.
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, cast
 
@@ -213,10 +214,12 @@ def progress_of(sheet: LinkWorksheet, answers: dict[str, Any]) -> tuple[int, int
     return progress(sheet.worksheet, answers)
 
 
-def base_of(stored: Stored | None) -> str:
-    """A short fingerprint of an answer as the form showed it (absent counts as empty)."""
+def base_of(item: Item, stored: Stored | None) -> str:
+    """A short fingerprint of the part of an answer the form showed (absent counts as empty)."""
     canonical = json.dumps(
-        [stored.value, stored.shareable] if stored else None, sort_keys=True, ensure_ascii=False
+        [item.editable(stored.value), stored.shareable] if stored else None,
+        sort_keys=True,
+        ensure_ascii=False,
     )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:BASE_LENGTH]
 
@@ -227,7 +230,7 @@ def view_of(sheet: LinkWorksheet, state: dict[str, Stored], revision: int) -> Fo
         answers=values(state),
         shareable={item_id for item_id, s in state.items() if s.shareable},
         errors={},
-        bases={item.id: base_of(state.get(item.id)) for _, item in sheet.worksheet.items()},
+        bases={item.id: base_of(item, state.get(item.id)) for _, item in sheet.worksheet.items()},
         revision=revision,
     )
 
@@ -353,6 +356,44 @@ def save(link: ClientLink, sheet: LinkWorksheet, posted: Posted, submit: bool = 
     )
 
 
+def change_answer(
+    link: ClientLink,
+    sheet: LinkWorksheet,
+    item_id: str,
+    change: Callable[[Any], Any],
+    *,
+    while_closed: bool = False,
+) -> Outcome:
+    """Store ``change(stored value)`` as the item's answer, compare-and-set like ``save``.
+
+    For steps that are not typing (confirming or withdrawing an agreement): ``change`` is
+    applied again to whatever another save stored meanwhile. ``while_closed`` lets a step
+    through after the answers were closed (withdrawing consent is always possible).
+    """
+    for _ in range(MERGE_ATTEMPTS):
+        db.session.refresh(sheet.response)
+        response = sheet.response
+        current = _answers(response)
+        state = {a.item_id: Stored(a.value, a.shareable) for a in current.values()}
+        reason = closed_reason(link.assignment, response)
+        if reason and not while_closed:
+            return Outcome(SaveOutcome.CLOSED, response.revision, state, errors={"": reason})
+        before = state.get(item_id)
+        value = change(None if before is None else before.value)
+        if before is not None and value == before.value:
+            return Outcome(SaveOutcome.UNCHANGED, response.revision, state)
+        stored = Stored(value, sheet.joint or (before is not None and before.shareable))
+        if _write(response, {item_id: stored}, current, finishing=False):
+            db.session.refresh(response)
+            return Outcome(SaveOutcome.SAVED, response.revision, {**state, item_id: stored})
+    return Outcome(
+        SaveOutcome.CONFLICT,
+        sheet.response.revision,
+        stored_state(sheet.response),
+        errors={"": "Too many saves at once. Please try again."},
+    )
+
+
 @dataclass
 class _Plan:
     result: dict[str, Stored]
@@ -366,6 +407,7 @@ def _merge(
     sheet: LinkWorksheet, posted: Posted, state: dict[str, Stored], response: Response
 ) -> _Plan:
     fresh = posted.revision == response.revision
+    now = utcnow()
     result = dict(state)
     changes: dict[str, Stored | None] = {}
     kept_newer: set[str] = set()
@@ -374,22 +416,25 @@ def _merge(
     for item_id in posted.listed:
         if item_id in errors:
             continue
-        value = posted.answers.get(item_id)
-        mine = None if value is None else Stored(value, sheet.joint or item_id in posted.shareable)
+        item = sheet.worksheet.item(item_id)
         theirs = state.get(item_id)
-        mine_base, their_base = base_of(mine), base_of(theirs)
+        value = item.after_edit(
+            None if theirs is None else theirs.value, posted.answers.get(item_id), now
+        )
+        mine = Stored(value, sheet.joint or item_id in posted.shareable) if value else None
+        mine_base, their_base = base_of(item, mine), base_of(item, theirs)
         base = posted.bases.get(item_id)
         if mine_base == their_base:
             continue
         if base is None:
             if not fresh and theirs is not None:  # writing over nothing loses nothing
-                conflicts.append(Conflict(sheet.worksheet.item(item_id), mine, theirs))
+                conflicts.append(Conflict(item, mine, theirs))
                 continue
         elif mine_base == base:
             kept_newer.add(item_id)  # this tab did not touch it; a newer answer is kept
             continue
         elif their_base != base:
-            conflicts.append(Conflict(sheet.worksheet.item(item_id), mine, theirs))
+            conflicts.append(Conflict(item, mine, theirs))
             continue
         changes[item_id] = mine
         if mine is None:

@@ -33,7 +33,7 @@ from wtforms.validators import ValidationError
 
 from clinic.assignments import links
 from clinic.audit import service as audit
-from clinic.client import service
+from clinic.client import agreements, service
 from clinic.enums import AnsweredBy, SaveOutcome
 from clinic.extensions import csrf, db, limiter
 from clinic.safety import service as safety
@@ -110,6 +110,9 @@ def save(token: str, number: str):
         state = service.stored_state(sheet.response)
         view = service.view_as_posted(sheet, posted, state)
         return _render_sheet(token, link, sheet, view, message=STALE_FORM, status=400)
+    step = agreements.step_of(sheet, request.form)
+    if step is not None:
+        return _agreement_step(token, link, sheet, posted, step)
     outcome = service.save(link, sheet, posted, submit=request.form.get("action") == "submit")
     if outcome.status == SaveOutcome.CLOSED:
         view = service.view_as_posted(sheet, posted, outcome.state)
@@ -150,6 +153,54 @@ def save(token: str, number: str):
     return redirect(url_for("client.sheet", token=token, number=sheet.number))
 
 
+def _agreement_step(token, link, sheet, posted, step):
+    """Save the form, then confirm or withdraw one clause (see clinic.client.agreements).
+
+    Withdrawing works even once the answers are closed; the form is then not saved.
+    """
+    closed = service.closed_reason(link.assignment, sheet.response)
+    if not (closed and step.kind == agreements.WITHDRAW):
+        outcome = service.save(link, sheet, posted)
+        if outcome.status in (SaveOutcome.CLOSED, SaveOutcome.CONFLICT) or outcome.errors:
+            view = service.view_after(sheet, outcome, posted)
+            status = {SaveOutcome.CLOSED: 403, SaveOutcome.CONFLICT: 409}.get(outcome.status, 422)
+            message = _attention_message(outcome) + " Nothing was confirmed or withdrawn yet."
+            return _render_sheet(
+                token,
+                link,
+                sheet,
+                view,
+                message=message,
+                conflicts=outcome.conflicts,
+                status=status,
+            )
+        if step.item.id in outcome.kept_newer:
+            flash(agreements.CHANGED_MEANWHILE, "warning")
+            return redirect(
+                url_for("client.sheet", token=token, number=sheet.number, _anchor=step.anchor)
+            )
+    done, message = agreements.apply(link, sheet, step, posted)
+    flash(message, "info" if done else "warning")
+    return redirect(url_for("client.sheet", token=token, number=sheet.number, _anchor=step.anchor))
+
+
+@bp.get("/w/<token>/<number>/agreement/<item_id>")
+def agreement(token: str, number: str, item_id: str):
+    """An agreement to read and print, once every partner confirmed all of it."""
+    link = _active_link_or_404(token)
+    sheet = service.link_worksheet_by_number(link, number)
+    if sheet is None:
+        return _not_on_this_link(token)
+    item = agreements.agreement_item(sheet, item_id)
+    value = service.values(service.stored_state(sheet.response)).get(item_id)
+    if item is None or not item.is_agreed(value):
+        flash("This agreement is not agreed by both of you yet.", "warning")
+        return redirect(url_for("client.sheet", token=token, number=sheet.number))
+    return render_template(
+        "client/agreement.html", token=token, sheet=sheet, item=item, value=value
+    )
+
+
 @bp.post("/w/<token>/<number>/autosave")
 def autosave(token: str, number: str):
     """Saving as the partner types (static/client.js); answers JSON, never a page."""
@@ -176,7 +227,9 @@ def autosave(token: str, number: str):
         "revision": outcome.revision,
         "answered": answered,
         "total": total,
-        "bases": {i: service.base_of(outcome.state.get(i)) for i in settled},
+        "bases": {
+            i: service.base_of(sheet.worksheet.item(i), outcome.state.get(i)) for i in settled
+        },
         "errors": {i: e for i, e in outcome.errors.items() if i},
         "newer_elsewhere": sorted(outcome.kept_newer),
         "message": _autosave_message(outcome),
@@ -187,7 +240,9 @@ def autosave(token: str, number: str):
         body["conflict_html"] = render_template(
             "client/_conflicts.html", conflicts=outcome.conflicts, describe=_describe
         )
-        body["their_bases"] = {c.item.id: service.base_of(c.theirs) for c in outcome.conflicts}
+        body["their_bases"] = {
+            c.item.id: service.base_of(c.item, c.theirs) for c in outcome.conflicts
+        }
         return jsonify(body), 409
     return jsonify(body), 200
 
@@ -280,6 +335,7 @@ def _csrf_valid() -> bool:
 
 def _render_sheet(token, link, sheet, view, message=None, conflicts=(), status=200):
     closed = service.closed_reason(link.assignment, sheet.response)
+    g.agreement_viewer = link.partner_id  # whose buttons an agreement's clauses show
     answered, total = service.progress_of(sheet, view.answers)
     body = render_template(
         "client/sheet.html",

@@ -50,9 +50,7 @@ def add_banner(name: str, template: str, load: Callable[[int], Any], *, order: i
 
 def sections(couple: Couple) -> list[Part]:
     """The couple page's sections, each with its data loaded now."""
-    return [
-        Part(r.template, r.load(couple) if r.load else None) for r in _in_order(_SECTIONS)
-    ]
+    return [Part(r.template, r.load(couple) if r.load else None) for r in _in_order(_SECTIONS)]
 
 
 def banners(couple_id: int) -> list[Part]:

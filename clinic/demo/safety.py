@@ -22,9 +22,7 @@ DEMO_ANSWERS: dict[str, str | list[str]] = {  # as the first partner sent them
 
 def add_safety_demo(couple: Couple) -> list[str]:
     """Assign the private check-in; the first partner sends answers that raise an alert."""
-    _, issued = assignments.create_assignment(
-        couple, [builtin_library()[CHECK_IN]], link_days=14
-    )
+    _, issued = assignments.create_assignment(couple, [builtin_library()[CHECK_IN]], link_days=14)
     link = issued[0].link
     sheet = client.link_worksheets(link)[0]
     form = MultiDict([("revision", str(sheet.response.revision))])

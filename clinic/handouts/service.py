@@ -24,6 +24,7 @@ import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from flask import current_app, render_template
 from markupsafe import Markup, escape
@@ -32,7 +33,7 @@ from clinic.assignments.links import IssuedLink
 from clinic.assignments.service import STATUS_LABELS
 from clinic.enums import AnsweredBy, ResponseStatus
 from clinic.handouts.pdf import renderer
-from clinic.models import Assignment, Couple, SessionNote
+from clinic.models import AssignedWorksheet, Assignment, Couple, SessionNote
 from clinic.review import language
 from clinic.review import service as review
 from clinic.review.compare import (
@@ -59,6 +60,7 @@ PDF_TITLES = {
     THERAPIST: "Session handout",
     "blank": "Worksheet",
     "cards": "Worksheet link",
+    "alone": "Worksheet",
 }
 
 
@@ -90,6 +92,32 @@ def blank_worksheet_pdf(ws: Worksheet, partner_count: int = 2) -> bytes:
     title = PDF_TITLES["blank"]
     html = render_template("handouts/pdf/blank.html", ws=ws, who=who, pdf_title=title)
     return renderer().render(html, title, _paper(), copies=1 if together else partner_count)
+
+
+# --- one item on its own page ("Our agreement") ---------------------------------------------
+
+
+def item_alone_pdf(item: Item, value: Any) -> bytes:
+    """An item that prints alone (``Item.prints_alone``) on a page of its own."""
+    title = PDF_TITLES["alone"]
+    html = render_template(
+        "handouts/pdf/alone.html", item=item, value=value, date=_today(), pdf_title=title
+    )
+    return renderer().render(html, title, _paper())
+
+
+def item_alone(assigned: AssignedWorksheet, item_id: str) -> bytes | None:
+    """The therapist's copy of a jointly answered item that prints alone; None if none."""
+    try:
+        ws = worksheet_of(assigned.worksheet_version)
+    except ValueError:
+        return None
+    item = next((i for _, i in ws.items() if i.id == item_id), None)
+    if item is None or not item.prints_alone or assigned.answered_by != AnsweredBy.COUPLE:
+        return None
+    response = next((r for r in assigned.responses if r.partner_id is None), None)
+    answer = next((a for a in response.answers if a.item_id == item_id), None) if response else None
+    return item_alone_pdf(item, answer.value if answer else None)
 
 
 # --- assignment cards ----------------------------------------------------------------------

@@ -68,8 +68,8 @@ def valid_answer(item):
             else:
                 fields[field.id] = plain_text
         clauses[clause.id] = st.fixed_dictionaries(
-            {"fields": st.fixed_dictionaries({}, optional=fields), "confirmed": st.booleans()}
-        ).filter(lambda c: c["fields"] or c["confirmed"])
+            {"fields": st.fixed_dictionaries({}, optional=fields)}
+        ).filter(lambda c: c["fields"])
     return st.fixed_dictionaries({}, optional=clauses).filter(bool)
 
 
@@ -152,7 +152,7 @@ def test_tampered_values_become_errors_for_that_item_only():
     }
 
 
-def test_an_agreement_counts_once_every_clause_is_confirmed_and_filled():
+def test_an_agreement_counts_as_answered_once_its_fields_are_filled():
     plan = LIBRARY["conflict-pre-agreement"].item("plan")
     value = {
         c.id: {
@@ -161,8 +161,7 @@ def test_an_agreement_counts_once_every_clause_is_confirmed_and_filled():
                 if f.kind == "minutes"
                 else (f.options[0].value if f.options else "words")
                 for f in c.fields
-            },
-            "confirmed": True,
+            }
         }
         for c in plan.clauses
     }

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, get_args
 
@@ -170,6 +171,11 @@ class Item(Model):
     template_folder: ClassVar[Path] = BUILTIN_TEMPLATES
     # Whether an answer is one piece of free text a partner can copy back into the form.
     free_text: ClassVar[bool] = False
+    # Whether the item prints on a page of its own (an ``alone`` macro): "Our agreement".
+    prints_alone: ClassVar[bool] = False
+    # Whether every partner answers the item together (an agreement each one confirms), so
+    # that its worksheet must be answered by the couple on one shared form.
+    made_together: ClassVar[bool] = False
 
     @classmethod
     def type_name(cls) -> str:
@@ -195,6 +201,18 @@ class Item(Model):
     def clean(self, raw: Any) -> Any:
         """The stored value for a raw one (not None); "", [] or {} mean "not answered"."""
         raise NotImplementedError
+
+    def editable(self, value: Any) -> Any:
+        """The part of an answer the form edits; saves merge and compare this part only."""
+        return value
+
+    def after_edit(self, stored: Any, edited: Any, now: datetime) -> Any:
+        """The answer to store when the form sends ``edited`` over ``stored`` (None: none).
+
+        A type that keeps more than the form edits (agreements keep who confirmed) carries
+        that part over here.
+        """
+        return edited
 
     def is_complete(self, value: Any) -> bool:
         """Whether a cleaned answer completes the item (progress and required items)."""
