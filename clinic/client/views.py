@@ -197,7 +197,12 @@ def agreement(token: str, number: str, item_id: str):
         flash("This agreement is not agreed by both of you yet.", "warning")
         return redirect(url_for("client.sheet", token=token, number=sheet.number))
     return render_template(
-        "client/agreement.html", token=token, sheet=sheet, item=item, value=value
+        "client/agreement.html",
+        token=token,
+        sheet=sheet,
+        item=item,
+        value=value,
+        viewer=link.partner_id,
     )
 
 

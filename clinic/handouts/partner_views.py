@@ -34,7 +34,7 @@ def agreement(token: str, number: str, item_id: str):
         detail="kind=agreement",
     )
     return Response(
-        service.item_alone_pdf(item, value),
+        service.item_alone_pdf(item, value, link.partner_id),
         mimetype="application/pdf",
         headers={"Content-Disposition": 'attachment; filename="our-agreement.pdf"'},
     )

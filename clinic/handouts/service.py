@@ -97,11 +97,17 @@ def blank_worksheet_pdf(ws: Worksheet, partner_count: int = 2) -> bytes:
 # --- one item on its own page ("Our agreement") ---------------------------------------------
 
 
-def item_alone_pdf(item: Item, value: Any) -> bytes:
-    """An item that prints alone (``Item.prints_alone``) on a page of its own."""
+def item_alone_pdf(item: Item, value: Any, viewer: int | None = None) -> bytes:
+    """An item that prints alone (``Item.prints_alone``) on a page of its own; ``viewer``
+    is the partner printing it from their link ("you"), None for the therapist's copy."""
     title = PDF_TITLES["alone"]
     html = render_template(
-        "handouts/pdf/alone.html", item=item, value=value, date=_today(), pdf_title=title
+        "handouts/pdf/alone.html",
+        item=item,
+        value=value,
+        viewer=viewer,
+        date=_today(),
+        pdf_title=title,
     )
     return renderer().render(html, title, _paper())
 
