@@ -52,6 +52,10 @@ CONFLICT = (
     "Some answers were changed meanwhile in another tab or on another device. Both versions "
     "are shown below: keep the one you want (you can copy from the other), then save again."
 )
+PARTNER_CONFLICT = (
+    "Your partner changed some of the same answers at the same time. Nothing of theirs or "
+    "yours was overwritten: both versions are shown below, so you can choose which to keep."
+)
 NOT_ALL_SAVED = "Some answers could not be saved; see the messages below. Everything else is saved."
 ERROR_MESSAGES = {
     404: INACTIVE,
@@ -136,18 +140,14 @@ def save(token: str, number: str):
         return redirect(url_for("client.overview", token=token))
     if outcome.status == SaveOutcome.CONFLICT or outcome.errors:
         view = service.view_after(sheet, outcome, posted)
-        message = _attention_message(outcome)
+        message = _attention_message(outcome, sheet.joint)
         status = 409 if outcome.status == SaveOutcome.CONFLICT else 422
         return _render_sheet(
             token, link, sheet, view, message=message, conflicts=outcome.conflicts, status=status
         )
     flash(
         "Saved. You can close this page and come back later with the same link."
-        + (
-            " Some answers had been changed on another device or tab: the newest are shown."
-            if outcome.kept_newer
-            else ""
-        ),
+        + (_newer_note(sheet.joint) if outcome.kept_newer or outcome.merged else ""),
         "info",
     )
     return redirect(url_for("client.sheet", token=token, number=sheet.number))
@@ -164,7 +164,10 @@ def _agreement_step(token, link, sheet, posted, step):
         if outcome.status in (SaveOutcome.CLOSED, SaveOutcome.CONFLICT) or outcome.errors:
             view = service.view_after(sheet, outcome, posted)
             status = {SaveOutcome.CLOSED: 403, SaveOutcome.CONFLICT: 409}.get(outcome.status, 422)
-            message = _attention_message(outcome) + " Nothing was confirmed or withdrawn yet."
+            message = (
+                _attention_message(outcome, sheet.joint)
+                + " Nothing was confirmed or withdrawn yet."
+            )
             return _render_sheet(
                 token,
                 link,
@@ -233,17 +236,22 @@ def autosave(token: str, number: str):
         "answered": answered,
         "total": total,
         "bases": {
-            i: service.base_of(sheet.worksheet.item(i), outcome.state.get(i)) for i in settled
+            i: outcome.merged.get(i)
+            or service.base_of(sheet.worksheet.item(i), outcome.state.get(i))
+            for i in settled
         },
         "errors": {i: e for i, e in outcome.errors.items() if i},
         "newer_elsewhere": sorted(outcome.kept_newer),
-        "message": _autosave_message(outcome),
+        "message": _autosave_message(outcome, sheet.joint),
     }
     if outcome.status == SaveOutcome.CLOSED:
         return jsonify(body), 403
     if outcome.status == SaveOutcome.CONFLICT:
         body["conflict_html"] = render_template(
-            "client/_conflicts.html", conflicts=outcome.conflicts, describe=_describe
+            "client/_conflicts.html",
+            conflicts=outcome.conflicts,
+            describe=_describe,
+            joint=sheet.joint,
         )
         body["their_bases"] = {
             c.item.id: service.base_of(c.item, c.theirs) for c in outcome.conflicts
@@ -363,23 +371,31 @@ def _describe(conflict, which: str) -> str:
     return describe(conflict.item, None if value is None else value.value)
 
 
-def _attention_message(outcome) -> str:
+def _attention_message(outcome, joint: bool = False) -> str:
     if "" in outcome.errors:  # closed, or too many saves racing
         return outcome.errors[""]
     if outcome.status == SaveOutcome.CONFLICT:
-        return CONFLICT
+        return PARTNER_CONFLICT if joint else CONFLICT
     if outcome.status == SaveOutcome.INCOMPLETE:
         return "Not sent yet: please answer the questions marked below. Everything else is saved."
     return NOT_ALL_SAVED
 
 
-def _autosave_message(outcome) -> str:
+def _newer_note(joint: bool) -> str:
+    if joint:
+        return " Your partner had changed some answers meanwhile: their changes are kept and shown."
+    return " Some answers had been changed on another device or tab: the newest are shown."
+
+
+def _autosave_message(outcome, joint: bool) -> str:
     if "" in outcome.errors:
         return outcome.errors[""]
     if outcome.status == SaveOutcome.CONFLICT:
-        return "Not saved: " + CONFLICT
+        return "Not saved: " + (PARTNER_CONFLICT if joint else CONFLICT)
     if outcome.errors:
         return "Saved, except the answers marked below."
-    if outcome.kept_newer:
+    if outcome.kept_newer or outcome.merged:
+        if joint:
+            return "Saved. Your partner changed some answers too: reload to see their changes."
         return "Saved. Some answers were changed on another device or tab: reload to see them."
     return "All changes saved."

@@ -304,6 +304,27 @@ class AgreementItem(Item):
             if k == AGAIN or v.get("fields")
         }
 
+    def merge_parts(self, value: Any) -> dict[str, Any]:
+        """Each field of each clause, and the date to look again: merged one by one."""
+        value = self.editable(value or {})
+        out: dict[str, Any] = {AGAIN: value.get(AGAIN)}
+        for clause in self.clauses:
+            fields = value.get(clause.id, {}).get("fields", {})
+            out.update({f"{clause.id}.{f.id}": fields.get(f.id) for f in clause.fields})
+        return out
+
+    def from_merge_parts(self, parts: dict[str, Any]) -> Any:
+        out: dict[str, Any] = {AGAIN: parts[AGAIN]} if parts.get(AGAIN) else {}
+        for clause in self.clauses:
+            fields = {
+                f.id: parts[key]
+                for f in clause.fields
+                if parts.get(key := f"{clause.id}.{f.id}") not in (None, "")
+            }
+            if fields:
+                out[clause.id] = {"fields": fields}
+        return out or None
+
     def after_edit(self, stored: Any, edited: Any, now: datetime) -> Any:
         """Edited fields with the stored records; a changed clause asks its partners again."""
         stored, edited = stored or {}, edited or {}

@@ -214,6 +214,15 @@ class Item(Model):
         """
         return edited
 
+    def merge_parts(self, value: Any) -> dict[str, Any]:
+        """An edited answer split into parts that two people can change independently, so
+        that saves merge part by part; one part (the whole answer) unless a type has more."""
+        return {"": value}
+
+    def from_merge_parts(self, parts: dict[str, Any]) -> Any:
+        """The edited answer ``parts`` was split from (None parts are left out)."""
+        return parts.get("")
+
     def is_complete(self, value: Any) -> bool:
         """Whether a cleaned answer completes the item (progress and required items)."""
         return True
