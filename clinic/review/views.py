@@ -17,6 +17,7 @@ bp = therapists_only(
     Blueprint("review", __name__, url_prefix="/review", template_folder="templates")
 )
 couple_pages.add_section("review", "review/_couple_link.html", order=20)
+couple_pages.add_section("agreements", "review/_agreements.html", service.agreements_of, order=25)
 
 
 @bp.get("/couples/<int:couple_id>")

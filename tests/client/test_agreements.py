@@ -11,6 +11,7 @@ from clinic.storage import utcnow
 from clinic.worksheets.loader import load_file
 from tests import factories
 from tests.client.browser_form import browser_form, filled, open_form
+from tests.helpers import pdf_text
 
 PLAN = load_file(Path(__file__).with_name("agreement-worksheet.yaml"))
 WORD, LENGTH = "a.plan.pause.word", "a.plan.pause.length"
@@ -230,3 +231,39 @@ def _hidden(page: str, name: str) -> str:
     marker = f'name="{name}" value="'
     start = page.index(marker) + len(marker)
     return page[start : page.index('"', start)]
+
+
+def test_the_therapist_sees_each_partners_state_with_its_date_everywhere(client, signed_in, plan):
+    assignment, alex, sam = plan
+    press(client, alex, filled(open_form(client, alex), {WORD: "Pineapple"}), "agree", "plan.pause")
+    press(client, sam, open_form(client, sam), "agree", "plan.pause")
+    press(client, sam, open_form(client, sam), "withdraw", "plan.pause")
+    client.post(sam, data=filled(open_form(client, sam), {"action": "submit"}))
+    today = f"{utcnow().day} {utcnow():%b %Y}"
+
+    review = signed_in.get(f"/review/assignments/{assignment.id}").get_data(as_text=True)
+    assert f"Alex confirmed on {today}" in review and f"Sam withdrew on {today}" in review
+    assert "Nobody has confirmed this part yet." in review  # the second clause
+    session = signed_in.get(f"/review/assignments/{assignment.id}/session").get_data(as_text=True)
+    assert f"Sam withdrew on {today}" in session
+    couple_page = signed_in.get(f"/couples/{assignment.couple_id}").get_data(as_text=True)
+    assert "Agreements" in couple_page and "Not agreed yet" in couple_page
+    for version in ("joint", "therapist"):
+        pdf = signed_in.get(
+            f"/couples/{assignment.couple_id}/handouts/session.pdf",
+            query_string={"version": version, "assignment": assignment.id},
+        )
+        text = pdf_text(pdf.data)
+        assert f"Alex confirmed on {today}" in text and f"Sam withdrew on {today}" in text
+    sheet = assignment.worksheets[0].id
+    alone = signed_in.get(f"/assignments/{assignment.id}/worksheets/{sheet}/plan/alone.pdf")
+    text = pdf_text(alone.data)
+    assert "Our agreement" in text and "Not agreed yet" in text and "Sam withdrew on" in text
+
+
+def test_a_tick_stored_before_partners_confirmed_is_kept_but_does_not_count():
+    item = PLAN.item("plan")
+    value = item.clean({"kind": {"fields": {}, "confirmed": True}})
+    assert value == {"kind": {"fields": {}, "confirmed": True}}
+    assert not item.is_agreed(value)
+    assert next(s for s in item.statuses(value) if s.clause.id == "kind").ticked_before

@@ -181,6 +181,7 @@ class ClauseStatus:
     clause: Clause
     fields: dict[str, str]
     partners: tuple[PartnerState, ...]
+    ticked_before: bool = False  # one tick for the couple, from before partners confirmed
 
     @property
     def agreed(self) -> bool:
@@ -232,7 +233,7 @@ class AgreementItem(Item):
             partners = tuple(
                 _state(pid, record, current) for pid, record in sorted(answer.by.items())
             )
-            out.append(ClauseStatus(clause, answer.fields, partners))
+            out.append(ClauseStatus(clause, answer.fields, partners, answer.confirmed))
         return out
 
     def is_agreed(self, value: dict[str, Any] | None) -> bool:
