@@ -13,6 +13,7 @@ from tests.helpers import pdf_text
 pytestmark = pytest.mark.browser
 
 EMAIL = "agree-therapist@example.org"
+PDF_MS = 60_000  # the first PDF of a process loads its fonts
 
 
 def _setup():
@@ -36,7 +37,7 @@ def agree(page, clause):
 
 
 def test_two_partners_confirm_change_reconfirm_and_withdraw_an_agreement(
-    live_server, browser, desktop, request, shoot
+    live_server, browser, desktop, request, shoot, assert_accessible
 ):
     assignment_id, assigned_id, (token_a, token_b) = live_server.run(_setup)
     context_a, alex = _phone(browser, request)
@@ -75,6 +76,7 @@ def test_two_partners_confirm_change_reconfirm_and_withdraw_an_agreement(
     expect(changed).to_contain_text("before 20 minutes, now 30 minutes")
     expect(alex.locator("#changed-plan-pause")).to_have_count(0)
     shoot(alex, "alex-asked-again")
+    assert_accessible(alex, "an agreement that asks again after a change")
     agree(alex, "time-out")
     expect(alex.locator("#agreed-plan")).to_contain_text("You both agreed to all of this")
     alex.locator("#f\\.a\\.plan\\._again").fill("2027-03-01")
@@ -85,8 +87,9 @@ def test_two_partners_confirm_change_reconfirm_and_withdraw_an_agreement(
     expect(alex.get_by_role("heading", name="Our agreement")).to_be_visible()
     expect(alex.locator(".agreement-state")).to_contain_text("To look at again on 1 Mar 2027")
     shoot(alex, "alex-reads-the-agreement")
+    assert_accessible(alex, "the agreement to read and print")
     own_copy = alex.request.get(
-        live_server.url + alex.locator("#agreement-pdf").get_attribute("href")
+        live_server.url + alex.locator("#agreement-pdf").get_attribute("href"), timeout=PDF_MS
     )
     own_text = pdf_text(own_copy.body())
     assert own_text.count("You confirmed on") == 6
@@ -106,12 +109,14 @@ def test_two_partners_confirm_change_reconfirm_and_withdraw_an_agreement(
     joint = desktop.request.get(
         f"{live_server.url}/couples/{_couple_id(live_server, assignment_id)}/handouts/session.pdf",
         params={"version": "joint", "assignment": str(assignment_id)},
+        timeout=PDF_MS,
     )
     text = pdf_text(joint.body())
     assert "Alex confirmed on" in text and "Sam confirmed on" in text
     assert "Agreed by both" in text and "withdrew" not in text
     alone = desktop.request.get(
-        f"{live_server.url}/assignments/{assignment_id}/worksheets/{assigned_id}/plan/alone.pdf"
+        f"{live_server.url}/assignments/{assignment_id}/worksheets/{assigned_id}/plan/alone.pdf",
+        timeout=PDF_MS,
     )
     folder = ARTIFACTS / "agreements"
     folder.mkdir(parents=True, exist_ok=True)
@@ -140,12 +145,14 @@ def test_two_partners_confirm_change_reconfirm_and_withdraw_an_agreement(
     joint = desktop.request.get(
         f"{live_server.url}/couples/{_couple_id(live_server, assignment_id)}/handouts/session.pdf",
         params={"version": "joint", "assignment": str(assignment_id)},
+        timeout=PDF_MS,
     )
     text = pdf_text(joint.body())
     assert "Alex withdrew on" in text and "Not agreed yet" in text
     copy = desktop.request.get(
         f"{live_server.url}/couples/{_couple_id(live_server, assignment_id)}/handouts/session.pdf",
         params={"version": "therapist", "assignment": str(assignment_id)},
+        timeout=PDF_MS,
     )
     text = pdf_text(copy.body())
     assert "Alex withdrew on" in text and "Sam confirmed on" in text
