@@ -69,7 +69,7 @@ def apply(
         message = "Your confirmation is withdrawn. Your partner and your therapist see that."
         return done, message if done else outcome.errors.get("", "")
     seen = (posted.answers.get(item.id) or {}).get(clause_id, {}).get("fields", {})
-    partners = [(p.id, p.display_name) for p in link.assignment.couple.partners]
+    partners = [p.id for p in link.assignment.couple.partners]
 
     def confirm(value: Any) -> Any:
         stored = item.answers(value or {}).get(clause_id)

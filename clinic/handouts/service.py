@@ -121,6 +121,7 @@ def item_alone(assigned: AssignedWorksheet, item_id: str) -> bytes | None:
     item = next((i for _, i in ws.items() if i.id == item_id), None)
     if item is None or not item.prints_alone or assigned.answered_by != AnsweredBy.COUPLE:
         return None
+    review.name_partners(assigned.assignment.couple.partners)
     response = next((r for r in assigned.responses if r.partner_id is None), None)
     answer = next((a for a in response.answers if a.item_id == item_id), None) if response else None
     return item_alone_pdf(item, answer.value if answer else None)
@@ -250,6 +251,7 @@ def build_handout(couple: Couple, assignment_ids: Iterable[int], version: str) -
     for printed in printed_worksheets:
         printed.show_prompts = printed is newest[printed.ws.id]
     handout = SessionHandout(couple, version, printed_worksheets, unreadable=unreadable)
+    review.name_partners(couple.partners)
     if therapist:
         handout.notes = _session_notes(couple, assignments)
         _add_trend_charts(handout, history)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask import abort
+from flask import abort, g
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -172,6 +172,12 @@ def partner_names(partners: Sequence[Partner]) -> dict[int, str]:
             name = f"{name} ({partner.position + 1})"
         names[partner.id] = name
     return names
+
+
+def name_partners(partners: Sequence[Partner]) -> None:
+    """Let this request's agreement templates name each partner (by partner id): agreement
+    records hold ids only, so an export for one partner names nobody else."""
+    g.agreement_names = {str(pid): name for pid, name in partner_names(partners).items()}
 
 
 def respondents_of(

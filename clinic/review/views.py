@@ -63,6 +63,7 @@ def session(assignment_id: int):
     _record_viewed("assignment", assignment_id, couple, "session_view")
     assignment = service.pick(service.history(couple), assignment_id)
     review = service.review_assignment(assignment, couple.partners, for_session=True)
+    service.name_partners(couple.partners)
     return render_template("review/session.html", couple=couple, review=review, **_helpers())
 
 
@@ -99,6 +100,7 @@ def _couple_page(couple, form: NoteForm):
     _record_viewed("couple", couple.id, couple, "review")
     assignments = service.history(couple)
     reviews = [service.review_assignment(a, couple.partners) for a in assignments]
+    service.name_partners(couple.partners)
     return render_template(
         "review/couple.html",
         couple=couple,
@@ -117,6 +119,7 @@ def _assignment_page(couple, assignment_id: int, form: NoteForm):
     assignments = service.history(couple)
     assignment = service.pick(assignments, assignment_id)
     slugs = {assigned.worksheet_version.slug for assigned in assignment.worksheets}
+    service.name_partners(couple.partners)
     return render_template(
         "review/assignment.html",
         couple=couple,

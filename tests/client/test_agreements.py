@@ -42,7 +42,8 @@ def press(client, url, form, button, value):
 def states(assignment, clause="pause"):
     item, value = stored_plan(assignment)
     status = next(s for s in item.statuses(value) if s.clause.id == clause)
-    return {p.name: p.state for p in status.partners}
+    names = {str(p.id): p.display_name for p in assignment.couple.partners}
+    return {names[p.partner_id]: p.state for p in status.partners}
 
 
 def test_each_partner_confirms_on_their_own_link_and_only_both_make_it_agreed(client, plan):
@@ -264,6 +265,7 @@ def test_the_therapist_sees_each_partners_state_with_its_date_everywhere(client,
 def test_a_tick_stored_before_partners_confirmed_is_kept_but_does_not_count():
     item = PLAN.item("plan")
     value = item.clean({"kind": {"fields": {}, "confirmed": True}})
+    assert "Alex" not in str(item.confirm(value, "pause", 1, [1, 2], utcnow()))
     assert value == {"kind": {"fields": {}, "confirmed": True}}
     assert not item.is_agreed(value)
     assert next(s for s in item.statuses(value) if s.clause.id == "kind").ticked_before

@@ -221,12 +221,12 @@ def confirmed_by_both(slug: str, values: dict, partners) -> dict:
     from clinic.worksheets.loader import builtin_library
 
     values = dict(values)
-    names = [(p.id, p.display_name) for p in partners]
+    ids = [p.id for p in partners]
     for _, item in builtin_library()[slug].items():
         if item.made_together and item.id in values:
             value = item.clean(values[item.id])
             for clause in item.clauses:
-                for partner_id, _name in names:
-                    value = item.confirm(value, clause.id, partner_id, names, utcnow())
+                for partner_id in ids:
+                    value = item.confirm(value, clause.id, partner_id, ids, utcnow())
             values[item.id] = value
     return values

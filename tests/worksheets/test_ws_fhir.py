@@ -62,7 +62,7 @@ def test_an_agreement_answer_carries_each_partners_confirmation():
     plan = LIBRARY["conflict-pre-agreement"].item("plan")
     now = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
     value = plan.clean({"pause": {"fields": {"word": "Pineapple"}}})
-    value = plan.confirm(value, "pause", 7, [(7, "Alex"), (8, "Sam")], now)
+    value = plan.confirm(value, "pause", 7, [7, 8], now)
     value = plan.withdraw(value, "pause", 7, now.replace(hour=10))
     node = plan.questionnaire_answer(plan.clean(value))
     [clause] = node["item"]
@@ -70,9 +70,9 @@ def test_an_agreement_answer_carries_each_partners_confirmation():
     answers = [{p["linkId"].rsplit(".", 1)[1]: p["answer"][0] for p in ok["item"]} for ok in oks]
     assert answers == [
         {
-            "partner": {"valueString": "Alex"},
+            "partner": {"valueString": "7"},
             "state": {"valueString": "withdrawn"},
             "date": {"valueDateTime": "2026-12-01T10:30:00+00:00"},
         },
-        {"partner": {"valueString": "Sam"}, "state": {"valueString": "open"}},
+        {"partner": {"valueString": "8"}, "state": {"valueString": "open"}},
     ]

@@ -1,7 +1,8 @@
 """agreement: clauses every partner confirms on their own link, each with fields to fill in.
 
 A clause's stored answer holds its fields and, under ``by``, one record per partner of the
-couple: when they confirmed, a fingerprint of the wording and field values they saw, and
+couple, by partner id (never a name, so a partner's own export names nobody else): when they
+confirmed, a fingerprint of the wording and field values they saw, and
 those values (to show what changed), or when they withdrew. An agreement counts as agreed
 only when every partner's record confirms the clause's current fingerprint. A change to a
 clause's fields marks the confirmations of that clause as changed (``after_edit``), so the
@@ -124,7 +125,6 @@ class Clause(Model):
 class Confirmation(Value):
     """One partner's record on one clause; dates are ISO 8601 in UTC."""
 
-    name: str = Field(max_length=80)
     at: datetime | None = None  # when they confirmed (the latest time)
     print: str | None = Field(None, pattern=r"^[0-9a-f]{16}$")  # what they confirmed
     seen: dict[str, str] | None = None  # the field values they confirmed
@@ -160,7 +160,6 @@ class PartnerState:
     """Where one partner stands on one clause, for every page that shows it."""
 
     partner_id: str
-    name: str
     state: str  # OPEN, CONFIRMED, CHANGED or WITHDRAWN
     on: datetime | None  # when it became so
     before: dict[str, str] | None = None  # CHANGED: the values they had confirmed
@@ -171,7 +170,7 @@ class PartnerState:
         return {
             OPEN: "not confirmed yet",
             CONFIRMED: f"confirmed{day}",
-            CHANGED: f"asked again: changed{day} after confirming",
+            CHANGED: f"confirmed an earlier version; asked again{day}",
             WITHDRAWN: f"withdrew{day}",
         }[self.state]
 
@@ -250,7 +249,7 @@ class AgreementItem(Item):
         value: dict[str, Any] | None,
         clause_id: str,
         partner_id: int,
-        partners: Sequence[tuple[int, str]],
+        partners: Sequence[int],
         now: datetime,
     ) -> dict[str, Any]:
         """The answer with this partner's confirmation of the clause as it now reads.
@@ -262,8 +261,8 @@ class AgreementItem(Item):
         out = dict(value or {})
         answer = ClauseAnswer(**out.get(clause_id, {}))
         by = dict(answer.by)
-        for pid, name in partners:
-            by.setdefault(str(pid), Confirmation(name=name))
+        for pid in partners:
+            by.setdefault(str(pid), Confirmation())
         by[str(partner_id)] = by[str(partner_id)].model_copy(
             update={
                 "at": now,
@@ -396,7 +395,8 @@ class AgreementItem(Item):
                 continue
             labels = {f.id: f.label for f in status.clause.fields}
             fields = ", ".join(f"{labels.get(k, k)}: {v}" for k, v in status.fields.items())
-            who = "; ".join(f"{p.name} {p.label}" for p in status.partners) or "not confirmed yet"
+            who = "; ".join(f"partner {p.partner_id} {p.label}" for p in status.partners)
+            who = who or "not confirmed yet"
             lines.append(f"{status.clause.text} ({who}){' - ' + fields if fields else ''}")
         return "\n".join(lines)
 
@@ -436,7 +436,7 @@ class AgreementItem(Item):
                             "Each partner's confirmation",
                             repeats=True,
                             item=[
-                                question(f"{base}.{clause.id}.ok.partner", "string", "Partner"),
+                                question(f"{base}.{clause.id}.ok.partner", "string", "Partner id"),
                                 question(f"{base}.{clause.id}.ok.state", "string", "State"),
                                 question(f"{base}.{clause.id}.ok.date", "dateTime", "Since"),
                             ],
@@ -469,7 +469,7 @@ class AgreementItem(Item):
         ]
         for partner in status.partners:
             parts = [
-                string_answer(f"{link}.ok.partner", partner.name),
+                string_answer(f"{link}.ok.partner", partner.partner_id),
                 string_answer(f"{link}.ok.state", partner.state),
             ]
             if partner.on is not None:
@@ -481,12 +481,12 @@ class AgreementItem(Item):
 
 def _state(partner_id: str, record: Confirmation, current: str) -> PartnerState:
     if record.withdrawn is not None:
-        return PartnerState(partner_id, record.name, WITHDRAWN, record.withdrawn)
+        return PartnerState(partner_id, WITHDRAWN, record.withdrawn)
     if record.changed is not None or (record.print is not None and record.print != current):
-        return PartnerState(partner_id, record.name, CHANGED, record.changed, record.seen)
+        return PartnerState(partner_id, CHANGED, record.changed, record.seen)
     if record.at is not None:
-        return PartnerState(partner_id, record.name, CONFIRMED, record.at)
-    return PartnerState(partner_id, record.name, OPEN, None)
+        return PartnerState(partner_id, CONFIRMED, record.at)
+    return PartnerState(partner_id, OPEN, None)
 
 
 def _asked_again(record: Confirmation, now: datetime) -> Confirmation:
