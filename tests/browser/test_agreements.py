@@ -147,6 +147,7 @@ def test_two_partners_confirm_change_reconfirm_and_withdraw_an_agreement(
         params={"version": "joint", "assignment": str(assignment_id)},
         timeout=PDF_MS,
     )
+    (ARTIFACTS / "agreements" / "joint-after-withdrawal.pdf").write_bytes(joint.body())
     text = pdf_text(joint.body())
     assert "Alex withdrew on" in text and "Not agreed yet" in text
     copy = desktop.request.get(
