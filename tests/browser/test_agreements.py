@@ -115,7 +115,7 @@ def test_two_partners_confirm_change_reconfirm_and_withdraw_an_agreement(
     assert "Alex confirmed on" in text and "Sam confirmed on" in text
     assert "Agreed by both" in text and "withdrew" not in text
     alone = desktop.request.get(
-        f"{live_server.url}/assignments/{assignment_id}/worksheets/{assigned_id}/plan/alone.pdf",
+        f"{live_server.url}/assignments/{assignment_id}/worksheets/{assigned_id}/alone.pdf?item=plan",
         timeout=PDF_MS,
     )
     folder = ARTIFACTS / "agreements"

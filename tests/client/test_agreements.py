@@ -257,7 +257,7 @@ def test_the_therapist_sees_each_partners_state_with_its_date_everywhere(client,
         text = pdf_text(pdf.data)
         assert f"Alex confirmed on {today}" in text and f"Sam withdrew on {today}" in text
     sheet = assignment.worksheets[0].id
-    alone = signed_in.get(f"/assignments/{assignment.id}/worksheets/{sheet}/plan/alone.pdf")
+    alone = signed_in.get(f"/assignments/{assignment.id}/worksheets/{sheet}/alone.pdf?item=plan")
     text = pdf_text(alone.data)
     assert "Our agreement" in text and "Not agreed yet" in text and "Sam withdrew on" in text
 
