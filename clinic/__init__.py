@@ -36,6 +36,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from clinic.client.views import bp as client_bp
     from clinic.couples.views import bp as couples_bp
     from clinic.data_rights.views import bp as data_rights_bp
+    from clinic.handouts.partner_views import bp as partner_pdfs_bp
     from clinic.handouts.views import bp as handouts_bp
     from clinic.review.views import bp as review_bp
     from clinic.safety.views import bp as safety_bp
@@ -49,6 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(data_rights_bp)
     app.register_blueprint(couples_bp)
     app.register_blueprint(handouts_bp)
+    app.register_blueprint(partner_pdfs_bp)
     app.register_blueprint(assignments_bp)
     app.register_blueprint(client_bp)
     app.register_blueprint(review_bp)

@@ -20,6 +20,7 @@ def owned_objects(owner) -> dict[str, int]:
         "couple_id": couple.id,
         "partner_id": couple.partners[0].id,
         "assignment_id": assignment.id,
+        "assigned_id": assignment.worksheets[0].id,
         "link_id": assignment.links[0].id,
         "note_id": factories.make_session_note(couple, assignment=assignment).id,
         "alert_id": factories.make_safety_alert(couple).id,

@@ -74,11 +74,11 @@ def create_assignment(
     versions = [snapshot(ws) for ws in worksheets]
     assignment = Assignment(couple=couple, note=note, due_date=due_date, link_days=link_days)
     for position, (ws, version) in enumerate(zip(worksheets, versions, strict=True)):
-        # A private worksheet is answered by each partner alone, whatever the form says.
+        # A private worksheet is answered by each partner alone, and one with an agreement
+        # by the couple together, whatever the form says.
+        fixed = ws.private_only or any(item.made_together for _, item in ws.items())
         answered_by = (
-            ws.answered_by
-            if who_answers == WhoAnswers.DESIGN or ws.private_only
-            else AnsweredBy(who_answers)
+            ws.answered_by if who_answers == WhoAnswers.DESIGN or fixed else AnsweredBy(who_answers)
         )
         assigned = AssignedWorksheet(
             worksheet_version=version, position=position, answered_by=answered_by

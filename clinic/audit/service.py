@@ -53,6 +53,8 @@ ACTION_LABELS = {
     "answers_viewed": "Answers viewed",
     "answers_saved": "Answers saved",
     "answers_submitted": "Answers submitted",
+    "agreement_confirmed": "Agreement confirmed",
+    "agreement_withdrawn": "Agreement confirmation withdrawn",
     "handout_downloaded": "Handout downloaded",
     "link_created": "Link created",
     "link_revoked": "Link revoked",

@@ -7,7 +7,11 @@ links must always open): it leaves an audit entry and e-mails every active admin
 once per window of the limit.
 """
 
-from flask import current_app, request
+import math
+import time
+
+from flask import abort, current_app, g, request
+from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, parse_many
 from sqlalchemy import select
 
@@ -19,6 +23,24 @@ from clinic.models import Therapist
 ALL_MISSES = "client-link-misses-everyone"
 ALERT_SENT = "client-link-miss-alert"
 SUBJECT = "Tandem: many unknown client links tried"
+
+
+def count_link_miss() -> None:
+    """Count a miss against the address; past LINK_RATE_LIMIT misses answer 429, links never.
+
+    Counted where a link is looked up (every route that takes a token) rather than by a
+    Flask-Limiter decorator, which checks every request before the view and so would refuse
+    the address's valid links too.
+    """
+    if not limiter.enabled:
+        return
+    count_miss()
+    address = get_remote_address()
+    for limit in parse_many(current_app.config["LINK_RATE_LIMIT"]):
+        if not limiter.limiter.hit(limit, "client-link-misses", address):
+            reset_at = limiter.limiter.get_window_stats(limit, "client-link-misses", address)[0]
+            g.retry_after = max(1, math.ceil(reset_at - time.time()))
+            abort(429)
 
 
 def count_miss() -> None:

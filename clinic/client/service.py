@@ -14,6 +14,8 @@ are serialised and the loser merges again against what the winner stored.
 
 import hashlib
 import json
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, cast
 
@@ -35,6 +37,9 @@ from clinic.worksheets.versions import worksheet_of
 
 TEXT_TYPES = ("short_text", "long_text")
 BASE_LENGTH = 16
+PART_LENGTH = 8
+BASE_LIMIT = 4000  # a base with its parts' fingerprints (a long agreement or grid)
+_BASE = re.compile(r"[0-9a-f]{16}(?:~[a-z0-9._-]{0,130}=[0-9a-f]{8})*")
 MERGE_ATTEMPTS = 10
 
 
@@ -76,6 +81,11 @@ class Conflict:
     mine: Any
     theirs: Any
 
+    @property
+    def their_base(self) -> str:
+        """The base that keeps "my version" over exactly this other version, nothing newer."""
+        return base_of(self.item, self.theirs)
+
 
 @dataclass
 class Outcome:
@@ -86,6 +96,9 @@ class Outcome:
     conflicts: list[Conflict] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
     already_submitted: bool = False
+    # Items merged part by part with someone else's change: the base the form now carries
+    # (its own version), since the form does not show the other change until reloaded.
+    merged: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -214,12 +227,32 @@ def progress_of(sheet: LinkWorksheet, answers: dict[str, Any]) -> tuple[int, int
     return progress(sheet.worksheet, answers)
 
 
-def base_of(stored: Stored | None) -> str:
-    """A short fingerprint of an answer as the form showed it (absent counts as empty)."""
-    canonical = json.dumps(
-        [stored.value, stored.shareable] if stored else None, sort_keys=True, ensure_ascii=False
-    )
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:BASE_LENGTH]
+def base_of(item: Item, stored: Stored | None) -> str:
+    """A short fingerprint of the answer the form showed (absent counts as empty), followed,
+    for a type with several parts, by each part's fingerprint: ``<16 hex>~<part>=<8 hex>...``.
+    """
+    whole = _whole_base(item, stored)
+    parts = item.merge_parts(None if stored is None else stored.value)
+    if len(parts) < 2:
+        return whole
+    return whole + "".join(f"~{key}={_part_hash(part)}" for key, part in parts.items())
+
+
+def _whole_base(item: Item, stored: Stored | None) -> str:
+    return _hash([item.editable(stored.value), stored.shareable] if stored else None)[:BASE_LENGTH]
+
+
+def _part_hash(part: Any) -> str:
+    return _hash(part)[:PART_LENGTH]
+
+
+def _hash(value: Any) -> str:
+    canonical = json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _base_parts(base: str) -> dict[str, str]:
+    return dict(part.split("=", 1) for part in base.split("~")[1:])
 
 
 def view_of(sheet: LinkWorksheet, state: dict[str, Stored], revision: int) -> FormView:
@@ -228,7 +261,7 @@ def view_of(sheet: LinkWorksheet, state: dict[str, Stored], revision: int) -> Fo
         answers=values(state),
         shareable={item_id for item_id, s in state.items() if s.shareable},
         errors={},
-        bases={item.id: base_of(state.get(item.id)) for _, item in sheet.worksheet.items()},
+        bases={item.id: base_of(item, state.get(item.id)) for _, item in sheet.worksheet.items()},
         revision=revision,
     )
 
@@ -293,11 +326,18 @@ def read_posted(worksheet: Worksheet, form: Any, joint: bool = False) -> Posted:
     """Validate a posted worksheet form; only names the worksheet defines are read."""
     answers, shareable, errors = parse_form(worksheet, form)
     known = {item.id: item for _, item in worksheet.items()}
-    listed = list(dict.fromkeys(i for i in form.getlist("items") if i in known))
+    # "Keep the other version" leaves that answer as stored; "keep my version" saves it
+    # over exactly the other version the page showed (a newer one is a conflict again).
+    kept_theirs = set(form.getlist("keep_theirs"))
+    listed = list(
+        dict.fromkeys(i for i in form.getlist("items") if i in known and i not in kept_theirs)
+    )
     bases = {}
     for item_id in listed:
         base = form.get(f"base.{item_id}", "")
-        if len(base) == BASE_LENGTH and all(c in "0123456789abcdef" for c in base):
+        if item_id in form.getlist("keep_mine"):
+            base = form.get(f"theirs.{item_id}", "")
+        if len(base) <= BASE_LIMIT and _BASE.fullmatch(base):
             bases[item_id] = base
     raw_text = {
         item_id: form.get(f"a.{item_id}", "")
@@ -354,6 +394,44 @@ def save(link: ClientLink, sheet: LinkWorksheet, posted: Posted, submit: bool = 
     )
 
 
+def change_answer(
+    link: ClientLink,
+    sheet: LinkWorksheet,
+    item_id: str,
+    change: Callable[[Any], Any],
+    *,
+    while_closed: bool = False,
+) -> Outcome:
+    """Store ``change(stored value)`` as the item's answer, compare-and-set like ``save``.
+
+    For steps that are not typing (confirming or withdrawing an agreement): ``change`` is
+    applied again to whatever another save stored meanwhile. ``while_closed`` lets a step
+    through after the answers were closed (withdrawing consent is always possible).
+    """
+    for _ in range(MERGE_ATTEMPTS):
+        db.session.refresh(sheet.response)
+        response = sheet.response
+        current = _answers(response)
+        state = {a.item_id: Stored(a.value, a.shareable) for a in current.values()}
+        reason = closed_reason(link.assignment, response)
+        if reason and not while_closed:
+            return Outcome(SaveOutcome.CLOSED, response.revision, state, errors={"": reason})
+        before = state.get(item_id)
+        value = change(None if before is None else before.value)
+        if before is not None and value == before.value:
+            return Outcome(SaveOutcome.UNCHANGED, response.revision, state)
+        stored = Stored(value, sheet.joint or (before is not None and before.shareable))
+        if _write(response, {item_id: stored}, current, finishing=False):
+            db.session.refresh(response)
+            return Outcome(SaveOutcome.SAVED, response.revision, {**state, item_id: stored})
+    return Outcome(
+        SaveOutcome.CONFLICT,
+        sheet.response.revision,
+        stored_state(sheet.response),
+        errors={"": "Too many saves at once. Please try again."},
+    )
+
+
 @dataclass
 class _Plan:
     result: dict[str, Stored]
@@ -361,37 +439,48 @@ class _Plan:
     kept_newer: set[str]
     conflicts: list[Conflict]
     errors: dict[str, str]
+    merged: dict[str, str] = field(default_factory=dict)
 
 
 def _merge(
     sheet: LinkWorksheet, posted: Posted, state: dict[str, Stored], response: Response
 ) -> _Plan:
     fresh = posted.revision == response.revision
+    now = utcnow()
     result = dict(state)
     changes: dict[str, Stored | None] = {}
     kept_newer: set[str] = set()
     conflicts: list[Conflict] = []
+    merged: dict[str, str] = {}
     errors = dict(posted.errors)
     for item_id in posted.listed:
         if item_id in errors:
             continue
-        value = posted.answers.get(item_id)
-        mine = None if value is None else Stored(value, sheet.joint or item_id in posted.shareable)
+        item = sheet.worksheet.item(item_id)
         theirs = state.get(item_id)
-        mine_base, their_base = base_of(mine), base_of(theirs)
-        base = posted.bases.get(item_id)
+        value = item.after_edit(
+            None if theirs is None else theirs.value, posted.answers.get(item_id), now
+        )
+        mine = Stored(value, sheet.joint or item_id in posted.shareable) if value else None
+        mine_base, their_base = _whole_base(item, mine), _whole_base(item, theirs)
+        posted_base = posted.bases.get(item_id)
+        base = posted_base[:BASE_LENGTH] if posted_base else None
         if mine_base == their_base:
             continue
         if base is None:
             if not fresh and theirs is not None:  # writing over nothing loses nothing
-                conflicts.append(Conflict(sheet.worksheet.item(item_id), mine, theirs))
+                conflicts.append(Conflict(item, mine, theirs))
                 continue
         elif mine_base == base:
             kept_newer.add(item_id)  # this tab did not touch it; a newer answer is kept
             continue
         elif their_base != base:
-            conflicts.append(Conflict(sheet.worksheet.item(item_id), mine, theirs))
-            continue
+            joined = _merge_parts(item, mine, theirs, _base_parts(posted_base or ""), now)
+            if joined is None:
+                conflicts.append(Conflict(item, mine, theirs))
+                continue
+            merged[item_id] = base_of(item, mine)
+            mine = joined.stored
         changes[item_id] = mine
         if mine is None:
             result.pop(item_id, None)
@@ -405,7 +494,40 @@ def _merge(
             errors[item_id] = NEEDS_ANSWER + " Your answers were already sent, so it stays."
             if item_id in state:
                 result[item_id] = state[item_id]
-    return _Plan(result, changes, kept_newer, conflicts, errors)
+    return _Plan(result, changes, kept_newer, conflicts, errors, merged)
+
+
+@dataclass(frozen=True)
+class _Joined:
+    stored: Stored | None
+
+
+def _merge_parts(
+    item: Item, mine: Stored | None, theirs: Stored | None, base: dict[str, str], now: Any
+) -> _Joined | None:
+    """Both changed the same answer: merge it part by part (an agreement's fields, say).
+
+    Each part takes the side that changed it; None when a part was changed on both sides
+    in different ways (a real clash) or the form carried no part fingerprints.
+    """
+    ours = item.merge_parts(None if mine is None else mine.value)
+    other = item.merge_parts(None if theirs is None else theirs.value)
+    if len(ours) < 2 or not base:
+        return None
+    parts = {}
+    for key in ours.keys() | other.keys():
+        mine_hash, their_hash = _part_hash(ours.get(key)), _part_hash(other.get(key))
+        if mine_hash == their_hash or their_hash == base.get(key):
+            parts[key] = ours.get(key)
+        elif mine_hash == base.get(key):
+            parts[key] = other.get(key)
+        else:
+            return None
+    value = item.after_edit(
+        None if theirs is None else theirs.value, item.from_merge_parts(parts), now
+    )
+    shareable = (mine or theirs or Stored(None, False)).shareable
+    return _Joined(Stored(value, shareable) if value else None)
 
 
 def _write(
@@ -480,6 +602,7 @@ def _outcome(
         conflicts=plan.conflicts,
         errors=errors,
         already_submitted=submit and was_submitted,
+        merged=plan.merged,
     )
 
 

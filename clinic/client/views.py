@@ -15,8 +15,6 @@ that moving on replaces it in the history rather than adding to it.
 """
 
 import contextlib
-import math
-import time
 from urllib.parse import urlsplit
 
 from flask import (
@@ -31,9 +29,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import generate_csrf, validate_csrf
-from limits import parse_many
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from wtforms.validators import ValidationError
@@ -41,9 +37,9 @@ from wtforms.validators import ValidationError
 from clinic import localtime
 from clinic.assignments import links
 from clinic.audit import service as audit
-from clinic.client import guessing, service, sessions
+from clinic.client import agreements, guessing, service, sessions
 from clinic.enums import AnsweredBy, CodeCheck, SaveOutcome
-from clinic.extensions import csrf, db, limiter
+from clinic.extensions import csrf, db
 from clinic.safety import codes
 from clinic.safety import service as safety
 from clinic.security import content_security_policy
@@ -64,6 +60,10 @@ CONFLICT = (
     "are shown below: keep the one you want (you can copy from the other), then save again."
 )
 STALE_GATE = "This page was open for a long time. Please try again."
+PARTNER_CONFLICT = (
+    "Your partner changed some of the same answers at the same time. Nothing of theirs or "
+    "yours was overwritten: both versions are shown below, so you can choose which to keep."
+)
 NOT_ALL_SAVED = "Some answers could not be saved; see the messages below. Everything else is saved."
 ERROR_MESSAGES = {
     404: INACTIVE,
@@ -214,6 +214,9 @@ def save(token: str, number: str):
         state = service.stored_state(sheet.response)
         view = service.view_as_posted(sheet, posted, state)
         return _render_sheet(token, link, sheet, view, message=STALE_FORM, status=400)
+    step = agreements.step_of(sheet, request.form)
+    if step is not None:
+        return _agreement_step(token, link, sheet, posted, step)
     outcome = service.save(link, sheet, posted, submit=request.form.get("action") == "submit")
     if outcome.status == SaveOutcome.CLOSED:
         view = service.view_as_posted(sheet, posted, outcome.state)
@@ -237,21 +240,75 @@ def save(token: str, number: str):
         return redirect(url_for("client.overview", token=token))
     if outcome.status == SaveOutcome.CONFLICT or outcome.errors:
         view = service.view_after(sheet, outcome, posted)
-        message = _attention_message(outcome)
+        message = _attention_message(outcome, sheet.joint)
         status = 409 if outcome.status == SaveOutcome.CONFLICT else 422
         return _render_sheet(
             token, link, sheet, view, message=message, conflicts=outcome.conflicts, status=status
         )
     flash(
         "Saved. You can close this page and come back later with the same link."
-        + (
-            " Some answers had been changed on another device or tab: the newest are shown."
-            if outcome.kept_newer
-            else ""
-        ),
+        + (_newer_note(sheet.joint) if outcome.kept_newer or outcome.merged else ""),
         "info",
     )
     return redirect(url_for("client.sheet", token=token, number=sheet.number))
+
+
+def _agreement_step(token, link, sheet, posted, step):
+    """Save the form, then confirm or withdraw one clause (see clinic.client.agreements).
+
+    Withdrawing works even once the answers are closed; the form is then not saved.
+    """
+    closed = service.closed_reason(link.assignment, sheet.response)
+    if not (closed and step.kind == agreements.WITHDRAW):
+        outcome = service.save(link, sheet, posted)
+        if outcome.status in (SaveOutcome.CLOSED, SaveOutcome.CONFLICT) or outcome.errors:
+            view = service.view_after(sheet, outcome, posted)
+            status = {SaveOutcome.CLOSED: 403, SaveOutcome.CONFLICT: 409}.get(outcome.status, 422)
+            message = (
+                _attention_message(outcome, sheet.joint)
+                + " Nothing was confirmed or withdrawn yet."
+            )
+            return _render_sheet(
+                token,
+                link,
+                sheet,
+                view,
+                message=message,
+                conflicts=outcome.conflicts,
+                status=status,
+            )
+        if step.item.id in outcome.kept_newer:
+            flash(agreements.CHANGED_MEANWHILE, "warning")
+            return redirect(
+                url_for("client.sheet", token=token, number=sheet.number, _anchor=step.anchor)
+            )
+    done, message = agreements.apply(link, sheet, step, posted)
+    flash(message, "info" if done else "warning")
+    return redirect(url_for("client.sheet", token=token, number=sheet.number, _anchor=step.anchor))
+
+
+@bp.get("/w/<token>/<number>/agreement/<item_id>")
+def agreement(token: str, number: str, item_id: str):
+    """An agreement to read and print, once every partner confirmed all of it."""
+    link, gate = _admitted(token)
+    if gate is not None:
+        return gate
+    sheet = service.link_worksheet_by_number(link, number)
+    if sheet is None:
+        return _not_on_this_link(token)
+    item = agreements.agreement_item(sheet, item_id)
+    value = service.values(service.stored_state(sheet.response)).get(item_id)
+    if item is None or not item.is_agreed(value):
+        flash("This agreement is not agreed by both of you yet.", "warning")
+        return redirect(url_for("client.sheet", token=token, number=sheet.number))
+    return render_template(
+        "client/agreement.html",
+        token=token,
+        sheet=sheet,
+        item=item,
+        value=value,
+        viewer=link.partner_id,
+    )
 
 
 @bp.post("/w/<token>/<number>/autosave")
@@ -282,10 +339,14 @@ def autosave(token: str, number: str):
         "revision": outcome.revision,
         "answered": answered,
         "total": total,
-        "bases": {i: service.base_of(outcome.state.get(i)) for i in settled},
+        "bases": {
+            i: outcome.merged.get(i)
+            or service.base_of(sheet.worksheet.item(i), outcome.state.get(i))
+            for i in settled
+        },
         "errors": {i: e for i, e in outcome.errors.items() if i},
         "newer_elsewhere": sorted(outcome.kept_newer),
-        "message": _autosave_message(outcome),
+        "message": _autosave_message(outcome, sheet.joint),
         # The couple's clock, not the phone's: one save reads the same everywhere.
         "saved_at": f"{localtime.local(utcnow(), localtime.page_zone()):%H:%M}",
     }
@@ -293,9 +354,14 @@ def autosave(token: str, number: str):
         return jsonify(body), 403
     if outcome.status == SaveOutcome.CONFLICT:
         body["conflict_html"] = render_template(
-            "client/_conflicts.html", conflicts=outcome.conflicts, describe=_describe
+            "client/_conflicts.html",
+            conflicts=outcome.conflicts,
+            describe=_describe,
+            joint=sheet.joint,
         )
-        body["their_bases"] = {c.item.id: service.base_of(c.theirs) for c in outcome.conflicts}
+        body["their_bases"] = {
+            c.item.id: service.base_of(c.item, c.theirs) for c in outcome.conflicts
+        }
         return jsonify(body), 409
     return jsonify(body), 200
 
@@ -386,28 +452,11 @@ def _may_save(link) -> bool:
 def _active_link_or_404(token: str):
     link = links.find_active_link(token)
     if link is None:
-        _count_miss()
+        guessing.count_link_miss()
         abort(404)
     # Times on a partner's pages read in the couple's zone, as the therapist's records do.
     localtime.set_page_zone(localtime.couple_zone_name(link.assignment.couple))
     return link
-
-
-def _count_miss() -> None:
-    """Count a miss against the address; past LINK_RATE_LIMIT misses answer 429, links never.
-
-    Counted here rather than by a Flask-Limiter decorator, which checks every request before
-    the view and so would refuse the address's valid links too.
-    """
-    if not limiter.enabled:
-        return
-    guessing.count_miss()
-    address = get_remote_address()
-    for limit in parse_many(current_app.config["LINK_RATE_LIMIT"]):
-        if not limiter.limiter.hit(limit, "client-link-misses", address):
-            reset_at = limiter.limiter.get_window_stats(limit, "client-link-misses", address)[0]
-            g.retry_after = max(1, math.ceil(reset_at - time.time()))
-            abort(429)
 
 
 def _not_on_this_link(token: str):
@@ -427,6 +476,7 @@ def _csrf_valid() -> bool:
 
 def _render_sheet(token, link, sheet, view, message=None, conflicts=(), status=200):
     closed = service.closed_reason(link.assignment, sheet.response)
+    g.agreement_viewer = link.partner_id  # whose buttons an agreement's clauses show
     answered, total = service.progress_of(sheet, view.answers)
     body = render_template(
         "client/sheet.html",
@@ -449,23 +499,31 @@ def _describe(conflict, which: str) -> str:
     return describe(conflict.item, None if value is None else value.value)
 
 
-def _attention_message(outcome) -> str:
+def _attention_message(outcome, joint: bool = False) -> str:
     if "" in outcome.errors:  # closed, or too many saves racing
         return outcome.errors[""]
     if outcome.status == SaveOutcome.CONFLICT:
-        return CONFLICT
+        return PARTNER_CONFLICT if joint else CONFLICT
     if outcome.status == SaveOutcome.INCOMPLETE:
         return "Not sent yet: please answer the questions marked below. Everything else is saved."
     return NOT_ALL_SAVED
 
 
-def _autosave_message(outcome) -> str:
+def _newer_note(joint: bool) -> str:
+    if joint:
+        return " Your partner had changed some answers meanwhile: their changes are kept and shown."
+    return " Some answers had been changed on another device or tab: the newest are shown."
+
+
+def _autosave_message(outcome, joint: bool) -> str:
     if "" in outcome.errors:
         return outcome.errors[""]
     if outcome.status == SaveOutcome.CONFLICT:
-        return "Not saved: " + CONFLICT
+        return "Not saved: " + (PARTNER_CONFLICT if joint else CONFLICT)
     if outcome.errors:
         return "Saved, except the answers marked below."
-    if outcome.kept_newer:
+    if outcome.kept_newer or outcome.merged:
+        if joint:
+            return "Saved. Your partner changed some answers too: reload to see their changes."
         return "Saved. Some answers were changed on another device or tab: reload to see them."
     return "All changes saved."

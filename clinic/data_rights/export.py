@@ -137,6 +137,8 @@ def fhir_bundle(couple: Couple, partner_id: int | None = None) -> dict[str, Any]
     for partner in partners:
         patient: dict[str, Any] = {
             "resourceType": "Patient",
+            # The id agreement answers name a partner by (their ".ok.partner" answers).
+            "identifier": [{"system": "urn:tandem:partner", "value": str(partner.id)}],
             "name": [{"text": partner.display_name}],
         }
         if partner.email:

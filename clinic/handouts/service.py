@@ -24,6 +24,7 @@ import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from flask import current_app, render_template
 from markupsafe import Markup, escape
@@ -33,7 +34,7 @@ from clinic.assignments.links import IssuedLink
 from clinic.assignments.service import STATUS_LABELS
 from clinic.enums import AnsweredBy, ResponseStatus
 from clinic.handouts.pdf import RendererPool, renderer
-from clinic.models import Assignment, Couple, SessionNote
+from clinic.models import AssignedWorksheet, Assignment, Couple, SessionNote
 from clinic.review import language
 from clinic.review import service as review
 from clinic.review.compare import (
@@ -60,6 +61,7 @@ PDF_TITLES = {
     THERAPIST: "Session handout",
     "blank": "Worksheet",
     "cards": "Worksheet link",
+    "alone": "Worksheet",
 }
 
 
@@ -97,6 +99,39 @@ def blank_worksheet_pdf(ws: Worksheet, partner_count: int = 2) -> bytes:
     title = PDF_TITLES["blank"]
     html = render_template("handouts/pdf/blank.html", ws=ws, who=who, pdf_title=title)
     return pdf_renderer().render(html, title, _paper(), copies=1 if together else partner_count)
+
+
+# --- one item on its own page ("Our agreement") ---------------------------------------------
+
+
+def item_alone_pdf(item: Item, value: Any, couple: Couple, viewer: int | None = None) -> bytes:
+    """An item that prints alone (``Item.prints_alone``) on a page of its own; ``viewer``
+    is the partner printing it from their link ("you"), None for the therapist's copy."""
+    title = PDF_TITLES["alone"]
+    html = render_template(
+        "handouts/pdf/alone.html",
+        item=item,
+        value=value,
+        viewer=viewer,
+        date=_today(couple),
+        pdf_title=title,
+    )
+    return pdf_renderer().render(html, title, _paper())
+
+
+def item_alone(assigned: AssignedWorksheet, item_id: str) -> bytes | None:
+    """The therapist's copy of a jointly answered item that prints alone; None if none."""
+    try:
+        ws = worksheet_of(assigned.worksheet_version)
+    except ValueError:
+        return None
+    item = next((i for _, i in ws.items() if i.id == item_id), None)
+    if item is None or not item.prints_alone or assigned.answered_by != AnsweredBy.COUPLE:
+        return None
+    review.name_partners(assigned.assignment.couple.partners)
+    response = next((r for r in assigned.responses if r.partner_id is None), None)
+    answer = next((a for a in response.answers if a.item_id == item_id), None) if response else None
+    return item_alone_pdf(item, answer.value if answer else None, assigned.assignment.couple)
 
 
 # --- assignment cards ----------------------------------------------------------------------
@@ -232,6 +267,7 @@ def build_handout(couple: Couple, assignment_ids: Iterable[int], version: str) -
     handout = SessionHandout(
         couple, version, printed_worksheets, unreadable=unreadable, date=_today(couple)
     )
+    review.name_partners(couple.partners)
     if therapist:
         handout.notes = _session_notes(couple, assignments)
         _add_trend_charts(handout, history)

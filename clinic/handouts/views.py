@@ -62,6 +62,20 @@ def blank_worksheet(couple_id: int):
     return _pdf(pdf, "worksheet.pdf")
 
 
+@bp.get("/assignments/<int:assignment_id>/worksheets/<int:assigned_id>/alone.pdf")
+def item_alone(assignment_id: int, assigned_id: int):
+    """One item (``?item=``) printed on a page of its own ("Our agreement"), if it offers it."""
+    assignment = assignments.own_assignment_or_404(current_user, assignment_id)
+    assigned = next((w for w in assignment.worksheets if w.id == assigned_id), None)
+    item_id = request.args.get("item", "")
+    found = service.item_alone(assigned, item_id) if assigned is not None else None
+    if found is None:
+        flash("That item cannot be printed on its own.", "error")
+        return redirect(url_for("review.assignment", assignment_id=assignment.id))
+    _record_download("item_alone", "assignment", assignment.id, assignment.couple_id)
+    return _pdf(found, "our-agreement.pdf")
+
+
 @bp.post("/assignments/<int:assignment_id>/cards")
 def assignment_card(assignment_id: int):
     """Cards for the links the "shown once" page posts back (see docs/client-links.md)."""

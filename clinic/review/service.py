@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
-from flask import abort
+from flask import abort, g
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -40,6 +42,7 @@ from clinic.review.scores import ScoreCard, ScoreTrend, collect_score_trends, sc
 from clinic.review.trends import Observation, Trend, collect_trends
 from clinic.safety.privacy import is_private_worksheet
 from clinic.storage import utcnow
+from clinic.worksheets.items.agreement import AgreementItem
 from clinic.worksheets.schema import Worksheet
 from clinic.worksheets.versions import worksheet_of
 
@@ -199,6 +202,12 @@ def partner_names(partners: Sequence[Partner]) -> dict[int, str]:
     return names
 
 
+def name_partners(partners: Sequence[Partner]) -> None:
+    """Let this request's agreement templates name each partner (by partner id): agreement
+    records hold ids only, so an export for one partner names nobody else."""
+    g.agreement_names = {str(pid): name for pid, name in partner_names(partners).items()}
+
+
 def respondents_of(
     assigned: AssignedWorksheet, partners: Sequence[Partner], names: dict[int, str]
 ) -> list[Respondent]:
@@ -222,6 +231,52 @@ def _worksheet(assigned: AssignedWorksheet) -> Worksheet | None:
         return worksheet_of(assigned.worksheet_version)
     except (ValidationError, ValueError):
         return None
+
+
+# --- agreements -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AgreementLine:
+    """One agreement a couple makes together, for the couple page: agreed? look again when?"""
+
+    title: str
+    assignment_id: int
+    assigned_id: int
+    item: AgreementItem
+    value: Any
+
+    @property
+    def agreed(self) -> bool:
+        return self.item.is_agreed(self.value)
+
+    @property
+    def look_again(self) -> date | None:
+        return self.item.look_again(self.value)
+
+
+def agreements_of(couple: Couple) -> list[AgreementLine]:
+    """Every agreement the couple started, newest assignment first (a fixed few queries)."""
+    lines = []
+    for assignment in history(couple):
+        for assigned in assignment.worksheets:
+            response = next((r for r in assigned.responses if r.partner_id is None), None)
+            worksheet = _worksheet(assigned) if response is not None else None
+            if worksheet is None or response is None:
+                continue
+            answers = {a.item_id: a.value for a in response.answers}
+            for _, item in worksheet.items():
+                if isinstance(item, AgreementItem) and item.id in answers:
+                    lines.append(
+                        AgreementLine(
+                            assigned.worksheet_version.title,
+                            assignment.id,
+                            assigned.id,
+                            item,
+                            answers[item.id],
+                        )
+                    )
+    return lines
 
 
 # --- session notes ------------------------------------------------------------------------

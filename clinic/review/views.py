@@ -17,6 +17,7 @@ bp = therapists_only(
     Blueprint("review", __name__, url_prefix="/review", template_folder="templates")
 )
 couple_pages.add_section("review", "review/_couple_link.html", order=20)
+couple_pages.add_section("agreements", "review/_agreements.html", service.agreements_of, order=25)
 
 
 @bp.get("/couples/<int:couple_id>")
@@ -62,6 +63,7 @@ def session(assignment_id: int):
     _record_viewed("assignment", assignment_id, couple, "session_view")
     assignment = service.pick(service.history(couple), assignment_id)
     review = service.review_assignment(assignment, couple.partners, for_session=True)
+    service.name_partners(couple.partners)
     return render_template("review/session.html", couple=couple, review=review, **_helpers())
 
 
@@ -101,6 +103,7 @@ def _couple_page(couple, form: NoteForm):
     reviews = [
         service.review_assignment(a, couple.partners, score_trends=scores) for a in assignments
     ]
+    service.name_partners(couple.partners)
     return render_template(
         "review/couple.html",
         couple=couple,
@@ -121,6 +124,7 @@ def _assignment_page(couple, assignment_id: int, form: NoteForm):
     assignment = service.pick(assignments, assignment_id)
     slugs = {assigned.worksheet_version.slug for assigned in assignment.worksheets}
     scores = service.score_trends_for(assignments, couple.partners, slugs)
+    service.name_partners(couple.partners)
     return render_template(
         "review/assignment.html",
         couple=couple,

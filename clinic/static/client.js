@@ -2,8 +2,9 @@
 
    Posts the whole form to the JSON endpoint a moment after typing stops, and when the page is
    hidden. Each item carries a "base" fingerprint of the answer it started from; the server
-   merges per item and answers 409 when the same answer was changed elsewhere, and this script
-   then shows both versions and waits for the partner to choose. Nothing is kept in the
+   merges per item (and part by part, e.g. an agreement's fields) and answers 409 when the same
+   part was changed elsewhere; this script then shows both versions and waits for the partner
+   to choose which one to keep (buttons of the form itself, so no script decides). Nothing is kept in the
    browser's storage: a shared phone must not hold answers. */
 (function () {
   "use strict";
@@ -121,7 +122,6 @@
       showProgress(data);
       paused = true;
       conflicts.innerHTML = data.conflict_html;
-      conflicts.setAttribute("data-their-bases", JSON.stringify(data.their_bases || {}));
       var hiddenButtons = conflicts.querySelectorAll(".js-only");
       for (var i = 0; i < hiddenButtons.length; i++) hiddenButtons[i].hidden = false;
       say(data.message, "error");
@@ -222,14 +222,6 @@
         field.focus();
       }
       return;
-    }
-    if (target.hasAttribute("data-keep-form")) {
-      // The partner has seen both versions: what is in the form now replaces the saved one.
-      var theirBases = JSON.parse(conflicts.getAttribute("data-their-bases") || "{}");
-      setBases(theirBases);
-      conflicts.innerHTML = "";
-      paused = false;
-      save();
     }
   });
 })();

@@ -251,6 +251,22 @@ class Worksheet(Model):
                     self.answered_by,
                 )
             )
+        together = [
+            (s, i, item.id)
+            for s, section in enumerate(self.sections)
+            for i, item in enumerate(section.items)
+            if item.made_together
+        ]
+        if together and self.answered_by != AnsweredBy.COUPLE:
+            s, i, item_id = together[0]
+            problems.append(
+                _problem(
+                    ("answered_by",),
+                    f"item {item_id!r} (sections[{s}].items[{i}]) is an agreement, which needs "
+                    "every partner's confirmation on one shared form; use 'couple'",
+                    self.answered_by,
+                )
+            )
         if self.alerts and not self.private_only:
             problems.append(
                 _problem(

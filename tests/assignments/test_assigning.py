@@ -76,12 +76,19 @@ def test_the_links_page_says_what_a_link_opens_when_some_worksheets_are_answered
 
 
 def test_the_therapist_can_choose_who_answers(signed_in, couple):
+    assign(signed_in, couple, worksheets=["builtin:fair-decisions"], who_answers="couple")
+    (sheet,) = db.session.scalar(select(Assignment)).worksheets
+    assert sheet.answered_by == "couple"
+    assert len(sheet.responses) == 1  # one for the couple together
+
+
+def test_a_worksheet_with_an_agreement_stays_joint_whoever_is_chosen(signed_in, couple):
     assign(
         signed_in, couple, worksheets=["builtin:conflict-pre-agreement"], who_answers="each_partner"
     )
     (sheet,) = db.session.scalar(select(Assignment)).worksheets
-    assert sheet.answered_by == "each_partner"
-    assert len(sheet.responses) == 2  # one for each partner
+    assert sheet.answered_by == "couple"  # every partner confirms one shared agreement
+    assert len(sheet.responses) == 1
 
 
 def test_a_form_with_problems_explains_them(signed_in, couple):
@@ -136,7 +143,7 @@ def test_another_therapists_own_worksheets_are_not_offered(signed_in, couple):
 def test_status_shows_not_opened_opened_in_progress_and_submitted_with_times(
     client, signed_in, couple
 ):
-    assignment = factories.make_assignment(couple, slugs=("check-in-ground-rules",))
+    assignment = factories.make_assignment(couple, slugs=("consent-check-in",))
     first, _second = factories.client_tokens(assignment)
     dashboard = signed_in.get("/assignments/").get_data(as_text=True)
     assert couple.label in dashboard and dashboard.count("Not opened") == 2
@@ -145,14 +152,14 @@ def test_status_shows_not_opened_opened_in_progress_and_submitted_with_times(
     page = signed_in.get(f"/couples/{couple.id}").get_data(as_text=True)
     assert "Opened" in page and "Opened " in page and "Not opened" in page
 
-    form = {"csrf_token": client.csrf_token(), "items": "bad-times", "a.bad-times": "Late."}
+    form = {"csrf_token": client.csrf_token(), "items": "my-yes", "a.my-yes": "Slow."}
     client.post(f"/w/{first}/1", data=form, csrf=False)
     assert "In progress" in signed_in.get("/assignments/").get_data(as_text=True)
 
     form = {
         "csrf_token": client.csrf_token(),
-        "items": "rules",
-        "a.rules": "no-phones",
+        "items": "my-no",
+        "a.my-no": "Not when tired.",
         "action": "submit",
     }
     client.post(f"/w/{first}/1", data=form, csrf=False)

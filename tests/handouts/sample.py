@@ -25,38 +25,59 @@ def grid(**rows):
     return value
 
 
-ALEX = {
-    "check-in-ground-rules": (
-        {
-            "good-times": ["calm-evening", "walk"],
-            "bad-times": "In bed, or when one of us has been drinking.",
-            "talk-length": "twenty",
-            "rules": ["own-feelings", "no-always", "say-back", "kind-end"],
-            "own-rule": "We don't bring up old fights.",
-            "pause-plan": {
-                "signal": {"fields": {"word": "Yellow card"}, "confirmed": True},
-                "break": {"fields": {"length": "20"}, "confirmed": True},
-                "return": {"fields": {"when": "same-day"}, "confirmed": True},
-                "respect": {"fields": {}, "confirmed": True},
-            },
+# Written together on one shared form; both partners confirmed the pause plan.
+TOGETHER = {
+    "check-in-ground-rules": {
+        "good-times": ["calm-evening", "walk"],
+        "bad-times": "In bed, or when one of us has been drinking.",
+        "talk-length": "twenty",
+        "rules": ["own-feelings", "no-always", "say-back", "kind-end"],
+        "own-rule": "We don't bring up old fights. Either of us can ask to continue another day.",
+        "pause-plan": {
+            "signal": {"fields": {"word": "Yellow card"}},
+            "break": {"fields": {"length": "20"}},
+            "return": {"fields": {"when": "same-day"}},
+            "respect": {"fields": {}},
         },
-        all,
-    ),
+    },
+}
+
+ALEX = {
     "boundary-inventory": (
         {
             "activities": grid(
-                kissing="yes", cuddling="yes", massage="yes", naked="yes", oral="maybe",
-                penetration="yes", toys="maybe", new_places="not_now", sexy_talk="yes",
-                photos=("no", True, "Never photos. Trust thing."), role_play="maybe",
+                kissing="yes",
+                cuddling="yes",
+                massage="yes",
+                naked="yes",
+                oral="maybe",
+                penetration="yes",
+                toys="maybe",
+                new_places="not_now",
+                sexy_talk="yes",
+                photos=("no", True, "Never photos. Trust thing."),
+                role_play="maybe",
                 rough_play="no",
             ),
             "pacing": grid(
-                slow_start="yes", check_during="yes", planned="maybe", unplanned="yes",
-                morning="not_now", late_night="yes", after_fight=("no", True), tired="maybe",
+                slow_start="yes",
+                check_during="yes",
+                planned="maybe",
+                unplanned="yes",
+                morning="not_now",
+                late_night="yes",
+                after_fight=("no", True),
+                tired="maybe",
             ),
             "emotional": grid(
-                ask_first="yes", say_likes="maybe", talk_after="yes", fantasies="not_now",
-                past_partners="no", humour="yes", being_seen="maybe", holding_after="yes",
+                ask_first="yes",
+                say_likes="maybe",
+                talk_after="yes",
+                fantasies="not_now",
+                past_partners="no",
+                humour="yes",
+                being_seen="maybe",
+                holding_after="yes",
             ),
             "depends-on": ["stress", "privacy", "getting-along"],
             "depends-example": "Yes on a weekend away, but not when the kids are home.",
@@ -83,36 +104,40 @@ ALEX = {
 }
 
 SAM = {
-    "check-in-ground-rules": (
-        {
-            "good-times": ["weekend", "walk", "after-session"],
-            "bad-times": "Late at night or right before work.",
-            "talk-length": "thirty",
-            "rules": ["own-feelings", "one-topic", "no-phones", "kind-end"],
-            "own-rule": "Either of us can ask to continue another day.",
-            "pause-plan": {
-                "signal": {"fields": {"word": "Yellow card"}, "confirmed": True},
-                "break": {"fields": {"length": "30"}, "confirmed": True},
-                "return": {"fields": {"when": "next-day"}, "confirmed": True},
-                "respect": {"fields": {}, "confirmed": True},
-            },
-        },
-        all,
-    ),
     "boundary-inventory": (
         {
             "activities": grid(
-                kissing="yes", cuddling="yes", massage="yes", naked="maybe", oral="yes",
-                penetration="yes", toys="yes", new_places="maybe", sexy_talk="maybe",
-                photos="maybe", role_play="not_now", rough_play=("no", True),
+                kissing="yes",
+                cuddling="yes",
+                massage="yes",
+                naked="maybe",
+                oral="yes",
+                penetration="yes",
+                toys="yes",
+                new_places="maybe",
+                sexy_talk="maybe",
+                photos="maybe",
+                role_play="not_now",
+                rough_play=("no", True),
             ),
             "pacing": grid(
-                slow_start="yes", check_during="maybe", planned="yes", unplanned="yes",
-                morning="yes", late_night="not_now", after_fight="maybe", tired="no",
+                slow_start="yes",
+                check_during="maybe",
+                planned="yes",
+                unplanned="yes",
+                morning="yes",
+                late_night="not_now",
+                after_fight="maybe",
+                tired="no",
             ),
             "emotional": grid(
-                ask_first="yes", say_likes="yes", talk_after="maybe", fantasies="maybe",
-                past_partners=("no", True), humour="yes", being_seen="yes",
+                ask_first="yes",
+                say_likes="yes",
+                talk_after="maybe",
+                fantasies="maybe",
+                past_partners=("no", True),
+                humour="yes",
+                being_seen="yes",
                 holding_after="yes",
             ),
             "depends-on": ["mood", "stress", "privacy"],
@@ -181,7 +206,27 @@ def make_session(therapist, *, label: str = "Couple A (demo)", notes: str | None
     alex, sam = couple.partners
     for sheet in assignment.worksheets:
         slug = sheet.worksheet_version.slug
+        if slug in TOGETHER:
+            values = confirmed_by_both(slug, TOGETHER[slug], couple.partners)
+            factories.answer_worksheet(sheet, None, values, shared=all)
+            continue
         for partner, answers in ((alex, ALEX), (sam, SAM)):
             values, shared = answers[slug]
             factories.answer_worksheet(sheet, partner, values, shared=shared)
     return couple, assignment
+
+
+def confirmed_by_both(slug: str, values: dict, partners) -> dict:
+    """The couple's answers with every clause of every agreement confirmed by each partner."""
+    from clinic.worksheets.loader import builtin_library
+
+    values = dict(values)
+    ids = [p.id for p in partners]
+    for _, item in builtin_library()[slug].items():
+        if item.made_together and item.id in values:
+            value = item.clean(values[item.id])
+            for clause in item.clauses:
+                for partner_id in ids:
+                    value = item.confirm(value, clause.id, partner_id, ids, utcnow())
+            values[item.id] = value
+    return values

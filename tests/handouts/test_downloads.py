@@ -77,7 +77,10 @@ def test_a_worksheet_the_couple_fills_in_together_has_room_for_both(app):
     ws = builtin_library()["conflict-pre-agreement"]
     text = pdf_text(service.blank_worksheet_pdf(ws, partner_count=2))
     assert "Partner 1" in text and "Partner 2" in text
-    assert "Partner 1 agrees" in text and "Partner 2 agrees" in text
+    # The same words as the screen: each partner's own "I agree to this", with its date.
+    assert "agrees" not in text
+    assert text.count("Partner 1: I agree to this Date:") == len(ws.item("plan").clauses)
+    assert text.count("Partner 2: I agree to this Date:") == len(ws.item("plan").clauses)
     assert "Page 1 of" in text and text.count("Page 1 of") == 1  # one shared copy
 
 

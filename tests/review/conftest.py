@@ -9,7 +9,7 @@ from tests.review.sample import full_answers, sample_worksheet
 
 # Alex shares these items; Sam shares SAM_SHARED. Only "word" and "grid" are shared by both.
 ALEX_SHARED = {"word", "grid", "story", "words"}
-SAM_SHARED = {"word", "grid", "who", "pause"}
+SAM_SHARED = {"word", "grid", "who"}
 MONDAY = datetime(2026, 3, 2, 18, 30, tzinfo=UTC)
 
 

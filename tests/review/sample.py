@@ -1,4 +1,5 @@
-"""A small worksheet with one item of every type, and answers to it, for the review tests."""
+"""A small worksheet with one item of every type a partner answers alone, and answers to it,
+for the review tests (an agreement is made together: tests/client/test_agreements.py)."""
 
 from clinic.worksheets.loader import load_text
 
@@ -39,13 +40,6 @@ sections:
         prompt: Say it another way
         phrases: [{id: late, text: You are always late.}]
         allow_own: true
-      - id: pause
-        type: agreement
-        prompt: Pausing
-        clauses:
-          - id: signal
-            text: Either of us can pause.
-            fields: [{id: word, label: Pause word, kind: text}]
 """
 
 
@@ -76,5 +70,4 @@ def full_answers(marker: str) -> dict:
             "late": {"rewrite": f"{marker}-rewrite: I feel worried when plans change."},
             "own": {"original": f"{marker}-original", "rewrite": f"{marker}-own-rewrite"},
         },
-        "pause": {"signal": {"fields": {"word": f"{marker}-pauseword"}, "confirmed": True}},
     }

@@ -1,5 +1,6 @@
 """Answers as partners give them: cleaned, counted, and read back from the HTML form."""
 
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 
 import pytest
@@ -79,8 +80,8 @@ def valid_answer(item):
             else:
                 fields[field.id] = plain_text
         clauses[clause.id] = st.fixed_dictionaries(
-            {"fields": st.fixed_dictionaries({}, optional=fields), "confirmed": st.booleans()}
-        ).filter(lambda c: c["fields"] or c["confirmed"])
+            {"fields": st.fixed_dictionaries({}, optional=fields)}
+        ).filter(lambda c: c["fields"])
     return st.fixed_dictionaries({}, optional=clauses).filter(bool)
 
 
@@ -175,7 +176,7 @@ def test_tampered_values_become_errors_for_that_item_only():
     }
 
 
-def test_an_agreement_counts_once_every_clause_is_confirmed_and_filled():
+def test_an_agreement_counts_as_answered_once_its_fields_are_filled():
     plan = LIBRARY["conflict-pre-agreement"].item("plan")
     value = {
         c.id: {
@@ -184,8 +185,7 @@ def test_an_agreement_counts_once_every_clause_is_confirmed_and_filled():
                 if f.kind == "minutes"
                 else (f.options[0].value if f.options else "words")
                 for f in c.fields
-            },
-            "confirmed": True,
+            }
         }
         for c in plan.clauses
     }
@@ -360,9 +360,13 @@ def test_progress_moves_with_every_grid_row_and_agreement_clause():
         f.id: f.options[0].value if f.options else "10" if f.kind == "minutes" else "words"
         for f in one_clause.fields
     }
-    answers = {"plan": {one_clause.id: {"fields": fields, "confirmed": True}}}
-    assert progress(agreement, answers) == (1, total)
-    assert plan.answer_units(clean_answer(plan, answers["plan"])) == (1, len(plan.clauses))
+    filled = plan.clean({one_clause.id: {"fields": fields}})
+    now = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    by_one = plan.confirm(filled, one_clause.id, 7, [7, 8], now)
+    assert progress(agreement, {"plan": by_one}) == (0, total)  # one partner is not both
+    by_both = plan.confirm(by_one, one_clause.id, 8, [7, 8], now)
+    assert progress(agreement, {"plan": by_both}) == (1, total)
+    assert plan.answer_units(clean_answer(plan, by_both)) == (1, len(plan.clauses))
 
 
 def test_a_malformed_answer_counts_as_no_part_answered():

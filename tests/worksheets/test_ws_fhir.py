@@ -49,6 +49,33 @@ def test_types_map_to_fhir_item_types():
     assert [e["valueInteger"] for e in scale["extension"]] == [0, 10]
     pause = questionnaire_item(to_questionnaire(LIBRARY["conflict-pre-agreement"]), "plan.pause")
     assert [q["linkId"] for q in pause["item"]] == ["plan.pause.word", "plan.pause.ok"]
+    assert [q["linkId"] for q in pause["item"][1]["item"]] == [
+        "plan.pause.ok.partner",
+        "plan.pause.ok.state",
+        "plan.pause.ok.date",
+    ]
+
+
+def test_an_agreement_answer_carries_each_partners_confirmation():
+    from datetime import UTC, datetime
+
+    plan = LIBRARY["conflict-pre-agreement"].item("plan")
+    now = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+    value = plan.clean({"pause": {"fields": {"word": "Pineapple"}}})
+    value = plan.confirm(value, "pause", 7, [7, 8], now)
+    value = plan.withdraw(value, "pause", 7, now.replace(hour=10))
+    node = plan.questionnaire_answer(plan.clean(value))
+    [clause] = node["item"]
+    oks = [i for i in clause["item"] if i["linkId"] == "plan.pause.ok"]
+    answers = [{p["linkId"].rsplit(".", 1)[1]: p["answer"][0] for p in ok["item"]} for ok in oks]
+    assert answers == [
+        {
+            "partner": {"valueString": "7"},
+            "state": {"valueString": "withdrawn"},
+            "date": {"valueDateTime": "2026-12-01T10:30:00+00:00"},
+        },
+        {"partner": {"valueString": "8"}, "state": {"valueString": "open"}},
+    ]
 
 
 def exported_texts(items):

@@ -124,3 +124,24 @@ def test_a_worksheet_survives_storage_as_json(library):
     for ws in library.values():
         again = type(ws).model_validate_json(ws.model_dump_json())
         assert again == ws and again.content_hash() == ws.content_hash()
+
+
+def test_an_agreement_needs_a_worksheet_the_couple_answers_together():
+    data = yaml.safe_load(SOURCE)
+    assert data["answered_by"] == "each_partner"
+    data["sections"][0]["items"].append(
+        {
+            "id": "plan",
+            "type": "agreement",
+            "prompt": "Agree.",
+            "clauses": [{"id": "c", "text": "We agree."}],
+        }
+    )
+    found = problems(yaml.safe_dump(data))
+    assert any(
+        "answered_by: item 'plan' (sections[0].items[4]) is an agreement, which needs every "
+        "partner's confirmation on one shared form; use 'couple'" in p
+        for p in found
+    ), found
+    data["answered_by"] = "couple"
+    assert load_text(yaml.safe_dump(data)).item("plan").made_together

@@ -1,11 +1,24 @@
-"""agreement: clauses to confirm, each with optional fields to fill in."""
+"""agreement: clauses every partner confirms on their own link, each with fields to fill in.
+
+A clause's stored answer holds its fields and, under ``by``, one record per partner of the
+couple, by partner id (never a name, so a partner's own export names nobody else): when they
+confirmed, a fingerprint of the wording and field values they saw, and
+those values (to show what changed), or when they withdrew. An agreement counts as agreed
+only when every partner's record confirms the clause's current fingerprint. A change to a
+clause's fields marks the confirmations of that clause as changed (``after_edit``), so the
+partner is asked again and shown the old and the new values side by side.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any, Literal
+import hashlib
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, ClassVar, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from clinic.worksheets.items.base import (
     MAX_VALUE,
@@ -31,8 +44,11 @@ from clinic.worksheets.items.base import (
     string_answer,
 )
 
-# The form field of a clause's "I agree" box; cannot double as a field id.
+# The form field of a clause's former "I agree" box; cannot double as a field id.
 RESERVED_FIELD_ID = "ok"
+AGAIN = "_again"  # the answer's "look at it again" date; no clause id starts with "_"
+PRINT_LENGTH = 16
+OPEN, CONFIRMED, CHANGED, WITHDRAWN = "open", "confirmed", "changed", "withdrawn"
 MAX_MINUTES_FIELD = 1440  # a "minutes" field: at most a day
 FIELD_MAX = 300  # each text field
 LONG_AGREEMENT = 4  # clauses; a longer agreement may break across pages between clauses
@@ -100,18 +116,87 @@ class Clause(Model):
         require_unique((f.id for f in self.fields), "field id")
         return self
 
+    def fingerprint(self, fields: dict[str, str]) -> str:
+        """A short hash of the wording and the field values a partner confirms."""
+        canonical = json.dumps([self.text, fields], sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:PRINT_LENGTH]
+
+
+class Confirmation(Value):
+    """One partner's record on one clause; dates are ISO 8601 in UTC."""
+
+    at: datetime | None = None  # when they confirmed (the latest time)
+    print: str | None = Field(None, pattern=r"^[0-9a-f]{16}$")  # what they confirmed
+    seen: dict[str, str] | None = None  # the field values they confirmed
+    changed: datetime | None = None  # the clause changed after they confirmed
+    withdrawn: datetime | None = None
+
+    def stored(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_none=True)
+
 
 class ClauseAnswer(Value):
-    """One clause's stored answer: ``{"fields": {field id: text}, "confirmed"}``."""
+    """One clause's stored answer: its fields and every partner's record, by partner id.
+
+    ``confirmed`` is the one tick of answers stored before partners confirmed each on their
+    own; it is kept as stored but no longer counts.
+    """
 
     fields: dict[str, str] = {}
+    by: dict[str, Confirmation] = {}
     confirmed: bool = False
+
+    def stored(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"fields": dict(self.fields)}
+        if self.by:
+            out["by"] = {pid: record.stored() for pid, record in self.by.items()}
+        if self.confirmed:
+            out["confirmed"] = True
+        return out
+
+
+@dataclass(frozen=True)
+class PartnerState:
+    """Where one partner stands on one clause, for every page that shows it."""
+
+    partner_id: str
+    state: str  # OPEN, CONFIRMED, CHANGED or WITHDRAWN
+    on: datetime | None  # when it became so
+    before: dict[str, str] | None = None  # CHANGED: the values they had confirmed
+
+    @property
+    def label(self) -> str:
+        day = f" on {self.on.day} {self.on:%b %Y}" if self.on else ""
+        return {
+            OPEN: "not confirmed yet",
+            CONFIRMED: f"confirmed{day}",
+            CHANGED: f"confirmed an earlier version; asked again{day}",
+            WITHDRAWN: f"withdrew{day}",
+        }[self.state]
+
+
+@dataclass(frozen=True)
+class ClauseStatus:
+    clause: Clause
+    fields: dict[str, str]
+    partners: tuple[PartnerState, ...]
+    ticked_before: bool = False  # one tick for the couple, from before partners confirmed
+
+    @property
+    def agreed(self) -> bool:
+        return bool(self.partners) and all(p.state == CONFIRMED for p in self.partners)
+
+    def of(self, partner_id: int | str) -> PartnerState | None:
+        return next((p for p in self.partners if p.partner_id == str(partner_id)), None)
 
 
 @register
 class AgreementItem(Item):
     type: Literal["agreement"]
     clauses: list[Clause] = Field(min_length=1, max_length=20)
+
+    prints_alone: ClassVar[bool] = True
+    made_together: ClassVar[bool] = True
 
     @model_validator(mode="after")
     def _check(self) -> AgreementItem:
@@ -128,66 +213,200 @@ class AgreementItem(Item):
     def breaks_across_pages(self) -> bool:
         return len(self.clauses) > LONG_AGREEMENT
 
+    def clause(self, clause_id: str) -> Clause | None:
+        return next((c for c in self.clauses if c.id == clause_id), None)
+
     def answers(self, value: dict[str, Any]) -> dict[str, ClauseAnswer]:
         """The stored answer as typed clause answers, by clause id."""
-        return {k: ClauseAnswer(**v) for k, v in value.items()}
+        return {k: ClauseAnswer(**v) for k, v in value.items() if k != AGAIN}
 
-    def read_form(self, fields: Fields, name: str) -> dict[str, Any]:
-        return {
-            c.id: {
-                "fields": {f.id: fields.one(f"{name}.{c.id}.{f.id}") for f in c.fields},
-                "confirmed": fields.checked(f"{name}.{c.id}.{RESERVED_FIELD_ID}"),
+    # --- who confirmed what ---------------------------------------------------------------
+
+    def statuses(self, value: dict[str, Any] | None) -> list[ClauseStatus]:
+        """Every clause with each partner's state, in reading order."""
+        answers = self.answers(value or {})
+        out = []
+        for clause in self.clauses:
+            answer = answers.get(clause.id, ClauseAnswer())
+            current = clause.fingerprint(answer.fields)
+            partners = tuple(
+                _state(pid, record, current) for pid, record in sorted(answer.by.items())
+            )
+            out.append(ClauseStatus(clause, answer.fields, partners, answer.confirmed))
+        return out
+
+    def is_agreed(self, value: dict[str, Any] | None) -> bool:
+        """Whether every partner confirmed every clause as it now reads."""
+        return all(status.agreed for status in self.statuses(value))
+
+    def look_again(self, value: dict[str, Any] | None) -> date | None:
+        """The date the couple set to look at the agreement again, if any."""
+        raw = (value or {}).get(AGAIN)
+        return date.fromisoformat(raw) if raw else None
+
+    def confirm(
+        self,
+        value: dict[str, Any] | None,
+        clause_id: str,
+        partner_id: int,
+        partners: Sequence[int],
+        now: datetime,
+    ) -> dict[str, Any]:
+        """The answer with this partner's confirmation of the clause as it now reads.
+
+        Every partner of the couple gets a record, so that the answer alone tells who has
+        still to confirm.
+        """
+        clause = self._known(clause_id)
+        out = dict(value or {})
+        answer = ClauseAnswer(**out.get(clause_id, {}))
+        by = dict(answer.by)
+        for pid in partners:
+            by.setdefault(str(pid), Confirmation())
+        by[str(partner_id)] = by[str(partner_id)].model_copy(
+            update={
+                "at": now,
+                "print": clause.fingerprint(answer.fields),
+                "seen": dict(answer.fields),
+                "changed": None,
+                "withdrawn": None,
             }
-            for c in self.clauses
+        )
+        out[clause_id] = answer.model_copy(update={"by": by}).stored()
+        return out
+
+    def withdraw(
+        self, value: dict[str, Any] | None, clause_id: str, partner_id: int, now: datetime
+    ) -> dict[str, Any]:
+        """The answer with this partner's confirmation of the clause withdrawn; no reason."""
+        self._known(clause_id)
+        out = dict(value or {})
+        answer = ClauseAnswer(**out.get(clause_id, {}))
+        record = answer.by.get(str(partner_id))
+        if record is None or record.withdrawn is not None:
+            return out
+        by = {**answer.by, str(partner_id): record.model_copy(update={"withdrawn": now})}
+        out[clause_id] = answer.model_copy(update={"by": by}).stored()
+        return out
+
+    def _known(self, clause_id: str) -> Clause:
+        clause = self.clause(clause_id)
+        if clause is None:
+            raise AnswerError("That part is not in this agreement.")
+        return clause
+
+    # --- editing: the form edits fields, never the records ---------------------------------
+
+    def editable(self, value: Any) -> Any:
+        return {
+            k: {"fields": v.get("fields", {})} if k != AGAIN else v
+            for k, v in value.items()
+            if k == AGAIN or v.get("fields")
         }
 
+    def merge_parts(self, value: Any) -> dict[str, Any]:
+        """Each field of each clause, and the date to look again: merged one by one."""
+        value = self.editable(value or {})
+        out: dict[str, Any] = {AGAIN: value.get(AGAIN)}
+        for clause in self.clauses:
+            fields = value.get(clause.id, {}).get("fields", {})
+            out.update({f"{clause.id}.{f.id}": fields.get(f.id) for f in clause.fields})
+        return out
+
+    def from_merge_parts(self, parts: dict[str, Any]) -> Any:
+        out: dict[str, Any] = {AGAIN: parts[AGAIN]} if parts.get(AGAIN) else {}
+        for clause in self.clauses:
+            fields = {
+                f.id: parts[key]
+                for f in clause.fields
+                if parts.get(key := f"{clause.id}.{f.id}") not in (None, "")
+            }
+            if fields:
+                out[clause.id] = {"fields": fields}
+        return out or None
+
+    def after_edit(self, stored: Any, edited: Any, now: datetime) -> Any:
+        """Edited fields with the stored records; a changed clause asks its partners again."""
+        stored, edited = stored or {}, edited or {}
+        out: dict[str, Any] = {}
+        if edited.get(AGAIN):
+            out[AGAIN] = edited[AGAIN]
+        for clause in self.clauses:
+            old = ClauseAnswer(**stored.get(clause.id, {}))
+            fields = edited.get(clause.id, {}).get("fields", {})
+            by = old.by
+            if fields != old.fields:
+                by = {pid: _asked_again(record, now) for pid, record in by.items()}
+            answer = ClauseAnswer(fields=fields, by=by, confirmed=old.confirmed)
+            if answer.fields or answer.by or answer.confirmed:
+                out[clause.id] = answer.stored()
+        return out
+
+    # --- the form and stored answers ------------------------------------------------------
+
+    def read_form(self, fields: Fields, name: str) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            c.id: {"fields": {f.id: fields.one(f"{name}.{c.id}.{f.id}") for f in c.fields}}
+            for c in self.clauses
+        }
+        out[AGAIN] = fields.one(f"{name}.{AGAIN}")
+        return out
+
     def clean(self, raw: Any) -> dict[str, Any]:
-        clauses = clean_mapping(raw, {c.id for c in self.clauses})
-        out = {}
+        clauses = clean_mapping(raw, {c.id for c in self.clauses} | {AGAIN})
+        out: dict[str, Any] = {}
+        again = clauses.get(AGAIN, "")
+        if again not in ("", None):
+            out[AGAIN] = _clean_date(again)
         for clause in self.clauses:
             if clause.id not in clauses:
                 continue
-            part = clean_mapping(clauses[clause.id], {"fields", "confirmed"})
+            part = clean_mapping(clauses[clause.id], {"fields", "by", "confirmed"})
             given = clean_mapping(part.get("fields", {}), {f.id for f in clause.fields})
             fields = {f.id: f.clean(given[f.id]) for f in clause.fields if f.id in given}
+            try:
+                by = {
+                    str(pid): Confirmation.model_validate(record)
+                    for pid, record in clean_mapping(part.get("by", {})).items()
+                    if str(pid).isdecimal()
+                }
+            except ValidationError:
+                raise AnswerError("This agreement's confirmations have the wrong shape.") from None
             answer = ClauseAnswer(
                 fields={k: v for k, v in fields.items() if v != ""},
+                by=by,
                 confirmed=clean_flag(part.get("confirmed", False)),
             )
-            if answer.fields or answer.confirmed:
+            if answer.fields or answer.by or answer.confirmed:
                 out[clause.id] = answer.stored()
         return out
 
     def is_complete(self, value: dict[str, Any]) -> bool:
-        """Once every clause is confirmed with its fields filled."""
+        """Once every clause's fields are filled in; confirming is each partner's own step."""
         return all(
-            value.get(c.id, {}).get("confirmed")
-            and all(f.id in value[c.id].get("fields", {}) for f in c.fields)
+            all(f.id in value.get(c.id, {}).get("fields", {}) for f in c.fields)
             for c in self.clauses
         )
 
     def answer_units(self, value: Any) -> tuple[int, int]:
-        """Each clause counts once it is confirmed with its fields filled."""
-        answers = self.answers(value or {})
+        """Each clause counts once every partner has agreed to it as it now reads, with its
+        fields filled in: until then it is still being worked out."""
         done = sum(
-            c.id in answers
-            and answers[c.id].confirmed
-            and all(f.id in answers[c.id].fields for f in c.fields)
-            for c in self.clauses
+            status.agreed and all(f.id in status.fields for f in status.clause.fields)
+            for status in self.statuses(value)
         )
         return done, len(self.clauses)
 
     def describe(self, value: Any) -> str:
-        answers = self.answers(value)
         lines = []
-        for clause in self.clauses:
-            answer = answers.get(clause.id)
-            if answer is None:
+        for status in self.statuses(value):
+            if not status.fields and not status.partners:
                 continue
-            labels = {f.id: f.label for f in clause.fields}
-            fields = ", ".join(f"{labels.get(k, k)}: {v}" for k, v in answer.fields.items())
-            agreed = "agreed" if answer.confirmed else "not agreed yet"
-            lines.append(f"{clause.text} ({agreed}){' - ' + fields if fields else ''}")
+            labels = {f.id: f.label for f in status.clause.fields}
+            fields = ", ".join(f"{labels.get(k, k)}: {v}" for k, v in status.fields.items())
+            who = "; ".join(f"partner {p.partner_id} {p.label}" for p in status.partners)
+            who = who or "not confirmed yet"
+            lines.append(f"{status.clause.text} ({who}){' - ' + fields if fields else ''}")
         return "\n".join(lines)
 
     def texts(self, value: Any) -> list[str]:
@@ -205,8 +424,7 @@ class AgreementItem(Item):
             clause.id: {
                 "fields": {
                     f.id: f.options[0].value if f.options else fill[f.kind] for f in clause.fields
-                },
-                "confirmed": True,
+                }
             }
             for clause in self.clauses
         }
@@ -221,7 +439,17 @@ class AgreementItem(Item):
                     clause.text,
                     item=[
                         *(f.fhir_question(f"{base}.{clause.id}.{f.id}") for f in clause.fields),
-                        question(f"{base}.{clause.id}.{RESERVED_FIELD_ID}", "boolean", "Agreed"),
+                        question(
+                            f"{base}.{clause.id}.{RESERVED_FIELD_ID}",
+                            "group",
+                            "Each partner's confirmation",
+                            repeats=True,
+                            item=[
+                                question(f"{base}.{clause.id}.ok.partner", "string", "Partner id"),
+                                question(f"{base}.{clause.id}.ok.state", "string", "State"),
+                                question(f"{base}.{clause.id}.ok.date", "dateTime", "Since"),
+                            ],
+                        ),
                     ],
                 )
                 for clause in self.clauses
@@ -229,23 +457,55 @@ class AgreementItem(Item):
         }
 
     def fhir_answer(self, value: Any) -> dict[str, Any]:
-        answers = self.answers(value)
         return {
             "item": [
                 answer_group(
-                    f"{self.id}.{clause.id}", clause.text, self._fhir_clause(clause, answer)
+                    f"{self.id}.{status.clause.id}",
+                    status.clause.text,
+                    self._fhir_clause(status),
                 )
-                for clause in self.clauses
-                if (answer := answers.get(clause.id)) is not None
+                for status in self.statuses(value)
+                if status.fields or status.partners
             ]
         }
 
-    def _fhir_clause(self, clause: Clause, answer: ClauseAnswer) -> list[dict[str, Any] | None]:
-        link = f"{self.id}.{clause.id}"
+    def _fhir_clause(self, status: ClauseStatus) -> list[dict[str, Any] | None]:
+        link = f"{self.id}.{status.clause.id}"
         out = [
-            f.fhir_answer(f"{link}.{f.id}", answer.fields[f.id])
-            for f in clause.fields
-            if answer.fields.get(f.id) not in (None, "")
+            f.fhir_answer(f"{link}.{f.id}", status.fields[f.id])
+            for f in status.clause.fields
+            if status.fields.get(f.id) not in (None, "")
         ]
-        out.append({"linkId": f"{link}.ok", "answer": [{"valueBoolean": answer.confirmed}]})
+        for partner in status.partners:
+            parts = [
+                string_answer(f"{link}.ok.partner", partner.partner_id),
+                string_answer(f"{link}.ok.state", partner.state),
+            ]
+            if partner.on is not None:
+                since = {"valueDateTime": partner.on.isoformat()}
+                parts.append({"linkId": f"{link}.ok.date", "answer": [since]})
+            out.append({"linkId": f"{link}.ok", "item": [p for p in parts if p]})
         return out
+
+
+def _state(partner_id: str, record: Confirmation, current: str) -> PartnerState:
+    if record.withdrawn is not None:
+        return PartnerState(partner_id, WITHDRAWN, record.withdrawn)
+    if record.changed is not None or (record.print is not None and record.print != current):
+        return PartnerState(partner_id, CHANGED, record.changed, record.seen)
+    if record.at is not None:
+        return PartnerState(partner_id, CONFIRMED, record.at)
+    return PartnerState(partner_id, OPEN, None)
+
+
+def _asked_again(record: Confirmation, now: datetime) -> Confirmation:
+    if record.at is None or record.withdrawn is not None or record.changed is not None:
+        return record
+    return record.model_copy(update={"changed": now})
+
+
+def _clean_date(raw: Any) -> str:
+    try:
+        return date.fromisoformat(raw).isoformat()
+    except (TypeError, ValueError):
+        raise AnswerError("Please give the date as year-month-day, e.g. 2027-03-01.") from None

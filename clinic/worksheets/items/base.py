@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, get_args
 
@@ -236,6 +237,11 @@ class Item(Model):
     free_text: ClassVar[bool] = False
     # The answer's share box; a type whose parts are shared one by one says "all of it".
     share_label: ClassVar[str] = "My partner may see this answer in session"
+    # Whether the item prints on a page of its own (an ``alone`` macro): "Our agreement".
+    prints_alone: ClassVar[bool] = False
+    # Whether every partner answers the item together (an agreement each one confirms), so
+    # that its worksheet must be answered by the couple on one shared form.
+    made_together: ClassVar[bool] = False
 
     @classmethod
     def type_name(cls) -> str:
@@ -261,6 +267,27 @@ class Item(Model):
     def clean(self, raw: Any) -> Any:
         """The stored value for a raw one (not None); "", [] or {} mean "not answered"."""
         raise NotImplementedError
+
+    def editable(self, value: Any) -> Any:
+        """The part of an answer the form edits; saves merge and compare this part only."""
+        return value
+
+    def after_edit(self, stored: Any, edited: Any, now: datetime) -> Any:
+        """The answer to store when the form sends ``edited`` over ``stored`` (None: none).
+
+        A type that keeps more than the form edits (agreements keep who confirmed) carries
+        that part over here.
+        """
+        return edited
+
+    def merge_parts(self, value: Any) -> dict[str, Any]:
+        """An edited answer split into parts that two people can change independently, so
+        that saves merge part by part; one part (the whole answer) unless a type has more."""
+        return {"": value}
+
+    def from_merge_parts(self, parts: dict[str, Any]) -> Any:
+        """The edited answer ``parts`` was split from (None parts are left out)."""
+        return parts.get("")
 
     def is_complete(self, value: Any) -> bool:
         """Whether a cleaned answer completes the item (progress and required items)."""
