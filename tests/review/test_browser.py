@@ -16,6 +16,7 @@ def open_review(page, server):
     page.get_by_label("E-mail").fill(DEMO_EMAIL)
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="Couples", exact=True).click()  # from the Today page
     page.get_by_role("link", name="Couple A (demo)").click()
     page.get_by_role("link", name="Answers side by side").click()
     page.get_by_role("heading", name="Review: Couple A (demo)").wait_for()
