@@ -300,3 +300,16 @@ def test_the_session_holds_new_links_only_sealed(app, signed_in, couple):
     tokens = re.findall(r"/w/([A-Za-z0-9_-]{43})", page)
     assert len(tokens) >= 2
     assert not any(token in repr(held) for token in tokens)
+
+
+def test_links_made_in_two_tabs_are_each_shown_on_their_own_page(signed_in, couple):
+    first = factories.make_assignment(couple, ("power-patterns",))
+    second = factories.make_assignment(couple, ("power-patterns",))
+    db.session.commit()
+    data = {"confirm": "yes"}
+    to_first = signed_in.post(f"/assignments/{first.id}/links/reissue", data=data)
+    to_second = signed_in.post(f"/assignments/{second.id}/links/reissue", data=data)
+    for response, assignment in ((to_second, second), (to_first, first)):
+        page = signed_in.get(response.headers["Location"]).get_data(as_text=True)
+        assert f"/assignments/{assignment.id}/cards" in page
+        assert len(set(re.findall(r"/w/([A-Za-z0-9_-]{43})", page))) == 2

@@ -15,24 +15,32 @@ SESSION_KEY = "links_shown_once"
 
 
 def hold(assignment: Assignment, issued: list[links.IssuedLink]) -> None:
-    """Keep these links for the one page that shows them next."""
+    """Keep these links for the one page that shows them next (per assignment, so two tabs
+    making links for two assignments do not take each other's)."""
     cipher = current_cipher()
-    session[SESSION_KEY] = {
-        "assignment": assignment.id,
-        "tokens": [cipher.seal(item.token) for item in issued],
-    }
+    held = _held()
+    held[str(assignment.id)] = [cipher.seal(item.token) for item in issued]
+    session[SESSION_KEY] = held
 
 
 def take(assignment: Assignment) -> list[links.IssuedLink]:
     """The held links of this assignment that still work, gone from the session once taken."""
-    held = session.pop(SESSION_KEY, None)
-    if not isinstance(held, dict) or held.get("assignment") != assignment.id:
+    held = _held()
+    sealed = held.pop(str(assignment.id), None)
+    if held:
+        session[SESSION_KEY] = held
+    else:
+        session.pop(SESSION_KEY, None)
+    if not isinstance(sealed, list):
         return []
     cipher = current_cipher()
     try:
-        tokens = [
-            cipher.open(sealed) for sealed in held.get("tokens", []) if isinstance(sealed, str)
-        ]
+        tokens = [cipher.open(token) for token in sealed if isinstance(token, str)]
     except SealError:  # the keys were rotated in between: make new links instead
         return []
     return links.links_from_tokens(assignment, tokens)
+
+
+def _held() -> dict[str, list]:
+    held = session.get(SESSION_KEY)
+    return dict(held) if isinstance(held, dict) else {}

@@ -101,19 +101,18 @@ def new_submissions(therapist: Therapist, since: datetime) -> list[Submission]:
 
 
 def nav_counts(therapist: Therapist, since: datetime) -> tuple[int, int]:
-    """(alerts waiting, worksheets sent since the last visit) for the navigation: two counts."""
-    alerts = db.session.execute(
+    """(alerts waiting, worksheets sent since the last visit) for the navigation, in one query."""
+    alerts = (
         select(func.count(SafetyAlert.id))
         .join(Response, Response.id == SafetyAlert.response_id)
         .join(AssignedWorksheet, AssignedWorksheet.id == Response.assigned_worksheet_id)
         .join(Assignment, Assignment.id == AssignedWorksheet.assignment_id)
         .join(Couple, Couple.id == Assignment.couple_id)
         .where(Couple.therapist_id == therapist.id, SafetyAlert.reviewed_at.is_(None))
-    ).scalar_one()
-    sent = db.session.execute(
-        _submitted_since(therapist, since).with_only_columns(func.count(Response.id))
-    ).scalar_one()
-    return alerts, sent
+    )
+    sent = _submitted_since(therapist, since).with_only_columns(func.count(Response.id))
+    row = db.session.execute(select(alerts.scalar_subquery(), sent.scalar_subquery())).one()
+    return row[0], row[1]
 
 
 def visit_since(therapist: Therapist, remembered: float | None, now: datetime) -> datetime:

@@ -14,6 +14,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from clinic import audit, localtime
 from clinic.auth.guards import therapists_only
@@ -80,5 +81,8 @@ def _nav_counts():
         return {}
     remembered = session.get(service.SINCE_KEY)
     since = service.visit_since(current_user, remembered, utcnow())
-    alerts, sent = service.nav_counts(current_user, since)
+    try:
+        alerts, sent = service.nav_counts(current_user, since)
+    except SQLAlchemyError:  # an error page about the database itself still renders, uncounted
+        return {}
     return {"today_counts": {"alerts": alerts, "new": sent}}

@@ -39,6 +39,11 @@ def test_therapist_pages_have_no_serious_accessibility_problems(
 
     sign_in(page, demo_server)
     assert_accessible(page, "the couples list")
+    page.goto(f"{demo_server.url}/today")
+    assert_accessible(page, "the Today page")
+    page.goto(f"{demo_server.url}/settings/time-zone")
+    assert_accessible(page, "the time zone setting")
+    page.goto(f"{demo_server.url}/couples/")
     page.get_by_role("link", name="Add a couple").click()
     assert_accessible(page, "the new couple form")
     page.get_by_role("button", name="Save").click()

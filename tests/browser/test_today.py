@@ -18,7 +18,7 @@ def sydney(browser):
     context.set_default_timeout(10_000)
     errors: list = []
     page = context.new_page()
-    page.on("pageerror", errors.append)
+    page.on("pageerror", lambda error: errors.append(error))
     yield page
     context.close()
     assert errors == []
@@ -73,11 +73,23 @@ def test_a_double_click_assigns_once(demo_server, desktop, shoot):
     from tests.browser.steps import sign_in
 
     sign_in(desktop, demo_server)
-    desktop.locator("a[href^='/couples/']").filter(has_text="Couple").first.click()
+    desktop.get_by_role("link", name="Couple A (demo)").click()
     desktop.locator("#assign-button").click()
     desktop.locator("input[name=worksheets]").first.check()
     before = demo_server.run(count_assignments)
-    desktop.locator("#assign-submit").dblclick()
+    held = []  # the first POST waits, as on a slow connection, while the second click comes
+    desktop.route(re.compile(r".*/assign$"), lambda route: held.append(route))
+    desktop.evaluate(
+        """() => new Promise(done => {
+            const button = document.getElementById("assign-submit");
+            button.click();
+            setTimeout(() => { button.click(); setTimeout(done, 300); }, 150);
+        })"""
+    )
+    posts = [route for route in held if route.request.method == "POST"]
+    for route in held:
+        route.continue_()
+    assert len(posts) == 1
     expect(desktop.locator("#links-once-warning")).to_be_visible()
     shoot(desktop, "assigned-once")
     assert demo_server.run(count_assignments) == before + 1
