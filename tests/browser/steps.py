@@ -9,3 +9,11 @@ def sign_in(page, server, email: str = DEMO_EMAIL, password: str = DEMO_PASSWORD
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("heading", name="Couples").wait_for()
+
+
+def open_link_again(page, url: str) -> None:
+    """A partner opens their link on a browser whose session on it ended (another device, a
+    closed browser): the neutral Continue page comes first, and one tap opens the link."""
+    page.goto(url)
+    page.get_by_role("button", name="Continue").click()
+    page.locator("#sheet-list").wait_for()
