@@ -5,13 +5,10 @@ import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
-from sqlalchemy import select
 
-from clinic.extensions import db
-from clinic.models import Partner
-from clinic.safety import codes
 from tests import factories
 from tests.browser.fixtures import PHONE
+from tests.browser.steps import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -148,25 +145,51 @@ def test_after_quick_exit_back_forward_and_history_show_nothing(
     assert page.locator("textarea").first.input_value() == ANSWER
 
 
-def test_with_a_personal_code_the_link_asks_for_it_after_quick_exit(
-    live_server, exit_site, phone_with, shoot
-):
-    def with_code():
-        token = a_link_with_a_note()
-        codes.set_code(db.session.scalars(select(Partner)).first(), "Lantern 77")
-        return token
+def a_couple_with_a_link():
+    therapist = factories.make_therapist()
+    couple = factories.make_couple(therapist, label="Couple N")
+    assignment = factories.make_assignment(couple)
+    assignment.note = NOTE
+    token = factories.client_tokens(assignment)[0]
+    return {"email": therapist.email, "couple_id": couple.id, "token": token}
 
-    token = live_server.run(with_code)
+
+def test_the_therapist_sets_a_code_and_the_link_asks_for_it_even_after_quick_exit(
+    live_server, exit_site, desktop, phone_with, shoot, assert_accessible
+):
+    setup = live_server.run(a_couple_with_a_link)
+    link = f"{live_server.url}/w/{setup['token']}"
+
+    therapist = desktop
+    sign_in(therapist, live_server, setup["email"], factories.PASSWORD)
+    therapist.goto(f"{live_server.url}/couples/{setup['couple_id']}")
+    codes = therapist.locator("#codes")
+    codes.get_by_label("A code for Alex").fill("Lantern 77")
+    codes.get_by_role("button", name="Set the code").first.click()
+    therapist.get_by_text("Personal code set for Alex.").wait_for()
+    assert "Lantern" not in therapist.content()
+    assert_accessible(therapist, "the couple page with personal codes")
+    shoot(therapist, "codes-section", start_at=therapist.locator("#codes"))
+
     page = phone_with(True)
-    page.goto(f"{live_server.url}/w/{token}")
+    page.goto(link)
     assert page.title() == "Worksheet"
     assert_shows_nothing(page, "before the code")
+    assert_accessible(page, "the code page")
+    page.get_by_label("Your personal code").fill("lantern 76")
+    page.get_by_role("button", name="Open").click()
+    page.get_by_text("That code is not right").wait_for()
+    assert_shows_nothing(page, "after a wrong code")
+    shoot(page, "wrong-code")
     page.get_by_label("Your personal code").fill("lantern 77")
     page.get_by_role("button", name="Open").click()
     page.get_by_text(NOTE).wait_for()
+
     page.get_by_role("button", name="Quick exit").click()
     page.wait_for_url(exit_site)
-    page.goto(f"{live_server.url}/w/{token}")
+    while page.go_back() is not None and "/w/" in page.url:  # every entry the link left
+        assert_shows_nothing(page, f"after Back to {page.url.removeprefix(live_server.url)[:5]}")
+    page.goto(link)
     page.get_by_label("Your personal code").wait_for()
     assert_shows_nothing(page, "after Quick exit")
     shoot(page, "code-page")
