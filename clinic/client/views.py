@@ -136,19 +136,18 @@ def open_link(token: str):
 @bp.post("/w/<token>/code")
 def choose_code(token: str):
     """A partner chooses their own code, when the therapist allows it and none is set."""
-    link, gate = _admitted(token)
-    if gate is not None:
-        return gate
+    link = _active_link_or_404(token)
+    if not sessions.live(link):
+        return redirect(url_for("client.overview", token=token), 303)
     code, again = request.form.get("code", ""), request.form.get("code_again", "")
-    problem = None
     if not _csrf_valid():
-        problem = STALE_GATE
+        problem: str | None = STALE_GATE
     elif not codes.may_choose(link.partner):
-        problem = "A personal code is already set for this link."
-    elif problem := codes.code_problem(code):
-        pass
+        problem = "Choosing a code is not offered on this link."
     elif codes.normalise(code) != codes.normalise(again):
         problem = "The two codes are not the same. Please type it twice."
+    else:
+        problem = codes.code_problem(code)
     if problem:
         return _render_overview(token, link, code_problem=problem, status=422)
     codes.set_code(link.partner, code, by_partner=True)
