@@ -33,9 +33,7 @@ def current_link(assignment, partner_index: int) -> ClientLink:
     )
 
 
-def test_unknown_expired_and_revoked_links_show_the_same_neutral_page(
-    client, assignment, tokens
-):
+def test_unknown_expired_and_revoked_links_show_the_same_neutral_page(client, assignment, tokens):
     unknown = client.get("/w/" + "A" * 43)
     expired_link = current_link(assignment, 0)
     expired_link.expires_at = utcnow() - timedelta(seconds=1)
@@ -205,4 +203,3 @@ def _all_text() -> str:
         for row in db.session.execute(select(*columns)):
             chunks.extend(str(v) for v in row if v is not None)
     return "\n".join(chunks)
-
