@@ -52,9 +52,7 @@ def test_rows_hold_the_plain_words_and_read_back_as_members(couple):
     sheet = assignment.worksheets[0]
     response = sheet.responses[0]
     db.session.execute(
-        update(Response)
-        .where(Response.id == response.id)
-        .values(status=ResponseStatus.IN_PROGRESS)
+        update(Response).where(Response.id == response.id).values(status=ResponseStatus.IN_PROGRESS)
     )
     db.session.commit()
     stored = db.session.execute(

@@ -112,39 +112,44 @@ def quick_exit():
 
 @bp.post("/w/<token>")
 def open_link(token: str):
-    """The code page's or the Continue page's form: start a session, then show the link."""
+    """The code page's or the Continue page's form: start a session, then show the link.
+
+    Every outcome redirects to the link's first page (a wrong code with a message), so no
+    history entry is a form result that Back or Reload would send again.
+    """
     link = _active_link_or_404(token)
+    first_page = redirect(url_for("client.overview", token=token), 303)
     if sessions.live(link):
-        return redirect(url_for("client.overview", token=token), 303)
+        return first_page
     if not _csrf_valid():
-        return _gate(token, link, message=STALE_GATE, status=400)
+        flash(STALE_GATE, "error")
+        return first_page
     partner = link.partner
     if partner.code_hash is not None:
         result = codes.check_code(partner, request.form.get("code", ""))
         if result == CodeCheck.WRONG:
-            return _gate(token, link, message=WRONG_CODE, status=422)
-        if result == CodeCheck.LOCKED:
-            return _gate(token, link, status=403)
+            flash(WRONG_CODE, "error")
+        if result != CodeCheck.OPENED:
+            return first_page
     sessions.start(link)
-    return redirect(url_for("client.overview", token=token), 303)
+    return first_page
 
 
 @bp.post("/w/<token>/code")
 def choose_code(token: str):
     """A partner chooses their own code, when the therapist allows it and none is set."""
-    link, gate = _admitted(token)
-    if gate is not None:
-        return gate
+    link = _active_link_or_404(token)
+    if not sessions.live(link):
+        return redirect(url_for("client.overview", token=token), 303)
     code, again = request.form.get("code", ""), request.form.get("code_again", "")
-    problem = None
     if not _csrf_valid():
-        problem = STALE_GATE
+        problem: str | None = STALE_GATE
     elif not codes.may_choose(link.partner):
-        problem = "A personal code is already set for this link."
-    elif problem := codes.code_problem(code):
-        pass
+        problem = "Choosing a code is not offered on this link."
     elif codes.normalise(code) != codes.normalise(again):
         problem = "The two codes are not the same. Please type it twice."
+    else:
+        problem = codes.code_problem(code)
     if problem:
         return _render_overview(token, link, code_problem=problem, status=422)
     codes.set_code(link.partner, code, by_partner=True)
@@ -430,17 +435,16 @@ def _admitted(token: str):
     return link, _gate(token, link)
 
 
-def _gate(token: str, link, message: str | None = None, status: int = 200):
+def _gate(token: str, link):
     """The neutral page in front of a link: it names no worksheet, note or answer."""
     partner = link.partner
-    body = render_template(
+    return render_template(
         "client/gate.html",
         token=token,
         needs_code=partner.code_hash is not None,
         locked=partner.code_locked_at is not None,
-        message=LOCKED if partner.code_locked_at is not None else message,
+        message=LOCKED,
     )
-    return body, status
 
 
 def _may_save(link) -> bool:

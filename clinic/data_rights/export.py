@@ -24,7 +24,7 @@ from clinic.worksheets.versions import worksheet_of
 
 FORMAT = "tandem-couple-record"
 # Secrets and hashes are not the client's data and help no one outside this server.
-LEFT_OUT_COLUMNS = {"token_hash", "password_hash", "totp_secret", "code_hash"}
+LEFT_OUT_COLUMNS = {"token_hash", "password_hash", "totp_secret", "code_hash", "key_hash"}
 SHAREABLE_EXTENSION = "urn:tandem:shareable"
 _UUID_NAMESPACE = uuid.UUID("6f1c3a52-0d7e-4c1b-9a55-3e2f8f4d2a10")
 

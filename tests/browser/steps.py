@@ -11,3 +11,11 @@ def sign_in(page, server, email: str = DEMO_EMAIL, password: str = DEMO_PASSWORD
     page.get_by_role("heading", name="Today", exact=True).wait_for()  # the page after sign-in
     page.goto(f"{server.url}/couples/")  # where the journeys start
     page.get_by_role("heading", name="Couples").wait_for()
+
+
+def open_link_again(page, url: str) -> None:
+    """A partner opens their link on a browser whose session on it ended (another device, a
+    closed browser): the neutral Continue page comes first, and one tap opens the link."""
+    page.goto(url)
+    page.get_by_role("button", name="Continue").click()
+    page.locator("#sheet-list").wait_for()

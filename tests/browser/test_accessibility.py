@@ -7,7 +7,7 @@ from clinic.extensions import db
 from clinic.models import Assignment
 from clinic.worksheets.loader import builtin_library
 from tests import factories
-from tests.browser.steps import sign_in
+from tests.browser.steps import open_link_again, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -87,6 +87,9 @@ def test_client_pages_have_no_serious_accessibility_problems(
 
     # The same answer changed on another device meanwhile: both versions are shown.
     other = new_phone()
+    other.goto(first)
+    assert_accessible(other, "the neutral Continue page")
+    open_link_again(other, first)
     other.goto(f"{first}/1")
     page.goto(f"{first}/1")
     text_field = page.locator("textarea").first

@@ -1,7 +1,6 @@
 """A private check-in in a real browser: one partner raises an alert on a phone, the therapist
 reviews it, and nothing of it reaches the other partner, the session view or the joint handout."""
 
-
 import pytest
 
 from tests import factories

@@ -114,9 +114,7 @@ def test_the_app_refuses_to_email_and_says_why(signed_in, couple, inbox, prefere
     assert inbox.messages == []  # the real SMTP server received nothing
 
 
-def test_a_new_partner_gets_no_email_until_the_therapist_records_a_choice(
-    signed_in, couple, inbox
-):
+def test_a_new_partner_gets_no_email_until_the_therapist_records_a_choice(signed_in, couple, inbox):
     alex = couple.partners[0]
     page = links_page(signed_in, couple)
     assert "You have not recorded yet how Alex may be reached" in page
