@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import Field, PlainValidator, SerializeAsAny, StringConstraints, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
@@ -25,7 +25,7 @@ from clinic.worksheets.items import (
     item_class,
     type_names,
 )
-from clinic.worksheets.items.base import Id, Model, Text, require_unique
+from clinic.worksheets.items.base import Hint, Id, Model, Text, require_unique
 
 Theme = Literal[
     "power",
@@ -107,6 +107,15 @@ class AlertRule(Model):
     at_most: int | None = Field(None, ge=0, le=10)
     answered: bool | None = None
 
+    hints: ClassVar[dict[str, Hint]] = {
+        "item": Hint("Reference name of the question it watches"),
+        "urgency": Hint("How soon to act"),
+        "any_of": Hint("Choices that raise it", "Reference names, one a line (choice questions)."),
+        "at_least": Hint("A number at least", "Scale questions."),
+        "at_most": Hint("A number at most", "Scale questions."),
+        "answered": Hint("Any answer at all raises it"),
+    }
+
     @model_validator(mode="after")
     def _check(self) -> AlertRule:
         given = [name for name in ALERT_CONDITIONS if getattr(self, name) is not None]
@@ -128,6 +137,13 @@ class Section(Model):
     intro: Text | None = None
     items: list[AnyItem] = Field(min_length=1, max_length=MAX_ITEMS)
 
+    hints: ClassVar[dict[str, Hint]] = {
+        "id": Hint("Reference name", "Lowercase letters, digits, - or _; unique in the worksheet."),
+        "title": Hint("Section title"),
+        "intro": Hint("Introduction", "Optional: a few words before the questions.", long=True),
+        "items": Hint("Questions"),
+    }
+
 
 class Guide(Model):
     """Therapist-only notes; never rendered for partners."""
@@ -135,6 +151,12 @@ class Guide(Model):
     how_to_use: Text
     look_for: Text
     when_not_to_use: Text
+
+    hints: ClassVar[dict[str, Hint]] = {
+        "how_to_use": Hint("How to use it", long=True),
+        "look_for": Hint("What to look for", long=True),
+        "when_not_to_use": Hint("When not to use it", long=True),
+    }
 
 
 class Worksheet(Model):
@@ -152,6 +174,26 @@ class Worksheet(Model):
     # Answers only the therapist ever reads: no share option, never in anything joint.
     private_only: bool = False
     alerts: list[AlertRule] = Field(default_factory=list, max_length=MAX_ALERTS)
+    # Other words therapists search for (clinical names, older titles); never shown to partners.
+    search_aliases: list[Text] = Field(default_factory=list, max_length=20)
+
+    hints: ClassVar[dict[str, Hint]] = {
+        "id": Hint("Reference name", "Lowercase letters, digits and single hyphens."),
+        "title": Hint("Title"),
+        "purpose": Hint("Purpose", "One or two sentences partners read first.", long=True),
+        "minutes": Hint("Minutes it takes", starter=10),
+        "themes": Hint("Themes"),
+        "answered_by": Hint("Who answers"),
+        "instructions": Hint("Instructions for partners", long=True),
+        "guide": Hint("Therapist guide", "Only you read this; partners never see it."),
+        "discussion_prompts": Hint("Discussion prompts for the session", "One a line."),
+        "sections": Hint("Sections"),
+        "private_only": Hint(
+            "Private: only the therapist reads the answers", "Needed for alert rules."
+        ),
+        "alerts": Hint("Alert rules", "Answers that raise a safety alert for you."),
+        "search_aliases": Hint("Other search words", "One a line; only therapists see them."),
+    }
 
     @model_validator(mode="after")
     def _check(self) -> Worksheet:
@@ -241,11 +283,11 @@ class Worksheet(Model):
 
         Hashing the model rather than the file ignores comments, key order and defaults
         written out or left implicit; it changes when anything a reader sees changes. Fields
-        added later (``private_only``, ``alerts``) count only when set, so the hashes of
-        worksheets that do not use them stay what they were.
+        added later (``private_only``, ``alerts``, ``search_aliases``) count only when set, so
+        the hashes of worksheets that do not use them stay what they were.
         """
         content = self.model_dump(mode="json")
-        for name, unset in (("private_only", False), ("alerts", [])):
+        for name, unset in (("private_only", False), ("alerts", []), ("search_aliases", [])):
             if content[name] == unset:
                 del content[name]
         canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
@@ -12,6 +12,7 @@ from clinic.worksheets.items.base import (
     MIN_VALUE,
     AnswerError,
     Fields,
+    Hint,
     Id,
     Item,
     Model,
@@ -43,6 +44,13 @@ class ClauseField(Model):
     label: Text
     kind: Literal["text", "minutes", "choice"]
     options: list[Option] | None = Field(None, min_length=2, max_length=20)
+
+    hints: ClassVar[dict[str, Hint]] = {
+        "id": Hint("Reference name", "Lowercase letters, digits, - or _."),
+        "label": Hint("Blank to fill in"),
+        "kind": Hint("Kind of answer", starter="text"),
+        "options": Hint("Choices", "Only for the kind 'choice', which needs two or more."),
+    }
 
     @model_validator(mode="after")
     def _check(self) -> ClauseField:
@@ -95,6 +103,12 @@ class Clause(Model):
     text: Text
     fields: list[ClauseField] = Field(default_factory=list, max_length=10)
 
+    hints: ClassVar[dict[str, Hint]] = {
+        "id": Hint("Reference name", "Lowercase letters, digits, - or _."),
+        "text": Hint("Clause partners confirm", long=True),
+        "fields": Hint("Blanks to fill in", "Optional."),
+    }
+
     @model_validator(mode="after")
     def _check(self) -> Clause:
         require_unique((f.id for f in self.fields), "field id")
@@ -112,6 +126,9 @@ class ClauseAnswer(Value):
 class AgreementItem(Item):
     type: Literal["agreement"]
     clauses: list[Clause] = Field(min_length=1, max_length=20)
+
+    builder_name: ClassVar[str] = "Agreement (clauses each partner confirms)"
+    hints: ClassVar[dict[str, Hint]] = {"clauses": Hint("Clauses")}
 
     @model_validator(mode="after")
     def _check(self) -> AgreementItem:

@@ -16,6 +16,7 @@ from pydantic import Field, model_validator
 
 from clinic.worksheets.items.base import (
     Fields,
+    Hint,
     Id,
     Item,
     Model,
@@ -67,6 +68,11 @@ class GridRow(Model):
     id: Id
     label: Text
 
+    hints: ClassVar[dict[str, Hint]] = {
+        "id": Hint("Reference name", "Lowercase letters, digits, - or _."),
+        "label": Hint("Row shown to partners"),
+    }
+
 
 class GridCell(Value):
     """One row's stored answer: ``{"answer"?, "non_negotiable", "note"?}``."""
@@ -82,6 +88,8 @@ class BoundaryGridItem(Item):
     rows: list[GridRow] = Field(min_length=1, max_length=40)
 
     answer_labels: ClassVar[dict[str, str]] = GRID_ANSWERS
+    builder_name: ClassVar[str] = "Boundary grid (yes / maybe / not now / no per row)"
+    hints: ClassVar[dict[str, Hint]] = {"rows": Hint("Rows")}
 
     @model_validator(mode="after")
     def _check(self) -> BoundaryGridItem:
