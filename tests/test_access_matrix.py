@@ -23,6 +23,7 @@ def owned_objects(owner) -> dict[str, int]:
         "note_id": factories.make_session_note(couple, assignment=assignment).id,
         "alert_id": factories.make_safety_alert(couple).id,
         "custom_id": factories.make_custom_worksheet(owner, factories.own_worksheet_yaml()).id,
+        "draft_id": factories.make_draft(owner).id,
     }
 
 

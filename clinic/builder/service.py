@@ -175,7 +175,9 @@ _SKIP = object()
 
 def _read_field(spec: FieldSpec, form: Any, path: str) -> Any:
     if spec.kind == FLAG:
-        return path in form
+        if path in form:
+            return True
+        return _SKIP if spec.extra["optional"] else False  # an unset optional flag stays unset
     if spec.kind == PICKS:
         return [v for v in form.getlist(path) if v]
     if spec.kind == GROUP:
