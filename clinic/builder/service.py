@@ -45,7 +45,7 @@ from clinic.models import (
     WorksheetVersion,
 )
 from clinic.worksheets import library
-from clinic.worksheets.items import Item, item_class, type_names
+from clinic.worksheets.items import item_class, type_names
 from clinic.worksheets.loader import WorksheetError, load_text, plain_message
 from clinic.worksheets.schema import Worksheet
 
@@ -237,7 +237,7 @@ def apply(data: dict[str, Any], action: str, new_type: str = "") -> bool:
             entry = {"type": new_type, **skeleton(item_class(new_type), data)}  # type: ignore[arg-type]
         else:
             assert spec.model is not None
-            entry = skeleton(spec.model, data, siblings=entries)
+            entry = skeleton(spec.model, data, siblings=entries, prefix=spec.singular)
         parent[key] = [*entries, entry]
         return True
     if not isinstance(parent, list) or not isinstance(key, int):
@@ -292,13 +292,19 @@ def _resolve(data: dict[str, Any], path: str) -> tuple[Any, str | int, FieldSpec
 
 
 def skeleton(
-    model: type[BaseModel], data: Mapping[str, Any], siblings: list[Any] | None = None
+    model: type[BaseModel],
+    data: Mapping[str, Any],
+    siblings: list[Any] | None = None,
+    prefix: str = "question",
 ) -> dict[str, Any]:
-    """A new, blank entry: required lists hold their fewest entries, ids are fresh."""
+    """A new, blank entry: required lists hold their fewest entries, ids are fresh.
+
+    ``prefix`` starts the entry's fresh id: what one entry of its list is called.
+    """
     out: dict[str, Any] = {}
     for spec in specs(model):
         if spec.name in ("id", "value") and spec.kind == "text":
-            out[spec.name] = _fresh_id(data, _prefix(model), siblings or [])
+            out[spec.name] = _fresh_id(data, prefix, siblings or [])
         elif spec.starter is not None:
             out[spec.name] = spec.starter
         elif spec.kind == ITEMS:
@@ -311,7 +317,7 @@ def skeleton(
             assert spec.model is not None
             entries: list[Any] = []
             for _ in range(spec.min_entries):
-                entries.append(skeleton(spec.model, data, siblings=entries))
+                entries.append(skeleton(spec.model, data, entries, spec.singular))
             out[spec.name] = entries
         elif spec.kind == GROUP:
             assert spec.model is not None
@@ -325,12 +331,6 @@ def skeleton(
         elif spec.required:
             out[spec.name] = ""
     return out
-
-
-def _prefix(model: type[BaseModel]) -> str:
-    name = model.__name__.removesuffix("Item")
-    words = {"Worksheet": "worksheet", "Option": "choice", "ClauseField": "blank"}
-    return words.get(name, "question" if issubclass(model, Item) else name.lower())
 
 
 def _fresh_id(data: Mapping[str, Any], prefix: str, siblings: list[Any]) -> str:
@@ -430,7 +430,9 @@ def reading_level(data: Mapping[str, Any]) -> Reading:
         ((t, _READABILITY.flesch_kincaid_grade(_as_sentence(t))) for t in set(texts)),
         key=lambda pair: -pair[1],
     )
-    return Reading(round(grade, 1), [(t, round(g, 1)) for t, g in graded[:3] if g > GRADE_TARGET])
+    # A label of two words has no meaningful grade; sentences are what can be made plainer.
+    hard = [(t, round(g, 1)) for t, g in graded if g > GRADE_TARGET and len(t.split()) >= 6]
+    return Reading(round(grade, 1), hard[:3])
 
 
 def _as_sentence(text: str) -> str:
