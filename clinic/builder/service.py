@@ -179,7 +179,10 @@ def _read_field(spec: FieldSpec, form: Any, path: str) -> Any:
             return True
         return _SKIP if spec.extra["optional"] else False  # an unset optional flag stays unset
     if spec.kind == PICKS:
-        return [v for v in form.getlist(path) if v]
+        # Ticked boxes arrive in the page's order; the order they were chosen in is kept.
+        earlier = str(form.get(path + ".order", "")).split(",")
+        picked = [v for v in form.getlist(path) if v]
+        return sorted(picked, key=lambda v: earlier.index(v) if v in earlier else len(earlier))
     if spec.kind == GROUP:
         assert spec.model is not None
         return _read(specs(spec.model), form, path + ".")
@@ -387,6 +390,9 @@ def _plain(err: Any) -> str:
         return "Please fill this in."
     if err["type"] in ("int_type", "int_parsing"):
         return "Please give a whole number."
+    if err["type"] == "too_short":
+        fewest = (err.get("ctx") or {}).get("min_length", 1)
+        return "Please add at least one." if fewest == 1 else f"Please add at least {fewest}."
     message = plain_message(err)
     return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
 

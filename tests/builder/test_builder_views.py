@@ -257,3 +257,16 @@ def test_print_blank_from_the_library(signed_in, key):
 def test_print_blank_of_an_unknown_worksheet_goes_back_to_the_library(signed_in):
     response = signed_in.get("/worksheets/blank.pdf?worksheet=builtin:nope")
     assert response.status_code == 302 and response.headers["Location"].endswith("/worksheets/")
+
+
+@pytest.mark.parametrize("slug", sorted(builtin_library()))
+def test_every_builtin_posted_back_from_the_builder_page_is_unchanged(signed_in, slug):
+    url = start(signed_in, start="builtin", worksheet=slug)
+    press(signed_in, url, "save")
+    response = signed_in.get(f"{url}/export.yaml")
+    assert response.status_code == 200, f"{slug} no longer passes after a round trip"
+    again = load_text(response.get_data(as_text=True))
+    original = builtin_library()[slug]
+    fresh = {"id": f"{slug}-own", "title": f"{original.title} (my version)"}
+    assert (again.id, again.title) == (fresh["id"], fresh["title"])
+    assert again.model_dump(exclude={"id", "title"}) == original.model_dump(exclude={"id", "title"})
