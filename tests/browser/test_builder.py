@@ -51,8 +51,14 @@ def test_build_preview_publish_and_assign_a_three_section_worksheet(
     page.locator("#f-sections-2-items-0-prompt").fill("How close did you feel?")
     page.locator("#f-sections-2-items-0-min-label").fill("Far apart")
     page.locator("#f-sections-2-items-0-max-label").fill("Very close")
-    page.get_by_role("button", name="Save draft").first.click()
-    page.locator("#preview-frame").wait_for()
+    # Typing alone saves the draft (builder.js); the page after a reload holds it all.
+    saved = page.locator("#autosave-status").filter(has_text="Draft saved.")
+    try:
+        saved.wait_for(timeout=30_000)
+    except Exception:
+        raise AssertionError(page.locator("#autosave-status").inner_text()) from None
+    page.reload()
+    assert page.locator("#f-sections-2-items-0-max-label").input_value() == "Very close"
     assert page.locator("#problems").count() == 0
     frame = page.frame_locator("#preview-frame")
     frame.get_by_text("Holding hands in public").wait_for()
