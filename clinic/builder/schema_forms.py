@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import functools
 import types
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel
@@ -51,7 +51,7 @@ class FieldSpec:
     max_entries: int | None = None
     default: Any = None
     starter: Any = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    optional: bool = False  # the schema allows None: left out when nothing is given
 
     @property
     def singular(self) -> str:
@@ -97,7 +97,7 @@ def specs(model: type[BaseModel]) -> tuple[FieldSpec, ...]:
                 max_entries=getattr(bounds.get("MaxLen"), "max_length", None),
                 default=None if info.is_required() else info.get_default(call_default_factory=True),
                 starter=hint.starter,
-                extra={"optional": optional},
+                optional=optional,
             )
         )
     return tuple(out)

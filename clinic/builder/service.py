@@ -177,7 +177,7 @@ def _read_field(spec: FieldSpec, form: Any, path: str) -> Any:
     if spec.kind == FLAG:
         if path in form:
             return True
-        return _SKIP if spec.extra["optional"] else False  # an unset optional flag stays unset
+        return _SKIP if spec.optional else False  # an unset optional flag stays unset
     if spec.kind == PICKS:
         # Ticked boxes arrive in the page's order; the order they were chosen in is kept.
         earlier = str(form.get(path + ".order", "")).split(",")
@@ -188,11 +188,11 @@ def _read_field(spec: FieldSpec, form: Any, path: str) -> Any:
         return _read(specs(spec.model), form, path + ".")
     if spec.kind in (LIST, ITEMS):
         entries = [_read_entry(spec, form, f"{path}.{i}.") for i in range(_count(form, path))]
-        return _SKIP if not entries and spec.extra["optional"] else entries
+        return _SKIP if not entries and spec.optional else entries
     raw = str(form.get(path, "")).replace("\r\n", "\n").strip()
     if spec.kind == LINES:
         lines = [line.strip() for line in raw.splitlines() if line.strip()]
-        return _SKIP if not lines and spec.extra["optional"] else lines
+        return _SKIP if not lines and spec.optional else lines
     if raw == "":
         return "" if spec.required else _SKIP
     if spec.kind == NUMBER:

@@ -89,7 +89,7 @@ def edit(draft_id: int):
         ws=ws,
         fields=fields,
         top=top,
-        problems=[n for n in _with_problems(top, fields)],
+        problems=_with_problems(top, fields),
         reading=service.reading_level(data),
         grade_target=service.GRADE_TARGET,
         custom=custom,

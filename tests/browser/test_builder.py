@@ -1,6 +1,7 @@
 """A therapist builds a worksheet from nothing, previews it on a phone, publishes and assigns it."""
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.browser.steps import sign_in
 from tests.browser.test_journey import download_pdf_text
@@ -55,7 +56,7 @@ def test_build_preview_publish_and_assign_a_three_section_worksheet(
     saved = page.locator("#autosave-status").filter(has_text="Draft saved.")
     try:
         saved.wait_for(timeout=30_000)
-    except Exception:
+    except PlaywrightTimeoutError:
         raise AssertionError(page.locator("#autosave-status").inner_text()) from None
     page.reload()
     assert page.locator("#f-sections-2-items-0-max-label").input_value() == "Very close"
