@@ -33,6 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from clinic.assignments.views import bp as assignments_bp
     from clinic.audit.views import bp as audit_bp
     from clinic.auth.views import bp as auth_bp
+    from clinic.builder.views import bp as builder_bp
     from clinic.client.views import bp as client_bp
     from clinic.couples.views import bp as couples_bp
     from clinic.data_rights.views import bp as data_rights_bp
@@ -55,6 +56,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(client_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(worksheets_bp)
+    app.register_blueprint(builder_bp)
     app.register_blueprint(safety_bp)
     app.register_blueprint(today_bp)
     errors.init_app(app)

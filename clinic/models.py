@@ -166,6 +166,25 @@ class CustomWorksheet(Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
+class WorksheetDraft(Model):
+    """A worksheet being made in the builder: the definition as typed so far, maybe unfinished.
+
+    ``content`` is JSON in the shape of a definition; it need not pass the checks until it is
+    published into ``custom`` (None: publishing makes a new own worksheet).
+    """
+
+    __tablename__ = "worksheet_drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    therapist_id: Mapped[int] = mapped_column(ForeignKey("therapists.id"), index=True)
+    custom_id: Mapped[int | None] = mapped_column(
+        ForeignKey("custom_worksheets.id", ondelete="CASCADE")
+    )
+    content: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
 class Assignment(Model):
     """One or more worksheets given to a couple with a due date and a note."""
 

@@ -127,6 +127,17 @@ def make_custom_worksheet(therapist, source_yaml: str):
     return custom
 
 
+def make_draft(therapist, slug: str = "small-wins"):
+    """A builder draft: a copy of a built-in, not yet published."""
+    from clinic.builder import service
+    from clinic.extensions import db
+    from clinic.worksheets.loader import builtin_library
+
+    draft = service.new_draft(therapist, service.from_builtin(therapist, builtin_library()[slug]))
+    db.session.commit()
+    return draft
+
+
 def own_worksheet_yaml(
     *, slug: str = "my-check-in", title: str = "My check-in", prompt: str = "How was your week?"
 ) -> str:

@@ -26,6 +26,7 @@ def owned_objects(owner) -> dict[str, int]:
         "alert_id": factories.make_safety_alert(couple).id,
         "custom_id": factories.make_custom_worksheet(owner, factories.own_worksheet_yaml()).id,
         "session_id": factories.make_therapist_session(owner).id,
+        "draft_id": factories.make_draft(owner).id,
     }
 
 

@@ -76,6 +76,18 @@ def item_alone(assignment_id: int, assigned_id: int):
     return _pdf(found, "our-agreement.pdf")
 
 
+@bp.get("/worksheets/blank.pdf")
+def library_blank():
+    """"Print blank" from the library: a worksheet to fill in by hand, for no couple yet."""
+    ws = library.catalogue(current_user).get(request.args.get("worksheet", ""))
+    if ws is None:
+        flash("Choose a worksheet to print.", "error")
+        return redirect(url_for("worksheets.index"))
+    pdf = service.blank_worksheet_pdf(ws)
+    audit.record("handout_downloaded", "worksheet", detail="kind=blank_worksheet")
+    return _pdf(pdf, "worksheet.pdf")
+
+
 @bp.post("/assignments/<int:assignment_id>/cards")
 def assignment_card(assignment_id: int):
     """Cards for the links the "shown once" page posts back (see docs/client-links.md)."""

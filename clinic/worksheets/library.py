@@ -14,12 +14,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from clinic.enums import AnsweredBy
 from clinic.extensions import db
-from clinic.models import CustomWorksheet, Therapist
+from clinic.models import CustomWorksheet, Therapist, WorksheetDraft
 from clinic.worksheets.loader import (
     BUILTIN_DIR,
     Problem,
@@ -154,7 +154,8 @@ def alert_lines(worksheet: Worksheet) -> list[tuple[str, str, str]]:
 def search(
     found: Iterable[Entry], text: str = "", theme: str = "", length: str = ""
 ) -> list[Entry]:
-    """Entries whose title or purpose holds every word of ``text``, of a theme and a length.
+    """Entries whose searchable text (:func:`search_text`) holds every word of ``text``,
+    of a theme and a length.
 
     Unknown themes or lengths (a hand-edited URL) filter nothing rather than everything.
     """
@@ -167,7 +168,7 @@ def search(
             if not (words or theme in THEME_LABELS or bounds):
                 matches.append(entry)  # listed to be fixed while nothing narrows the list
             continue
-        haystack = f"{ws.title}\n{ws.purpose}".casefold()
+        haystack = search_text(ws)
         if not all(word in haystack for word in words):
             continue
         if theme in THEME_LABELS and theme not in ws.themes:
@@ -176,6 +177,15 @@ def search(
             continue
         matches.append(entry)
     return matches
+
+
+def search_text(ws: Worksheet) -> str:
+    """What the library search looks in: titles, purpose, themes, questions and aliases."""
+    parts = [ws.title, ws.purpose, *(THEME_LABELS[t] for t in ws.themes), *ws.search_aliases]
+    for section in ws.sections:
+        parts.append(section.title)
+        parts.extend(item.prompt for item in section.items)
+    return "\n".join(parts).casefold()
 
 
 # --- the therapist's own worksheets -----------------------------------------------------------
@@ -234,21 +244,33 @@ def save_own(
 
 def delete_own(custom: CustomWorksheet) -> None:
     """Remove an own worksheet from the library; assignments made with it keep their copy."""
+    db.session.execute(delete(WorksheetDraft).where(WorksheetDraft.custom_id == custom.id))
     db.session.delete(custom)
 
 
 def copy_source(therapist: Therapist, worksheet: Worksheet) -> str:
     """A built-in's YAML file with a fresh id and title, to edit into an own worksheet."""
-    taken = _own_slugs(therapist)
-    slug = f"{worksheet.id}-{COPY_SUFFIX}"
-    number = 2
-    while slug in taken:
-        slug, number = f"{worksheet.id}-{COPY_SUFFIX}-{number}", number + 1
+    slug = copy_slug(therapist, worksheet.id)
     text = (BUILTIN_DIR / f"{worksheet.id}.yaml").read_text(encoding="utf-8")
     text = _TOP_LEVEL_ID.sub(f"id: {slug}", text, count=1)
     # JSON's quoted strings are YAML's double-quoted scalars, so any title stays one line.
     title = json.dumps(f"{worksheet.title} (my version)", ensure_ascii=False)
     return _TOP_LEVEL_TITLE.sub(lambda _match: f"title: {title}", text, count=1)
+
+
+def copy_slug(therapist: Therapist, slug: str) -> str:
+    """A fresh id for this therapist's copy of the worksheet ``slug``."""
+    return fresh_slug(therapist, f"{slug.removesuffix('-' + COPY_SUFFIX)}-{COPY_SUFFIX}")
+
+
+def fresh_slug(therapist: Therapist, base: str) -> str:
+    """``base``, or ``base-2``, ``base-3``... whichever no worksheet of theirs uses yet."""
+    taken = _own_slugs(therapist) | set(builtin_library())
+    base = base[:56]
+    fresh, number = base, 2
+    while fresh in taken:
+        fresh, number = f"{base}-{number}", number + 1
+    return fresh
 
 
 def _own_rows(therapist: Therapist) -> list[CustomWorksheet]:

@@ -317,6 +317,11 @@ def _message(err: ErrorDetails) -> tuple[str, str]:
     return "", msg.removeprefix("Value error, ") if kind == "value_error" else msg
 
 
+def plain_message(err: ErrorDetails) -> str:
+    """One pydantic error in plain English, without its location (the builder's fields)."""
+    return _message(err)[1]
+
+
 def _explain(exc: ValidationError, source: str) -> list[Problem]:
     problems = []
     for err in exc.errors(include_url=False):

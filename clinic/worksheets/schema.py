@@ -12,7 +12,7 @@ import hashlib
 import json
 import math
 from collections.abc import Iterator
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import Field, PlainValidator, SerializeAsAny, StringConstraints, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
@@ -26,7 +26,7 @@ from clinic.worksheets.items import (
     item_class,
     type_names,
 )
-from clinic.worksheets.items.base import Condition, Id, Model, ShowIf, Text, require_unique
+from clinic.worksheets.items.base import Condition, Hint, Id, Model, ShowIf, Text, require_unique
 
 Theme = Literal[
     "power",
@@ -109,6 +109,15 @@ class AlertRule(Model):
     at_most: int | None = Field(None, ge=0, le=10)
     answered: bool | None = None
 
+    hints: ClassVar[dict[str, Hint]] = {
+        "item": Hint("Reference name of the question it watches"),
+        "urgency": Hint("How soon to act"),
+        "any_of": Hint("Choices that raise it", "Reference names, one a line (choice questions)."),
+        "at_least": Hint("A number at least", "Scale questions."),
+        "at_most": Hint("A number at most", "Scale questions."),
+        "answered": Hint("Any answer at all raises it"),
+    }
+
     @model_validator(mode="after")
     def _check(self) -> AlertRule:
         given = [name for name in ALERT_CONDITIONS if getattr(self, name) is not None]
@@ -130,6 +139,13 @@ class Section(Model):
     intro: Text | None = None
     show_if: ShowIf | None = None
     items: list[AnyItem] = Field(min_length=1, max_length=MAX_ITEMS)
+
+    hints: ClassVar[dict[str, Hint]] = {
+        "id": Hint("Reference name", "Lowercase letters, digits, - or _; unique in the worksheet."),
+        "title": Hint("Section title"),
+        "intro": Hint("Introduction", "Optional: a few words before the questions.", long=True),
+        "items": Hint("Questions"),
+    }
 
 
 class Band(Model):
@@ -194,6 +210,12 @@ class Guide(Model):
     look_for: Text
     when_not_to_use: Text
 
+    hints: ClassVar[dict[str, Hint]] = {
+        "how_to_use": Hint("How to use it", long=True),
+        "look_for": Hint("What to look for", long=True),
+        "when_not_to_use": Hint("When not to use it", long=True),
+    }
+
 
 class Worksheet(Model):
     id: Slug
@@ -211,6 +233,26 @@ class Worksheet(Model):
     private_only: bool = False
     alerts: list[AlertRule] = Field(default_factory=list, max_length=MAX_ALERTS)
     scoring: Scoring | None = None
+    # Other words therapists search for (clinical names, older titles); never shown to partners.
+    search_aliases: list[Text] = Field(default_factory=list, max_length=20)
+
+    hints: ClassVar[dict[str, Hint]] = {
+        "id": Hint("Reference name", "Lowercase letters, digits and single hyphens."),
+        "title": Hint("Title"),
+        "purpose": Hint("Purpose", "One or two sentences partners read first.", long=True),
+        "minutes": Hint("Minutes it takes", starter=10),
+        "themes": Hint("Themes"),
+        "answered_by": Hint("Who answers"),
+        "instructions": Hint("Instructions for partners", long=True),
+        "guide": Hint("Therapist guide", "Only you read this; partners never see it."),
+        "discussion_prompts": Hint("Discussion prompts for the session", "One a line."),
+        "sections": Hint("Sections"),
+        "private_only": Hint(
+            "Private: only the therapist reads the answers", "Needed for alert rules."
+        ),
+        "alerts": Hint("Alert rules", "Answers that raise a safety alert for you."),
+        "search_aliases": Hint("Other search words", "One a line; only therapists see them."),
+    }
 
     @model_validator(mode="after")
     def _check(self) -> Worksheet:
@@ -379,6 +421,8 @@ class Worksheet(Model):
         worksheets that do not use them stay what they were.
         """
         content = _without_unset(self.model_dump(mode="json"))
+        content = self.model_dump(mode="json")
+        del content["search_aliases"]  # library search words: nothing a partner reads
         for name, unset in (("private_only", False), ("alerts", [])):
             if content[name] == unset:
                 del content[name]

@@ -25,6 +25,7 @@ from clinic.worksheets.items.base import (
     MIN_VALUE,
     AnswerError,
     Fields,
+    Hint,
     Id,
     Item,
     Model,
@@ -59,6 +60,13 @@ class ClauseField(Model):
     label: Text
     kind: Literal["text", "minutes", "choice"]
     options: list[Option] | None = Field(None, min_length=2, max_length=20)
+
+    hints: ClassVar[dict[str, Hint]] = {
+        "id": Hint("Reference name", "Lowercase letters, digits, - or _."),
+        "label": Hint("Blank to fill in"),
+        "kind": Hint("Kind of answer", starter="text"),
+        "options": Hint("Choices", "Only for the kind 'choice', which needs two or more."),
+    }
 
     @model_validator(mode="after")
     def _check(self) -> ClauseField:
@@ -110,6 +118,12 @@ class Clause(Model):
     id: Id
     text: Text
     fields: list[ClauseField] = Field(default_factory=list, max_length=10)
+
+    hints: ClassVar[dict[str, Hint]] = {
+        "id": Hint("Reference name", "Lowercase letters, digits, - or _."),
+        "text": Hint("Clause partners confirm", long=True),
+        "fields": Hint("Blanks to fill in", "Optional."),
+    }
 
     @model_validator(mode="after")
     def _check(self) -> Clause:
@@ -197,6 +211,8 @@ class AgreementItem(Item):
 
     prints_alone: ClassVar[bool] = True
     made_together: ClassVar[bool] = True
+    builder_name: ClassVar[str] = "Agreement (clauses each partner confirms)"
+    hints: ClassVar[dict[str, Hint]] = {"clauses": Hint("Clauses")}
 
     @model_validator(mode="after")
     def _check(self) -> AgreementItem:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, get_args
@@ -35,10 +36,26 @@ _INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _INTEGER = re.compile(r"-?[0-9]{1,6}")
 
 
+@dataclass(frozen=True)
+class Hint:
+    """How the worksheet builder shows one field: its label, a line of help, a text box size.
+
+    Kept beside the field it describes, so a type's builder form lives in the type's home;
+    a field without a hint still appears, labelled from its name.
+    """
+
+    label: str
+    help: str = ""
+    long: bool = False  # several lines (a textarea) rather than one
+    starter: Any = None  # what a new, blank entry starts with
+
+
 class Model(BaseModel):
     """Strict, closed and frozen: see clinic.worksheets.schema for why."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    # Builder labels by field name (clinic.builder derives its forms from the fields).
+    hints: ClassVar[dict[str, Hint]] = {}
 
 
 class Value(BaseModel):
@@ -61,6 +78,11 @@ class Option(Model):
     label: Text
     # Points this option earns in the worksheet's ``scoring`` (single_choice only).
     score: int | None = Field(None, ge=-100, le=100)
+
+    hints: ClassVar[dict[str, Hint]] = {
+        "value": Hint("Reference name", "Lowercase letters and digits; stored with answers."),
+        "label": Hint("Choice shown to partners"),
+    }
 
 
 class AnswerError(ValueError):
@@ -242,6 +264,14 @@ class Item(Model):
     # Whether every partner answers the item together (an agreement each one confirms), so
     # that its worksheet must be answered by the couple on one shared form.
     made_together: ClassVar[bool] = False
+    # What the builder calls this type in its "Add a question" list.
+    builder_name: ClassVar[str] = ""
+    hints: ClassVar[dict[str, Hint]] = {
+        "id": Hint("Reference name", "Lowercase letters, digits, - or _; unique in the worksheet."),
+        "prompt": Hint("Question", "What partners read first.", long=True),
+        "help": Hint("Help text", "Optional: a line under the question.", long=True),
+        "required": Hint("Partners must answer this before sending"),
+    }
 
     @classmethod
     def type_name(cls) -> str:

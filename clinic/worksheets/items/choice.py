@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
@@ -13,6 +13,7 @@ from clinic.worksheets.items.base import (
     AnswerError,
     Condition,
     Fields,
+    Hint,
     Item,
     Option,
     clean_choice,
@@ -24,6 +25,8 @@ from clinic.worksheets.items.base import (
 
 class _ChoiceItem(Item):
     options: list[Option] = Field(min_length=2, max_length=20)
+
+    hints: ClassVar[dict[str, Hint]] = {"options": Hint("Choices")}
 
     @model_validator(mode="after")
     def _check(self) -> _ChoiceItem:
@@ -98,6 +101,7 @@ class _ChoiceItem(Item):
 @register
 class SingleChoiceItem(_ChoiceItem):
     type: Literal["single_choice"]
+    builder_name: ClassVar[str] = "Pick one choice"
 
     def clean(self, raw: Any) -> str:
         return "" if raw == "" else clean_choice(raw, [o.value for o in self.options])
@@ -125,6 +129,7 @@ class SingleChoiceItem(_ChoiceItem):
 @register
 class MultipleChoiceItem(_ChoiceItem):
     type: Literal["multiple_choice"]
+    builder_name: ClassVar[str] = "Pick any number of choices"
 
     @model_validator(mode="after")
     def _no_scores(self) -> MultipleChoiceItem:

@@ -22,6 +22,7 @@ from pydantic import Field, model_validator
 from clinic.worksheets.items.base import (
     AnswerError,
     Fields,
+    Hint,
     Id,
     Item,
     Model,
@@ -76,6 +77,11 @@ class GridRow(Model):
     id: Id
     label: Text
 
+    hints: ClassVar[dict[str, Hint]] = {
+        "id": Hint("Reference name", "Lowercase letters, digits, - or _."),
+        "label": Hint("Row shown to partners"),
+    }
+
 
 class GridCell(Value):
     """One row's stored answer: ``{"answer"?, "non_negotiable", "note"?, "shared"?}``."""
@@ -105,6 +111,8 @@ class BoundaryGridItem(Item):
 
     answer_labels: ClassVar[dict[str, str]] = GRID_ANSWERS
     share_label: ClassVar[str] = "My partner may see all of this list in session"
+    builder_name: ClassVar[str] = "Boundary grid (yes / maybe / not now / no per row)"
+    hints: ClassVar[dict[str, Hint]] = {"rows": Hint("Rows")}
 
     @model_validator(mode="after")
     def _check(self) -> BoundaryGridItem:

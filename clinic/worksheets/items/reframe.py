@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
 from clinic.worksheets.items.base import (
     Fields,
+    Hint,
     Id,
     Item,
     Model,
@@ -33,6 +34,11 @@ class Phrase(Model):
     id: Id
     text: Text
 
+    hints: ClassVar[dict[str, Hint]] = {
+        "id": Hint("Reference name", "Lowercase letters, digits, - or _."),
+        "text": Hint("Phrase to say another way", long=True),
+    }
+
 
 class ReframePart(Value):
     """One phrase's stored answer: ``{"rewrite"}``, or ``{"original"?, "rewrite"?}`` for own."""
@@ -46,6 +52,12 @@ class ReframeItem(Item):
     type: Literal["reframe"]
     phrases: list[Phrase] = Field(default_factory=list, max_length=20)
     allow_own: bool = False
+
+    builder_name: ClassVar[str] = "Reframe (say phrases another way)"
+    hints: ClassVar[dict[str, Hint]] = {
+        "phrases": Hint("Phrases"),
+        "allow_own": Hint("Partners may add a phrase of their own"),
+    }
 
     @model_validator(mode="after")
     def _check(self) -> ReframeItem:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
@@ -13,6 +13,7 @@ from clinic.worksheets.items.base import (
     MIN_VALUE,
     AnswerError,
     Condition,
+    Hint,
     Item,
     Model,
     Text,
@@ -28,6 +29,11 @@ class ScalePoint(Model):
     value: int = Field(ge=0, le=10)
     label: Text
 
+    hints: ClassVar[dict[str, Hint]] = {
+        "value": Hint("Number"),
+        "label": Hint("What this number means"),
+    }
+
 
 @register
 class ScaleItem(Item):
@@ -37,6 +43,15 @@ class ScaleItem(Item):
     min_label: Text
     max_label: Text
     points: list[ScalePoint] = Field(default_factory=list, max_length=11)
+
+    builder_name: ClassVar[str] = "Scale (a number between two ends)"
+    hints: ClassVar[dict[str, Hint]] = {
+        "min": Hint("Lowest number", "From 0 to 10.", starter=0),
+        "max": Hint("Highest number", "From 0 to 10, above the lowest.", starter=10),
+        "min_label": Hint("What the lowest number means"),
+        "max_label": Hint("What the highest number means"),
+        "points": Hint("Labels for numbers in between", "Optional."),
+    }
 
     @model_validator(mode="after")
     def _check(self) -> ScaleItem:

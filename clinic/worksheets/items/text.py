@@ -6,7 +6,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
-from clinic.worksheets.items.base import Item, clean_text, register
+from clinic.worksheets.items.base import Hint, Item, clean_text, register
 
 
 class _TextItem(Item):
@@ -36,6 +36,8 @@ class ShortTextItem(_TextItem):
     type: Literal["short_text"]
     max_length: int = Field(300, ge=1, le=1000)
     fhir_type: ClassVar[str] = "string"
+    builder_name: ClassVar[str] = "Short answer (one line)"
+    hints: ClassVar[dict[str, Hint]] = {"max_length": Hint("Longest answer, in characters")}
 
 
 @register
@@ -43,3 +45,5 @@ class LongTextItem(_TextItem):
     type: Literal["long_text"]
     max_length: int = Field(5000, ge=1, le=20000)
     fhir_type: ClassVar[str] = "text"
+    builder_name: ClassVar[str] = "Long answer (a few lines)"
+    hints: ClassVar[dict[str, Hint]] = {"max_length": Hint("Longest answer, in characters")}

@@ -1,0 +1,1 @@
+"""The worksheet builder: therapists make worksheets with forms, never YAML."""

@@ -1,0 +1,157 @@
+"""Builder form fields derived from the worksheet definition schema, never listed by hand.
+
+Every field of a definition model (clinic.worksheets.schema and each item type's class)
+becomes a form field whose kind follows its type: text, a number, a tick box, a pick from
+fixed words, a list of entries... Labels come from the models' ``hints``. A field that an
+item type gains later therefore shows up in the builder without any change here.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import types
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+from pydantic import BaseModel
+
+from clinic.worksheets.items import Item, item_class
+from clinic.worksheets.items.base import Hint
+
+# Fields the builder fills in itself: an item's type is chosen when it is added, and the
+# version is counted up on publishing.
+MANAGED = {"type", "version"}
+# Form kinds.
+TEXT, LONG, NUMBER, FLAG, PICK, PICKS, LINES, GROUP, LIST, ITEMS = (
+    "text",
+    "long",
+    "number",
+    "flag",
+    "pick",
+    "picks",
+    "lines",
+    "group",
+    "list",
+    "items",
+)
+CHOICE_LABELS = {"each_partner": "Each partner on their own", "couple": "The couple together"}
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    kind: str
+    label: str
+    help: str = ""
+    required: bool = True
+    choices: tuple[tuple[str, str], ...] = ()
+    model: type[BaseModel] | None = None  # the entry model of a group or a list
+    min_entries: int = 0
+    max_entries: int | None = None
+    default: Any = None
+    starter: Any = None
+    optional: bool = False  # the schema allows None: left out when nothing is given
+
+    @property
+    def singular(self) -> str:
+        """What one entry of a list is called: "Rows" -> "row"."""
+        word = self.label.split(" ")[0].lower()
+        return word[:-1] if word.endswith("s") else word
+
+
+def humanize(name: str) -> str:
+    return name.replace("_", " ").capitalize()
+
+
+def hints_of(model: type[BaseModel]) -> dict[str, Hint]:
+    """The hints of a model and of the classes it extends, the nearest class winning."""
+    merged: dict[str, Hint] = {}
+    for cls in reversed(model.__mro__):
+        merged.update(getattr(cls, "__dict__", {}).get("hints", {}) or {})
+    return merged
+
+
+@functools.cache
+def specs(model: type[BaseModel]) -> tuple[FieldSpec, ...]:
+    """The builder fields of one definition model, in the model's field order."""
+    hints = hints_of(model)
+    out = []
+    for name, info in model.model_fields.items():
+        if name in MANAGED:
+            continue
+        hint = hints.get(name, Hint(humanize(name)))
+        annotation, optional = _unwrap_optional(info.annotation)
+        kind, choices, entry = _classify(annotation)
+        bounds = {type(m).__name__: m for m in info.metadata}
+        out.append(
+            FieldSpec(
+                name=name,
+                kind=LONG if kind == TEXT and hint.long else kind,
+                label=hint.label,
+                help=hint.help,
+                required=info.is_required(),
+                choices=choices,
+                model=entry,
+                min_entries=getattr(bounds.get("MinLen"), "min_length", 0),
+                max_entries=getattr(bounds.get("MaxLen"), "max_length", None),
+                default=None if info.is_required() else info.get_default(call_default_factory=True),
+                starter=hint.starter,
+                optional=optional,
+            )
+        )
+    return tuple(out)
+
+
+def item_specs(type_name: str) -> tuple[FieldSpec, ...]:
+    cls = item_class(type_name)
+    return specs(cls) if cls is not None else ()
+
+
+def _unwrap_optional(annotation: Any) -> tuple[Any, bool]:
+    if get_origin(annotation) in (Union, types.UnionType):
+        args = [a for a in get_args(annotation) if a is not type(None)]
+        if len(args) == 1:
+            return args[0], True
+    return annotation, False
+
+
+def _strip(annotation: Any) -> Any:
+    while get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    return annotation
+
+
+def _words(annotation: Any) -> tuple[tuple[str, str], ...] | None:
+    """The allowed words of a Literal or an Enum, with labels; None for other types."""
+    if get_origin(annotation) is Literal:
+        values = [str(v) for v in get_args(annotation)]
+    elif isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        values = [str(m.value) for m in annotation]
+    else:
+        return None
+    return tuple((v, CHOICE_LABELS.get(v, humanize(v))) for v in values)
+
+
+def _classify(annotation: Any) -> tuple[str, tuple[tuple[str, str], ...], Any]:
+    annotation = _strip(annotation)
+    words = _words(annotation)
+    if words is not None:
+        return PICK, words, None
+    if get_origin(annotation) is list:
+        inner = _strip(get_args(annotation)[0])
+        inner_words = _words(inner)
+        if inner_words is not None:
+            return PICKS, inner_words, None
+        if isinstance(inner, type) and issubclass(inner, Item):
+            return ITEMS, (), None
+        if isinstance(inner, type) and issubclass(inner, BaseModel):
+            return LIST, (), inner
+        return LINES, (), None
+    if annotation is bool:
+        return FLAG, (), None
+    if annotation is int:
+        return NUMBER, (), None
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return GROUP, (), annotation
+    return TEXT, (), None
