@@ -263,6 +263,16 @@ class BoundaryGridItem(Item):
             for r in self.rows
         )
 
+    def merge_parts(self, value: Any) -> dict[str, Any]:
+        """Each row is a part: partners answering different rows of a joint grid both keep
+        their answers; only the same row changed by both is a clash."""
+        value = value or {}
+        return {row.id: value.get(row.id) for row in self.rows}
+
+    def from_merge_parts(self, parts: dict[str, Any]) -> Any:
+        rows = {row.id: parts[row.id] for row in self.rows if parts.get(row.id)}
+        return rows or None
+
     def sample_answer(self, text: str) -> dict[str, Any]:
         return {
             row.id: {

@@ -129,6 +129,18 @@ class ReframeItem(Item):
     def texts(self, value: Any) -> list[str]:
         return [t for p in self.parts(value).values() for t in (p.original or "", p.rewrite or "")]
 
+    def merge_parts(self, value: Any) -> dict[str, Any]:
+        """Each phrase's rewrite (and the partners' own phrase) is a part, merged one by one."""
+        value = value or {}
+        return {part_id: value.get(part_id) for part_id in self._part_ids()}
+
+    def from_merge_parts(self, parts: dict[str, Any]) -> Any:
+        value = {part_id: parts[part_id] for part_id in self._part_ids() if parts.get(part_id)}
+        return value or None
+
+    def _part_ids(self) -> list[str]:
+        return [p.id for p in self.phrases] + ([RESERVED_PHRASE_ID] if self.allow_own else [])
+
     def sample_answer(self, text: str) -> dict[str, Any]:
         value = {p.id: {"rewrite": f"{text} rewrite"} for p in self.phrases}
         if self.allow_own:
