@@ -150,7 +150,7 @@ def _classify(annotation: Any) -> tuple[str, tuple[tuple[str, str], ...], Any]:
         return LINES, (), None
     if annotation is bool:
         return FLAG, (), None
-    if annotation is int:
+    if annotation in (int, float):
         return NUMBER, (), None
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return GROUP, (), annotation

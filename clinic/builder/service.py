@@ -185,7 +185,9 @@ def _read_field(spec: FieldSpec, form: Any, path: str) -> Any:
         return sorted(picked, key=lambda v: earlier.index(v) if v in earlier else len(earlier))
     if spec.kind == GROUP:
         assert spec.model is not None
-        return _read(specs(spec.model), form, path + ".")
+        group = _read(specs(spec.model), form, path + ".")
+        # An optional group left empty (no scoring, no show_if) stays unset, not half made.
+        return _SKIP if spec.optional and not _given(group) else group
     if spec.kind in (LIST, ITEMS):
         entries = [_read_entry(spec, form, f"{path}.{i}.") for i in range(_count(form, path))]
         return _SKIP if not entries and spec.optional else entries
@@ -196,8 +198,21 @@ def _read_field(spec: FieldSpec, form: Any, path: str) -> Any:
     if raw == "":
         return "" if spec.required else _SKIP
     if spec.kind == NUMBER:
-        return int(raw) if re.fullmatch(r"-?[0-9]{1,7}", raw) else raw  # kept as typed
+        if re.fullmatch(r"-?[0-9]{1,7}", raw):
+            return int(raw)
+        if re.fullmatch(r"-?[0-9]{0,7}\.[0-9]{1,6}", raw):  # scores' bands, cutoffs, reliability
+            return float(raw)
+        return raw  # kept as typed
     return raw
+
+
+def _given(value: Any) -> bool:
+    """Whether a read value holds anything the therapist entered (0 counts; "" does not)."""
+    if isinstance(value, dict):
+        return any(_given(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_given(v) for v in value)
+    return value is not None and value is not False and value != ""
 
 
 def _read_entry(spec: FieldSpec, form: Any, prefix: str) -> dict[str, Any]:
@@ -322,7 +337,7 @@ def skeleton(
             for _ in range(spec.min_entries):
                 entries.append(skeleton(spec.model, data, entries, spec.singular))
             out[spec.name] = entries
-        elif spec.kind == GROUP:
+        elif spec.kind == GROUP and not spec.optional:  # an optional group starts unset
             assert spec.model is not None
             out[spec.name] = skeleton(spec.model, data)
         elif spec.kind == FLAG:

@@ -421,7 +421,6 @@ class Worksheet(Model):
         worksheets that do not use them stay what they were.
         """
         content = _without_unset(self.model_dump(mode="json"))
-        content = self.model_dump(mode="json")
         del content["search_aliases"]  # library search words: nothing a partner reads
         for name, unset in (("private_only", False), ("alerts", [])):
             if content[name] == unset:
