@@ -63,8 +63,10 @@ def demo_command(if_empty: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from clinic.jobs.cli import jobs_cli
     from clinic.worksheets.cli import worksheets_cli
 
     app.cli.add_command(worksheets_cli)
+    app.cli.add_command(jobs_cli)
     app.cli.add_command(therapist_cli)
     app.cli.add_command(demo_command)

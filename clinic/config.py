@@ -190,6 +190,18 @@ DEFAULTS: dict[str, Setting] = {
     "SMTP_PASSWORD": Setting(str | None, None, "mail server password (always text)"),
     "SMTP_STARTTLS": Setting(bool, False, "upgrade the mail connection with STARTTLS"),
     "MAIL_FROM": Setting(str, "tandem@localhost", "sender address of link e-mails"),
+    "JOBS_REDIS_URL": Setting(
+        str | None,
+        None,
+        "queue of background work in Redis, e.g. `redis://127.0.0.1:6379/1`, shared by every"
+        " app server and worker; unset: SQLite in `JOBS_SQLITE_FILE`",
+    ),
+    "JOBS_SQLITE_FILE": Setting(
+        str | None, None, "the queue's SQLite file; unset: `instance/jobs.sqlite3`"
+    ),
+    "JOBS_TICK_MINUTES": Setting(
+        int, 5, "how often the worker creates due check-ins and sends due reminders"
+    ),
     "QUICK_EXIT_URL": Setting(
         str, "https://www.wikipedia.org/", "where a client's quick-exit button goes"
     ),
