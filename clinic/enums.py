@@ -72,3 +72,26 @@ class LinkState(StrEnum):
     ACTIVE = "active"
     EXPIRED = "expired"
     REVOKED = "revoked"
+
+
+class RepeatUnit(StrEnum):
+    """How a recurring check-in steps from one occurrence to the next."""
+
+    WEEKS = "weeks"
+    MONTHS = "months"
+
+
+class ScheduleState(StrEnum):
+    """A recurring check-in runs, waits (paused: its dates pass unassigned) or has ended."""
+
+    ACTIVE = "active"
+    PAUSED = "paused"
+    STOPPED = "stopped"
+
+
+class OccurrenceOutcome(StrEnum):
+    """What became of one date of a recurring check-in; every date gets a row, none is lost."""
+
+    CREATED = "created"
+    MISSED = "missed"  # the worker was down past this date and the next one: not assigned
+    PAUSED = "paused"  # the date passed while the check-in was paused

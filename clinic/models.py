@@ -5,11 +5,18 @@ from enum import StrEnum
 from typing import Any
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
-from clinic.enums import AnsweredBy, ContactPreference, ResponseStatus
+from clinic.enums import (
+    AnsweredBy,
+    ContactPreference,
+    OccurrenceOutcome,
+    RepeatUnit,
+    ResponseStatus,
+    ScheduleState,
+)
 from clinic.extensions import Model
 from clinic.storage import SealedJSON, SealedText, UTCDateTime, utcnow
 
@@ -318,3 +325,54 @@ class SafetyAlert(Model):
 
     response: Mapped[Response] = relationship()
     reviewer: Mapped[Therapist | None] = relationship()
+
+
+class CheckInSchedule(Model):
+    """An assignment that repeats: every ``interval`` weeks or months from ``starts_on``.
+
+    Occurrence 0 is the assignment itself; occurrence n falls n steps later, in the couple's
+    local days, while it is on or before ``until`` and below ``count`` (when they are set).
+    """
+
+    __tablename__ = "check_in_schedules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"), unique=True)
+    unit: Mapped[RepeatUnit] = mapped_column(EnumWord(RepeatUnit))
+    interval: Mapped[int] = mapped_column(default=1)
+    starts_on: Mapped[date]
+    until: Mapped[date | None]
+    count: Mapped[int | None]
+    state: Mapped[ScheduleState] = mapped_column(
+        EnumWord(ScheduleState), default=ScheduleState.ACTIVE
+    )
+    next_number: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    assignment: Mapped[Assignment] = relationship()
+    occurrences: Mapped[list["CheckInOccurrence"]] = relationship(
+        back_populates="schedule",
+        order_by="CheckInOccurrence.number",
+        cascade="all, delete-orphan",
+    )
+
+
+class CheckInOccurrence(Model):
+    """One date of a recurring check-in. Unique per number: two workers never create it twice."""
+
+    __tablename__ = "check_in_occurrences"
+    __table_args__ = (UniqueConstraint("schedule_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    schedule_id: Mapped[int] = mapped_column(ForeignKey("check_in_schedules.id"), index=True)
+    number: Mapped[int]
+    due_on: Mapped[date]
+    outcome: Mapped[OccurrenceOutcome] = mapped_column(EnumWord(OccurrenceOutcome))
+    assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id"), index=True)
+    # Partners whose new link went out by e-mail; the others' links are for the therapist to
+    # hand over. Ids only: no address or name.
+    emailed_partner_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    schedule: Mapped[CheckInSchedule] = relationship(back_populates="occurrences")
+    assignment: Mapped[Assignment | None] = relationship()

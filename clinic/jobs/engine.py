@@ -76,7 +76,7 @@ def _build(app: Flask) -> Jobs:
     @huey.periodic_task(crontab(minute=f"*/{minutes}"), retries=2, retry_delay=30)
     @in_app_context(app)
     def tick() -> None:
-        """Create due check-ins, send due reminders; then note when the scheduler ran."""
+        """Create due check-ins; then note when the scheduler ran."""
         ticking.run(utcnow())
         huey.put(LAST_TICK_KEY, datetime.now(UTC).isoformat())
 

@@ -1,12 +1,54 @@
-"""What one scheduler tick does. Each step is idempotent, so a retried or doubled tick is safe."""
+"""What one scheduler tick does. Every step claims its work through a unique row, so a retried
+tick, or two workers ticking at once, never create or send anything twice."""
 
-from collections.abc import Callable
 from datetime import datetime
 
-# Steps in order; each takes the tick's time (UTC) and only flushes: the task commits.
-STEPS: list[Callable[[datetime], object]] = []
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from clinic import mail
+from clinic.assignments import recurring
+from clinic.assignments.service import why_no_email
+from clinic.extensions import db
+
+# A lost race: the unique row is already there (IntegrityError), or, on SQLite, another
+# worker's write came first and this transaction's snapshot is stale (OperationalError).
+LOST_RACE = (IntegrityError, OperationalError)
 
 
 def run(now: datetime) -> None:
-    for step in STEPS:
-        step(now)
+    create_check_ins(now)
+
+
+def create_check_ins(now: datetime) -> None:
+    """Create each due recurring check-in and deliver its links."""
+    for schedule_id in recurring.active_schedule_ids():
+        try:
+            created = recurring.create_due_occurrence(schedule_id, now)
+            # Background work commits per schedule (designed exception, clinic.transaction):
+            # the check-in must exist before its links are e-mailed, and a lost race undoes
+            # this schedule alone.
+            db.session.commit()
+        except LOST_RACE:
+            db.session.rollback()
+            continue
+        if created is not None:
+            _deliver(created)
+            db.session.commit()  # background work: which links went out by e-mail
+
+
+def _deliver(created: recurring.CreatedOccurrence) -> None:
+    """E-mail each new link where the partner allows it; the rest wait for the therapist."""
+    if not mail.mail_enabled():
+        return
+    emailed = []
+    for issued in created.issued:
+        partner = issued.partner
+        if why_no_email(partner, True) is not None or not partner.email:
+            continue
+        therapist = partner.couple.therapist
+        try:
+            mail.send_link(partner.email, therapist.display_name, issued.url)
+        except mail.MailError:
+            continue  # shown as "to hand over": the therapist issues a new link in person
+        emailed.append(partner.id)
+    created.occurrence.emailed_partner_ids = emailed
