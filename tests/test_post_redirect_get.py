@@ -196,11 +196,24 @@ CASES: dict[str, Case] = {
         lambda w: (f"/assignments/{w.assignment.id}/links/{_link_id(w)}/revoke", {})
     ),
     "assignments.email_link": Case(lambda w: _email_link(w)),
+    "check_ins.start": Case(
+        lambda w: (f"/assignments/{w.assignment.id}/repeat", {"interval": "1", "unit": "months"})
+    ),
+    "check_ins.change": Case(lambda w: (f"/check-ins/{_check_in_id(w)}", {"change": "pause"})),
     "today.settings": Case(lambda w: ("/settings/time-zone", {"time_zone": "Australia/Sydney"})),
     "today.couple_zone": Case(
         lambda w: (f"/couples/{w.couple.id}/time-zone", {"time_zone": "America/Los_Angeles"})
     ),
 }
+
+
+def _check_in_id(world: World) -> int:
+    from clinic.assignments import recurring
+    from clinic.enums import RepeatUnit
+
+    schedule = recurring.start_schedule(world.assignment, unit=RepeatUnit.WEEKS, interval=1)
+    db.session.commit()
+    return schedule.id
 
 
 def _client_save(world: World) -> tuple[str, dict]:
