@@ -14,7 +14,7 @@ import secrets
 import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin
 
@@ -202,6 +202,10 @@ DEFAULTS: dict[str, Setting] = {
     "JOBS_TICK_MINUTES": Setting(
         int, 5, "how often the worker creates due check-ins and sends due reminders"
     ),
+    "QUIET_HOURS_FROM": Setting(
+        str, "21:00", "no reminder or check-in e-mail from this time, in the couple's local time"
+    ),
+    "QUIET_HOURS_UNTIL": Setting(str, "08:00", "... until this time (the next morning)"),
     "QUICK_EXIT_URL": Setting(
         str, "https://www.wikipedia.org/", "where a client's quick-exit button goes"
     ),
@@ -253,9 +257,19 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         app.config.from_mapping(test_config)
     app.permanent_session_lifetime = timedelta(minutes=int(app.config["IDLE_TIMEOUT_MINUTES"]))
     _ensure_secret_key(app)
+    _check_quiet_hours(app)
     if app.config["ENV_NAME"] == "production":
         # Production is served over https (README): a cookie or page over plain http is a leak.
         app.config["SESSION_COOKIE_SECURE"] = True
+
+
+def _check_quiet_hours(app: Flask) -> None:
+    """Quiet hours are read by the worker at every tick: a typo stops start-up instead."""
+    for name in ("QUIET_HOURS_FROM", "QUIET_HOURS_UNTIL"):
+        try:
+            time.fromisoformat(app.config[name])
+        except (TypeError, ValueError):
+            raise ConfigError(f"{ENV_PREFIX}{name} must be a time like 21:00.") from None
 
 
 def normalise_database_url(url: str) -> str:

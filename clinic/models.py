@@ -376,3 +376,36 @@ class CheckInOccurrence(Model):
 
     schedule: Mapped[CheckInSchedule] = relationship(back_populates="occurrences")
     assignment: Mapped[Assignment | None] = relationship()
+
+
+class ReminderPlan(Model):
+    """Which days before an assignment's due date its unfinished partners are reminded."""
+
+    __tablename__ = "reminder_plans"
+
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"), primary_key=True)
+    # Days before the due date, e.g. [2, 0]: two days before and on the day.
+    days_before: Mapped[list[int]] = mapped_column(JSON, default=list)
+    max_per_partner: Mapped[int] = mapped_column(default=2)
+
+
+class ReminderSent(Model):
+    """One reminder to one partner, claimed (inserted) before it is sent: unique per day, so a
+    retry or a second worker never sends it twice. ``sent_at`` once the mail server took it."""
+
+    __tablename__ = "reminders_sent"
+    __table_args__ = (UniqueConstraint("assignment_id", "partner_id", "days_before"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"), index=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
+    days_before: Mapped[int]
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when every attempt failed: shown on the Today page, never tried again.
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    partner: Mapped[Partner] = relationship()
+    assignment: Mapped[Assignment] = relationship()

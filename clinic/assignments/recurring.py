@@ -14,7 +14,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from clinic.assignments import links
+from clinic import localtime
+from clinic.assignments import links, reminders
 from clinic.assignments.service import couple_today
 from clinic.enums import AnsweredBy, OccurrenceOutcome, RepeatUnit, ScheduleState
 from clinic.extensions import db
@@ -157,6 +158,9 @@ def create_due_occurrence(schedule_id: int, now: datetime) -> CreatedOccurrence 
     )
     if schedule is None or schedule.state != ScheduleState.ACTIVE:
         return None
+    zone_name = localtime.couple_zone_name(schedule.assignment.couple)
+    if reminders.in_quiet_hours(now, zone_name):
+        return None  # its links would be e-mailed at night: made when the quiet hours end
     today = couple_today(schedule.assignment.couple, now)
     due = []
     number = schedule.next_number
@@ -178,6 +182,8 @@ def create_due_occurrence(schedule_id: int, now: datetime) -> CreatedOccurrence 
         for partner in schedule.assignment.couple.partners
     ]
     db.session.flush()
+    if plan := reminders.plan_of(schedule.assignment):
+        reminders.set_plan(occurrence.assignment, list(plan.days_before), plan.max_per_partner)
     return CreatedOccurrence(occurrence, issued)
 
 

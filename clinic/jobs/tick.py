@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from clinic import mail
-from clinic.assignments import recurring
+from clinic.assignments import recurring, reminders
 from clinic.assignments.service import why_no_email
 from clinic.extensions import db
 
@@ -17,6 +17,7 @@ LOST_RACE = (IntegrityError, OperationalError)
 
 def run(now: datetime) -> None:
     create_check_ins(now)
+    send_reminders(now)
 
 
 def create_check_ins(now: datetime) -> None:
@@ -52,3 +53,32 @@ def _deliver(created: recurring.CreatedOccurrence) -> None:
             continue  # shown as "to hand over": the therapist issues a new link in person
         emailed.append(partner.id)
     created.occurrence.emailed_partner_ids = emailed
+
+
+def send_reminders(now: datetime) -> None:
+    """Claim each reminder that is due, then send every claimed one whose attempt is due."""
+    for due in reminders.due_now(now):
+        try:
+            reminders.claim(due, now)
+            db.session.commit()  # background work: the claim is stored before anything is sent
+        except LOST_RACE:
+            db.session.rollback()  # another worker claimed it
+    db.session.commit()  # background work: end the read before claiming attempts one by one
+    for row_id in reminders.waiting_ids(now):
+        try:
+            row = reminders.take_attempt(row_id, now)
+            db.session.commit()  # background work: the attempt is claimed before sending
+        except LOST_RACE:
+            db.session.rollback()
+            continue
+        if row is None:
+            continue
+        therapist = row.assignment.couple.therapist
+        email = row.partner.email or ""
+        try:
+            mail.send(mail.reminder_message(email, therapist.display_name))
+            sent = True
+        except mail.MailError:
+            sent = False  # tried again with backoff; after the last attempt, on the Today page
+        reminders.record_outcome(row, now, sent)
+        db.session.commit()  # background work: what became of this attempt

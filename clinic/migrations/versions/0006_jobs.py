@@ -1,4 +1,5 @@
-"""Recurring check-ins: a schedule per repeating assignment and a row for each of its dates.
+"""Recurring check-ins (a schedule per repeating assignment, a row for each of its dates) and
+reminders (a plan per assignment, a row per reminder claimed before it is sent).
 
 Revision ID: 0006_jobs
 Revises: 0006_rhythm
@@ -48,8 +49,37 @@ def upgrade():
     with op.batch_alter_table("check_in_occurrences", schema=None) as batch_op:
         batch_op.create_index("ix_check_in_occurrences_schedule_id", ["schedule_id"])
         batch_op.create_index("ix_check_in_occurrences_assignment_id", ["assignment_id"])
+    op.create_table(
+        "reminder_plans",
+        sa.Column("assignment_id", sa.Integer(), nullable=False),
+        sa.Column("days_before", sa.JSON(), nullable=False),
+        sa.Column("max_per_partner", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["assignment_id"], ["assignments.id"]),
+        sa.PrimaryKeyConstraint("assignment_id"),
+    )
+    op.create_table(
+        "reminders_sent",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("assignment_id", sa.Integer(), nullable=False),
+        sa.Column("partner_id", sa.Integer(), nullable=False),
+        sa.Column("days_before", sa.Integer(), nullable=False),
+        sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("failed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["assignment_id"], ["assignments.id"]),
+        sa.ForeignKeyConstraint(["partner_id"], ["partners.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("assignment_id", "partner_id", "days_before"),
+    )
+    with op.batch_alter_table("reminders_sent", schema=None) as batch_op:
+        batch_op.create_index("ix_reminders_sent_assignment_id", ["assignment_id"])
+        batch_op.create_index("ix_reminders_sent_partner_id", ["partner_id"])
 
 
 def downgrade():
+    op.drop_table("reminders_sent")
+    op.drop_table("reminder_plans")
     op.drop_table("check_in_occurrences")
     op.drop_table("check_in_schedules")
