@@ -199,6 +199,12 @@ CASES: dict[str, Case] = {
     "check_ins.start": Case(
         lambda w: (f"/assignments/{w.assignment.id}/repeat", {"interval": "1", "unit": "months"})
     ),
+    "check_ins.set_reminders": Case(
+        lambda w: (
+            f"/assignments/{w.assignment.id}/reminders",
+            {"days_before": ["2", "0"], "max_per_partner": "2"},
+        )
+    ),
     "check_ins.change": Case(lambda w: (f"/check-ins/{_check_in_id(w)}", {"change": "pause"})),
     "today.settings": Case(lambda w: ("/settings/time-zone", {"time_zone": "Australia/Sydney"})),
     "today.couple_zone": Case(

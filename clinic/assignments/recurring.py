@@ -220,3 +220,69 @@ def _repeat(schedule: CheckInSchedule, on: date) -> Assignment:
         repeat.worksheets.append(copy)
     db.session.add(repeat)
     return repeat
+
+
+@dataclass(frozen=True)
+class HandOver:
+    """A new check-in with links that were not e-mailed: the therapist gives them in person."""
+
+    occurrence: CheckInOccurrence
+    partners: list[str]
+
+
+@dataclass(frozen=True)
+class Upcoming:
+    schedule: CheckInSchedule
+    on: date
+
+
+@dataclass(frozen=True)
+class CheckInsToday:
+    hand_over: list[HandOver]
+    upcoming: list[Upcoming]
+
+
+UPCOMING_DAYS = 7
+
+
+def for_today(therapist_id: int, now: datetime) -> CheckInsToday:
+    """Check-ins whose links wait to be handed over, and those coming in the next week.
+
+    Two queries however many check-ins: schedules with their couples and dates, loaded at once.
+    """
+    schedules = db.session.scalars(
+        select(CheckInSchedule)
+        .join(CheckInSchedule.assignment)
+        .join(Assignment.couple)
+        .where(Couple.therapist_id == therapist_id, Couple.archived_at.is_(None))
+        .options(
+            joinedload(CheckInSchedule.assignment)
+            .joinedload(Assignment.couple)
+            .options(selectinload(Couple.partners), joinedload(Couple.therapist)),
+            selectinload(CheckInSchedule.occurrences).joinedload(CheckInOccurrence.assignment),
+        )
+        .order_by(CheckInSchedule.id)
+    ).unique()
+    hand_over, upcoming = [], []
+    for schedule in schedules:
+        couple = schedule.assignment.couple
+        today = couple_today(couple, now)
+        for occurrence in schedule.occurrences:
+            repeat = occurrence.assignment
+            if repeat is None or repeat.locked_at is not None:
+                continue
+            if occurrence.due_on + timedelta(days=repeat.link_days) < today:
+                continue  # its links have ended: nothing left to hand over
+            names = [
+                p.display_name
+                for p in couple.partners
+                if p.id not in occurrence.emailed_partner_ids
+            ]
+            if names:
+                hand_over.append(HandOver(occurrence, names))
+        number = schedule.next_number
+        if schedule.state == ScheduleState.ACTIVE and has_occurrence(schedule, number):
+            on = occurrence_date(schedule, number)
+            if on <= today + timedelta(days=UPCOMING_DAYS):
+                upcoming.append(Upcoming(schedule, on))
+    return CheckInsToday(hand_over, sorted(upcoming, key=lambda u: u.on))

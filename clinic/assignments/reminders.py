@@ -89,7 +89,10 @@ def failed_for(therapist_id: int) -> list[ReminderSent]:
             .join(ReminderSent.assignment)
             .join(Assignment.couple)
             .where(Couple.therapist_id == therapist_id, ReminderSent.failed_at.is_not(None))
-            .options(selectinload(ReminderSent.partner), selectinload(ReminderSent.assignment))
+            .options(
+                selectinload(ReminderSent.partner),
+                selectinload(ReminderSent.assignment).selectinload(Assignment.couple),
+            )
             .order_by(ReminderSent.failed_at.desc())
         )
     )

@@ -1,10 +1,11 @@
-"""Therapist actions on a recurring check-in: start it, pause, resume and stop it."""
+"""Therapist actions on background work: a recurring check-in (start, pause, resume, stop)
+and an assignment's reminders."""
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 
-from clinic.assignments import recurring, service
-from clinic.assignments.repeat_forms import RepeatForm
+from clinic.assignments import recurring, reminders, service
+from clinic.assignments.repeat_forms import ReminderForm, RepeatForm
 from clinic.audit import service as audit
 from clinic.auth.guards import therapists_only
 from clinic.enums import RepeatUnit
@@ -75,4 +76,24 @@ def change(schedule_id: int):
         f"check_in_{change}", "check_in_schedule", schedule.id, couple_id=assignment.couple_id
     )
     flash(message, "info")
+    return back
+
+
+@bp.post("/assignments/<int:assignment_id>/reminders")
+def set_reminders(assignment_id: int):
+    assignment = service.own_assignment_or_404(current_user, assignment_id)
+    back = redirect(url_for("assignments.show", assignment_id=assignment.id) + "#reminders")
+    form = ReminderForm()
+    if not form.validate_on_submit() or form.max_per_partner.data is None:
+        for messages in form.errors.values():
+            for message in messages:
+                flash(str(message), "error")
+        return back
+    days = list(form.days_before.data or [])
+    if days and assignment.due_date is None:
+        flash("Reminders count back from the due date: give this assignment one first.", "error")
+        return back
+    reminders.set_plan(assignment, days, form.max_per_partner.data)
+    audit.record("reminders_set", "assignment", assignment.id, couple_id=assignment.couple_id)
+    flash("Reminders saved." if days else "No reminders for this assignment.", "info")
     return back

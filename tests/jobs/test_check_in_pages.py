@@ -1,10 +1,12 @@
 """The therapist makes an assignment repeat, sees its dates, and pauses, resumes or stops it."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import time_machine
 from sqlalchemy import select
 
+from clinic.assignments import reminders
 from clinic.enums import ScheduleState
 from clinic.extensions import db
 from clinic.jobs import tick
@@ -101,3 +103,61 @@ def test_the_page_shows_which_links_were_e_mailed_and_which_to_hand_over(
     page = signed_in.get(f"/assignments/{assignment.id}").get_data(as_text=True)
     assert "Alex: e-mailed; Sam: to hand over" in page
     assert len(inbox.messages) == 1
+
+
+def test_the_therapist_sets_reminders_and_sees_which_went_out(signed_in, couple_with_links, inbox):
+    assignment = couple_with_links.assignment
+    response = signed_in.post(
+        f"/assignments/{assignment.id}/reminders",
+        data={"days_before": ["0"], "max_per_partner": "2"},
+        follow_redirects=True,
+    )
+    assert "give this assignment one first" in response.get_data(as_text=True)
+    assert reminders.plan_of(assignment) is None
+
+    now = datetime(2026, 6, 1, 12, tzinfo=UTC)
+    assignment.due_date = now.date()
+    db.session.commit()
+    signed_in.post(
+        f"/assignments/{assignment.id}/reminders",
+        data={"days_before": ["2", "0"], "max_per_partner": "2"},
+    )
+    db.session.expire_all()
+    assert reminders.plan_of(assignment).days_before == [2, 0]
+    page = signed_in.get(f"/assignments/{assignment.id}").get_data(as_text=True)
+    assert re.search(r'<input checked[^>]*value="2"', page)
+    assert not re.search(r'<input checked[^>]*value="7"', page)
+
+    with time_machine.travel(now, tick=False):
+        tick.run(now)
+    page = signed_in.get(f"/assignments/{assignment.id}").get_data(as_text=True)
+    assert "<td>Alex</td>" in page and "Sent " in page
+    assert len(inbox.messages) == 1
+
+
+def test_today_lists_links_to_hand_over_and_reminders_that_failed(
+    app, signed_in, couple_with_links
+):
+    assignment = couple_with_links.assignment
+    now = datetime.now(UTC)
+    assignment.due_date = now.date() + timedelta(days=7)
+    db.session.commit()
+    signed_in.post(f"/assignments/{assignment.id}/repeat", data={"interval": "1", "unit": "weeks"})
+    page = signed_in.get("/today").get_data(as_text=True)
+    assert 'id="today-upcoming"' in page
+
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=9)  # a mail server that never answers
+    later = now + timedelta(days=7)
+    with time_machine.travel(later, tick=False):
+        tick.run(later)  # the check-in is made; nobody could be e-mailed
+        repeat = db.session.scalars(select(CheckInSchedule)).one().occurrences[0].assignment
+        reminders.set_plan(repeat, [0], max_per_partner=1)
+        db.session.commit()
+    db.session.expire_all()
+    for minutes in (0, 5, 15, 35):
+        moment = later.replace(hour=12) + timedelta(days=7, minutes=minutes)
+        with time_machine.travel(moment, tick=False):
+            tick.run(moment)
+    page = signed_in.get("/today").get_data(as_text=True)
+    assert 'id="today-hand-over"' in page and "Alex, Sam" in page
+    assert 'id="today-failed-reminders"' in page
