@@ -39,7 +39,7 @@ def test_a_therapist_makes_a_check_in_monthly_and_a_second_send_changes_nothing(
     [schedule] = schedules(assignment)
     assert (schedule.unit, schedule.interval, schedule.count) == ("months", 1, 6)
     page = signed_in.get(f"/assignments/{assignment.id}").get_data(as_text=True)
-    assert "Every 1 months" in page and "6 check-ins in all" in page
+    assert "Every month from" in page and "6 check-ins in all" in page
 
 
 def test_nonsense_repeats_are_refused_with_a_message(signed_in, couple_with_links):
