@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from clinic import mail
 from clinic.assignments import recurring, reminders
 from clinic.assignments.service import why_no_email
+from clinic.audit import service as audit
 from clinic.extensions import db
 
 # A lost race: the unique row is already there (IntegrityError), or, on SQLite, another
@@ -25,6 +26,8 @@ def create_check_ins(now: datetime) -> None:
     for schedule_id in recurring.active_schedule_ids():
         try:
             created = recurring.create_due_occurrence(schedule_id, now)
+            if created is not None:
+                _audit_check_in(created)
             # Background work commits per schedule (designed exception, clinic.transaction):
             # the check-in must exist before its links are e-mailed, and a lost race undoes
             # this schedule alone.
@@ -35,6 +38,14 @@ def create_check_ins(now: datetime) -> None:
         if created is not None:
             _deliver(created)
             db.session.commit()  # background work: which links went out by e-mail
+
+
+def _audit_check_in(created: recurring.CreatedOccurrence) -> None:
+    repeat = created.occurrence.assignment
+    assert repeat is not None
+    audit.record("check_in_created", "assignment", repeat.id, couple_id=repeat.couple_id)
+    for issued in created.issued:
+        audit.record("link_created", "client_link", issued.link.id, couple_id=repeat.couple_id)
 
 
 def _deliver(created: recurring.CreatedOccurrence) -> None:
@@ -81,4 +92,12 @@ def send_reminders(now: datetime) -> None:
         except mail.MailError:
             sent = False  # tried again with backoff; after the last attempt, on the Today page
         reminders.record_outcome(row, now, sent)
+        if sent:
+            audit.record(
+                "reminder_sent",
+                "partner",
+                row.partner_id,
+                couple_id=row.assignment.couple_id,
+                detail=f"days_before={row.days_before}",
+            )
         db.session.commit()  # background work: what became of this attempt

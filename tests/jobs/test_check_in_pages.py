@@ -10,7 +10,7 @@ from clinic.assignments import reminders
 from clinic.enums import ScheduleState
 from clinic.extensions import db
 from clinic.jobs import tick
-from clinic.models import CheckInSchedule
+from clinic.models import AuditEvent, CheckInSchedule
 from tests import factories
 
 
@@ -133,6 +133,8 @@ def test_the_therapist_sets_reminders_and_sees_which_went_out(signed_in, couple_
     page = signed_in.get(f"/assignments/{assignment.id}").get_data(as_text=True)
     assert "<td>Alex</td>" in page and "Sent " in page
     assert len(inbox.messages) == 1
+    audited = db.session.scalars(select(AuditEvent.action).where(AuditEvent.actor == "system"))
+    assert "reminder_sent" in list(audited)
 
 
 def test_today_lists_links_to_hand_over_and_reminders_that_failed(
