@@ -2,6 +2,7 @@
 missed dates recorded, pause and resume, and never created twice by two workers at once."""
 
 import threading
+import time
 from datetime import UTC, date, datetime
 
 import pytest
@@ -193,3 +194,41 @@ def test_two_workers_ticking_at_once_create_and_send_each_check_in_once(
     assert [n for n, _, _ in occurrences(monthly)] == list(range(1, 1 + rounds))
     assert assignment_count(couple) == 1 + rounds
     assert [m["To"] for m in inbox.messages] == ["alex@example.org"] * rounds
+
+
+def test_two_huey_consumers_on_one_queue_file_create_and_send_a_check_in_once(
+    app, database_url, monthly, couple, inbox, tmp_path
+):
+    """Two apps (two worker processes' worth) share the SQLite queue file; each runs a
+    consumer, and the same tick is queued twice at once."""
+    from clinic.jobs.engine import jobs
+    from tests.helpers import make_app
+
+    queue_file = str(tmp_path / "shared-queue.sqlite3")
+    mail_settings = {k: app.config[k] for k in ("SMTP_HOST", "SMTP_PORT", "SMTP_USERNAME")}
+    mail_settings |= {k: app.config[k] for k in ("SMTP_PASSWORD", "MAIL_FROM")}
+    apps = [make_app(database_url, JOBS_SQLITE_FILE=queue_file, **mail_settings) for _ in "ab"]
+    queues = [jobs(each) for each in apps]
+    consumers = [q.huey.create_consumer(workers=1, periodic=False) for q in queues]
+    db.session.commit()
+    # The real clock (a Huey consumer waits on it): months after March, so every earlier date
+    # is recorded as missed and the newest one is assigned, once.
+    queues[0].tick()
+    queues[1].tick()
+    for consumer in consumers:
+        consumer.start()
+    deadline = time.monotonic() + 30
+    while queues[0].huey.pending_count() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    for consumer in consumers:
+        consumer.stop(graceful=True)  # waits for a running tick to finish
+    assert queues[0].huey.pending_count() == 0
+    for each in apps:
+        with each.app_context():
+            db.engine.dispose()
+    db.session.expire_all()
+    outcomes = [outcome for _, _, outcome in occurrences(monthly)]
+    assert outcomes[-1] == OccurrenceOutcome.CREATED
+    assert set(outcomes[:-1]) == {OccurrenceOutcome.MISSED}
+    assert assignment_count(couple) == 2
+    assert [m["To"] for m in inbox.messages] == ["alex@example.org"]
