@@ -13,6 +13,9 @@ FLASK := $(BIN)/flask --app clinic
 run: $(VENV)/.installed
 	$(FLASK) db upgrade
 	$(FLASK) demo --if-empty
+	@# The worker runs beside the web server and stops with it (Ctrl-C or the server exiting).
+	$(FLASK) jobs worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 test: $(VENV)/.installed-dev $(FHIR_VALIDATOR)/node_modules/.installed

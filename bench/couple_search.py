@@ -9,7 +9,7 @@ only). Each engine gets a throwaway database, migrated to head, holding the coup
 
 * sealed, as Tandem stores them, searched by ``clinic.couples.service.list_couples``: the
   labels (and, when searching, the partner names) are opened in Python, filtered, sorted;
-* plaintext, in tables laid out as before 0006_seal (VARCHAR label and names, the same index),
+* plaintext, in tables laid out as before 0011_seal (VARCHAR label and names, the same index),
   searched by the list code as it was before: ``ILIKE '%term%'``, ``ORDER BY label``,
   ``LIMIT 50``, through the ORM. The old code searched labels only; for a partner name it is
   given the plaintext equivalent, ``label ILIKE ... OR EXISTS (partner name ILIKE ...)``.
@@ -74,7 +74,7 @@ PER_PAGE = couples.COUPLES_PER_PAGE
 
 
 class PlainBase(DeclarativeBase):
-    """The couple tables as they were before 0006_seal, in plaintext, for the old search."""
+    """The couple tables as they were before 0011_seal, in plaintext, for the old search."""
 
 
 class PlainCouple(PlainBase):
@@ -97,7 +97,7 @@ class PlainPartner(PlainBase):
 
 
 def plaintext_list(therapist_id: int, search: str, with_names: bool) -> tuple[int, list]:
-    """The list code before 0006_seal (count, then one page), on the plaintext tables."""
+    """The list code before 0011_seal (count, then one page), on the plaintext tables."""
     conditions = [PlainCouple.therapist_id == therapist_id, PlainCouple.archived_at.is_(None)]
     if search.strip():
         pattern = f"%{search.strip()}%"

@@ -30,6 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     localtime.init_app(app)
 
     from clinic import cli, errors, models, security_cli  # noqa: F401 - models register tables
+    from clinic.assignments.repeat_views import bp as check_ins_bp
     from clinic.assignments.views import bp as assignments_bp
     from clinic.audit.views import bp as audit_bp
     from clinic.auth.views import bp as auth_bp
@@ -53,6 +54,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(handouts_bp)
     app.register_blueprint(partner_pdfs_bp)
     app.register_blueprint(assignments_bp)
+    app.register_blueprint(check_ins_bp)
     app.register_blueprint(client_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(worksheets_bp)

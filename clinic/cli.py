@@ -138,9 +138,11 @@ def _worksheet(name: str) -> Worksheet:
 
 
 def init_app(app: Flask) -> None:
+    from clinic.jobs.cli import jobs_cli
     from clinic.worksheets.cli import worksheets_cli
 
     worksheets_cli.add_command(score_command)
     app.cli.add_command(worksheets_cli)
+    app.cli.add_command(jobs_cli)
     app.cli.add_command(therapist_cli)
     app.cli.add_command(demo_command)

@@ -14,7 +14,7 @@ import secrets
 import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin
 
@@ -217,6 +217,22 @@ DEFAULTS: dict[str, Setting] = {
     "SMTP_PASSWORD": Setting(str | None, None, "mail server password (always text)"),
     "SMTP_STARTTLS": Setting(bool, False, "upgrade the mail connection with STARTTLS"),
     "MAIL_FROM": Setting(str, "tandem@localhost", "sender address of link e-mails"),
+    "JOBS_REDIS_URL": Setting(
+        str | None,
+        None,
+        "queue of background work in Redis, e.g. `redis://127.0.0.1:6379/1`, shared by every"
+        " app server and worker; unset: SQLite in `JOBS_SQLITE_FILE`",
+    ),
+    "JOBS_SQLITE_FILE": Setting(
+        str | None, None, "the queue's SQLite file; unset: `instance/jobs.sqlite3`"
+    ),
+    "JOBS_TICK_MINUTES": Setting(
+        int, 5, "how often the worker creates due check-ins and sends due reminders"
+    ),
+    "QUIET_HOURS_FROM": Setting(
+        str, "21:00", "no reminder or check-in e-mail from this time, in the couple's local time"
+    ),
+    "QUIET_HOURS_UNTIL": Setting(str, "08:00", "... until this time (the next morning)"),
     "QUICK_EXIT_URL": Setting(
         str, "https://www.wikipedia.org/", "where a client's quick-exit button goes"
     ),
@@ -268,9 +284,19 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         app.config.from_mapping(test_config)
     app.permanent_session_lifetime = timedelta(minutes=int(app.config["IDLE_TIMEOUT_MINUTES"]))
     _ensure_secret_key(app)
+    _check_quiet_hours(app)
     if app.config["ENV_NAME"] == "production":
         # Production is served over https (README): a cookie or page over plain http is a leak.
         app.config["SESSION_COOKIE_SECURE"] = True
+
+
+def _check_quiet_hours(app: Flask) -> None:
+    """Quiet hours are read by the worker at every tick: a typo stops start-up instead."""
+    for name in ("QUIET_HOURS_FROM", "QUIET_HOURS_UNTIL"):
+        try:
+            time.fromisoformat(app.config[name])
+        except (TypeError, ValueError):
+            raise ConfigError(f"{ENV_PREFIX}{name} must be a time like 21:00.") from None
 
 
 def normalise_database_url(url: str) -> str:

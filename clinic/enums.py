@@ -93,3 +93,26 @@ class SessionEnd(StrEnum):
     ACCOUNT_DISABLED = "account_disabled"
     IDLE = "idle"
     DEVICE_CHANGED = "device_changed"
+
+
+class RepeatUnit(StrEnum):
+    """How a recurring check-in steps from one occurrence to the next."""
+
+    WEEKS = "weeks"
+    MONTHS = "months"
+
+
+class ScheduleState(StrEnum):
+    """A recurring check-in runs, waits (paused: its dates pass unassigned) or has ended."""
+
+    ACTIVE = "active"
+    PAUSED = "paused"
+    STOPPED = "stopped"
+
+
+class OccurrenceOutcome(StrEnum):
+    """What became of one date of a recurring check-in; every date gets a row, none is lost."""
+
+    CREATED = "created"
+    MISSED = "missed"  # the worker was down past this date and the next one: not assigned
+    PAUSED = "paused"  # the date passed while the check-in was paused

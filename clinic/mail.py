@@ -37,6 +37,23 @@ def link_message(to_address: str, therapist_name: str, url: str) -> EmailMessage
     return message
 
 
+def reminder_message(to_address: str, therapist_name: str) -> EmailMessage:
+    """A reminder names nothing but the therapist, and carries no link: links are stored only
+    as hashes, so the partner is asked to use the one they were given, or to ask for a new one."""
+    sender = current_app.config["MAIL_FROM"]
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = to_address
+    message["Subject"] = f"A reminder from {therapist_name}"
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    message.set_content(
+        f"Hello,\n\nThis is a gentle reminder from {therapist_name}: when you have a quiet "
+        "moment, please open the personal link you were given.\n\n"
+        f"If you cannot find it, ask {therapist_name} for a new one.\n"
+    )
+    return message
+
+
 def send_link(to_address: str, therapist_name: str, url: str) -> None:
     """Send one link by SMTP as configured (SMTP_HOST, SMTP_PORT, SMTP_STARTTLS, login)."""
     send(link_message(to_address, therapist_name, url))

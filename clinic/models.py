@@ -5,11 +5,18 @@ from enum import StrEnum
 from typing import Any
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
-from clinic.enums import AnsweredBy, ContactPreference, ResponseStatus
+from clinic.enums import (
+    AnsweredBy,
+    ContactPreference,
+    OccurrenceOutcome,
+    RepeatUnit,
+    ResponseStatus,
+    ScheduleState,
+)
 from clinic.extensions import Model
 from clinic.storage import SealedJSON, SealedText, SealedWord, UTCDateTime, utcnow
 
@@ -391,3 +398,87 @@ class SafetyAlert(Model):
 
     response: Mapped[Response] = relationship()
     reviewer: Mapped[Therapist | None] = relationship()
+
+
+class CheckInSchedule(Model):
+    """An assignment that repeats: every ``interval`` weeks or months from ``starts_on``.
+
+    Occurrence 0 is the assignment itself; occurrence n falls n steps later, in the couple's
+    local days, while it is on or before ``until`` and below ``count`` (when they are set).
+    """
+
+    __tablename__ = "check_in_schedules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"), unique=True)
+    unit: Mapped[RepeatUnit] = mapped_column(EnumWord(RepeatUnit))
+    interval: Mapped[int] = mapped_column(default=1)
+    starts_on: Mapped[date]
+    until: Mapped[date | None]
+    count: Mapped[int | None]
+    state: Mapped[ScheduleState] = mapped_column(
+        EnumWord(ScheduleState), default=ScheduleState.ACTIVE
+    )
+    next_number: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    assignment: Mapped[Assignment] = relationship()
+    occurrences: Mapped[list["CheckInOccurrence"]] = relationship(
+        back_populates="schedule",
+        order_by="CheckInOccurrence.number",
+        cascade="all, delete-orphan",
+    )
+
+
+class CheckInOccurrence(Model):
+    """One date of a recurring check-in. Unique per number: two workers never create it twice."""
+
+    __tablename__ = "check_in_occurrences"
+    __table_args__ = (UniqueConstraint("schedule_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    schedule_id: Mapped[int] = mapped_column(ForeignKey("check_in_schedules.id"), index=True)
+    number: Mapped[int]
+    due_on: Mapped[date]
+    outcome: Mapped[OccurrenceOutcome] = mapped_column(EnumWord(OccurrenceOutcome))
+    assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id"), index=True)
+    # Partners whose new link went out by e-mail; the others' links are for the therapist to
+    # hand over. Ids only: no address or name.
+    emailed_partner_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    schedule: Mapped[CheckInSchedule] = relationship(back_populates="occurrences")
+    assignment: Mapped[Assignment | None] = relationship()
+
+
+class ReminderPlan(Model):
+    """Which days before an assignment's due date its unfinished partners are reminded."""
+
+    __tablename__ = "reminder_plans"
+
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"), primary_key=True)
+    # Days before the due date, e.g. [2, 0]: two days before and on the day.
+    days_before: Mapped[list[int]] = mapped_column(JSON, default=list)
+    max_per_partner: Mapped[int] = mapped_column(default=2)
+
+
+class ReminderSent(Model):
+    """One reminder to one partner, claimed (inserted) before it is sent: unique per day, so a
+    retry or a second worker never sends it twice. ``sent_at`` once the mail server took it."""
+
+    __tablename__ = "reminders_sent"
+    __table_args__ = (UniqueConstraint("assignment_id", "partner_id", "days_before"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"), index=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
+    days_before: Mapped[int]
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when every attempt failed: shown on the Today page, never tried again.
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    partner: Mapped[Partner] = relationship()
+    assignment: Mapped[Assignment] = relationship()

@@ -14,8 +14,12 @@ PUBLIC_ENDPOINTS = {"static", "auth.login", "index", "client.quick_exit"}
 
 def owned_objects(owner) -> dict[str, int]:
     """One object of each kind, owned by ``owner``, keyed by the URL argument naming it."""
+    from clinic.assignments import recurring
+    from clinic.enums import RepeatUnit
+
     couple = factories.make_couple(owner)
     assignment = factories.make_assignment(couple)
+    schedule = recurring.start_schedule(assignment, unit=RepeatUnit.WEEKS, interval=1)
     return {
         "couple_id": couple.id,
         "partner_id": couple.partners[0].id,
@@ -24,6 +28,7 @@ def owned_objects(owner) -> dict[str, int]:
         "link_id": assignment.links[0].id,
         "note_id": factories.make_session_note(couple, assignment=assignment).id,
         "alert_id": factories.make_safety_alert(couple).id,
+        "schedule_id": schedule.id,
         "custom_id": factories.make_custom_worksheet(owner, factories.own_worksheet_yaml()).id,
         "session_id": factories.make_therapist_session(owner).id,
         "draft_id": factories.make_draft(owner).id,

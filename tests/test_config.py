@@ -145,3 +145,9 @@ def test_every_default_reads_back_from_its_environment_text(name):
     setting = DEFAULTS[name]
     text = _as_environment_text(setting.default)
     assert setting.from_text(text, f"CLINIC_{name}") == setting.default
+
+
+@pytest.mark.parametrize("value", ["9pm", "25:00", ""])
+def test_quiet_hours_that_are_not_a_time_stop_start_up_with_a_message(tmp_path, value):
+    with pytest.raises(ConfigError, match="CLINIC_QUIET_HOURS_FROM must be a time like 21:00"):
+        create_app({"SECRET_KEY": "x", "QUIET_HOURS_FROM": value, "ENCRYPTION_KEYS": "unused"})

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from clinic.extensions import db
 from clinic.models import AuditEvent, ClientLink, SafetyAlert
+from clinic.safety import codes
 from clinic.twofactor import service as two_factor
 from tests import factories
 from tests.safety.check_in import CALM, RAISING
@@ -26,6 +27,7 @@ NOT_FORMS = {
     "worksheets.preview": "a preview: it shows the messages a partner would see, saving nothing",
     "handouts.assignment_card": "a PDF of links already made; it creates no link",
     "twofactor.code": "the second sign-in step: a redirect, tested in security/test_two_factor",
+    "client.quick_exit": "ends this browser's sessions and leaves the site: nothing to reload",
 }
 
 
@@ -101,7 +103,58 @@ def _note_id(world: World) -> int:
     return factories.make_session_note(world.couple).id
 
 
+def _partner(world: World):
+    return world.couple.partners[0]
+
+
+def _partner_path(world: World, tail: str = "") -> str:
+    return f"/couples/{world.couple.id}/partners/{_partner(world).id}/code{tail}"
+
+
+def _with_code(world: World) -> None:
+    codes.set_code(_partner(world), "4711")
+    db.session.commit()
+
+
+def _choice_allowed(world: World) -> None:
+    codes.allow_choice(_partner(world), True)
+    db.session.commit()
+
+
 CASES: dict[str, Case] = {
+    "auth.change_password": Case(
+        lambda w: (
+            "/account/password",
+            {
+                "current": factories.PASSWORD,
+                "password": "another-long-password",
+                "confirm": "another-long-password",
+            },
+        )
+    ),
+    "auth.end_session": Case(
+        lambda w: (f"/account/sessions/{factories.make_therapist_session(w.therapist).id}/end", {})
+    ),
+    "auth.end_other_sessions": Case(lambda w: ("/account/sessions/end-others", {})),
+    "safety.set_code": Case(lambda w: (_partner_path(w), {"code": "4711"})),
+    "safety.clear_code": Case(lambda w: (_with_code(w) or _partner_path(w, "/clear"), {})),
+    "safety.unlock_code": Case(lambda w: (_with_code(w) or _partner_path(w, "/unlock"), {})),
+    "safety.code_choice": Case(lambda w: (_partner_path(w, "/choice"), {"allowed": "1"})),
+    "client.open_link": Case(lambda w: (f"/w/{w.tokens[0]}", {})),
+    "client.choose_code": Case(
+        lambda w: (
+            _choice_allowed(w) or f"/w/{w.tokens[0]}/code",
+            {"code": "4711", "code_again": "4711"},
+        )
+    ),
+    "builder.start": Case(lambda w: ("/worksheets/builder/new", {"start": "blank"})),
+    "builder.change": Case(
+        lambda w: (f"/worksheets/builder/{factories.make_draft(w.therapist).id}", {})
+    ),
+    "builder.discard": Case(
+        lambda w: (f"/worksheets/builder/{factories.make_draft(w.therapist).id}/discard", {})
+    ),
+    "builder.edit_own": Case(lambda w: (f"/worksheets/builder/own/{_own_worksheet(w)}", {})),
     "auth.login": Case(
         lambda w: (
             w.client.post("/logout") and "/login",
@@ -196,11 +249,30 @@ CASES: dict[str, Case] = {
         lambda w: (f"/assignments/{w.assignment.id}/links/{_link_id(w)}/revoke", {})
     ),
     "assignments.email_link": Case(lambda w: _email_link(w)),
+    "check_ins.start": Case(
+        lambda w: (f"/assignments/{w.assignment.id}/repeat", {"interval": "1", "unit": "months"})
+    ),
+    "check_ins.set_reminders": Case(
+        lambda w: (
+            f"/assignments/{w.assignment.id}/reminders",
+            {"days_before": ["2", "0"], "max_per_partner": "2"},
+        )
+    ),
+    "check_ins.change": Case(lambda w: (f"/check-ins/{_check_in_id(w)}", {"change": "pause"})),
     "today.settings": Case(lambda w: ("/settings/time-zone", {"time_zone": "Australia/Sydney"})),
     "today.couple_zone": Case(
         lambda w: (f"/couples/{w.couple.id}/time-zone", {"time_zone": "America/Los_Angeles"})
     ),
 }
+
+
+def _check_in_id(world: World) -> int:
+    from clinic.assignments import recurring
+    from clinic.enums import RepeatUnit
+
+    schedule = recurring.start_schedule(world.assignment, unit=RepeatUnit.WEEKS, interval=1)
+    db.session.commit()
+    return schedule.id
 
 
 def _client_save(world: World) -> tuple[str, dict]:

@@ -13,8 +13,9 @@ from flask_login import current_user
 from wtforms import SelectChoice  # type: ignore[attr-defined]  # types-WTForms 3.2 predates SelectChoice
 
 from clinic import mail
-from clinic.assignments import links, service, shown_once
+from clinic.assignments import links, recurring, reminders, service, shown_once
 from clinic.assignments.forms import AssignForm
+from clinic.assignments.repeat_forms import ReminderForm, RepeatForm
 from clinic.audit import service as audit
 from clinic.auth.guards import therapists_only
 from clinic.couples import pages as couple_pages
@@ -100,6 +101,19 @@ def show(assignment_id: int):
         ),
         link_state=links.link_state,
         banners=couple_pages.banners(assignment.couple_id),
+        schedule=recurring.schedule_of(assignment),
+        repeat_form=RepeatForm(),
+        reminder_form=_reminder_form(assignment),
+        reminders_sent=reminders.sent_for(assignment),
+    )
+
+
+def _reminder_form(assignment) -> ReminderForm:
+    plan = reminders.plan_of(assignment)
+    if plan is None:
+        return ReminderForm(formdata=None)
+    return ReminderForm(
+        formdata=None, days_before=list(plan.days_before), max_per_partner=plan.max_per_partner
     )
 
 

@@ -30,6 +30,13 @@ _NAME = re.compile(r"[a-z][a-z0-9_.]{0,39}")
 _DETAIL = re.compile(r"[A-Za-z0-9_.,:=/+-]{0,200}")
 
 ACTION_LABELS = {
+    "check_in_started": "Recurring check-in started",
+    "check_in_pause": "Recurring check-in paused",
+    "check_in_resume": "Recurring check-in resumed",
+    "check_in_stop": "Recurring check-in stopped",
+    "check_in_created": "Recurring check-in assigned",
+    "reminders_set": "Reminders set",
+    "reminder_sent": "Reminder sent",
     "sign_in": "Signed in",
     "sign_in_failed": "Sign-in failed",
     "sign_out": "Signed out",

@@ -148,7 +148,8 @@ def fhir_bundle(couple: Couple, partner_id: int | None = None) -> dict[str, Any]
         entries.append(
             _entry(_ref("response", response.id), _questionnaire_response(response, group_ref))
         )
-    versions = {r.assigned_worksheet.worksheet_version for r in responses}
+    # The Questionnaires the record's answers answer: an unopened worksheet adds none.
+    versions = {r.assigned_worksheet.worksheet_version for r in responses if r.answers}
     for version in sorted(versions, key=lambda v: v.id):
         entries.append(
             _entry(_ref("worksheet", version.id), to_questionnaire(worksheet_of(version)))

@@ -17,6 +17,7 @@ from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from clinic import audit, localtime
+from clinic.assignments import recurring, reminders
 from clinic.auth.guards import therapists_only
 from clinic.couples import pages as couple_pages
 from clinic.couples.service import own_couple_or_404
@@ -38,6 +39,8 @@ def index():
         "today/index.html",
         today=service.today(current_user, since, now),
         zone_unset=not current_user.time_zone,
+        check_ins=recurring.for_today(current_user.id, now),
+        failed_reminders=reminders.failed_for(current_user.id),
     )
 
 

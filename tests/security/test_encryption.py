@@ -231,8 +231,8 @@ def test_keys_rotate_re_encrypts_every_sealed_column_and_drops_the_old_key(datab
         couple = db.session.get(Couple, couple_id)
         assert couple.label.startswith("Couple ")
         assert [(p.display_name, p.email, p.contact_preference) for p in couple.partners] == [
-            ("Alex", "alex@example.org", ContactPreference.ANY),
-            ("Sam", None, ContactPreference.ANY),
+            ("Alex", "alex@example.org", ContactPreference.NOT_ASKED),
+            ("Sam", None, ContactPreference.NOT_ASKED),
         ]
         db.session.remove()
         db.engine.dispose()

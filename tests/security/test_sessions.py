@@ -121,8 +121,10 @@ def turn_on_two_factor(client) -> str:
     client.post("/account/two-factor/start")
     page = client.get("/account/two-factor").get_data(as_text=True)
     secret = re.search(r'<code class="secret">([A-Z2-7]+)</code>', page).group(1)
-    response = client.post("/account/two-factor/confirm", data={"code": pyotp.TOTP(secret).now()})
-    assert response.status_code == 200, "two-factor was not turned on"
+    code = pyotp.TOTP(secret).now()
+    response = client.post("/account/two-factor/confirm", data={"code": code})
+    assert response.status_code == 302, "two-factor was not turned on"
+    assert client.get(response.headers["Location"]).status_code == 200  # the codes, shown once
     return secret
 
 

@@ -64,7 +64,15 @@ def test_today_lists_each_kind_of_work_with_a_link_to_act_on_it(client, therapis
     send(client, token, RAISING)
     page = therapist_page(client, therapist, "/today")
 
-    assert sections_in_order(page) == ["alerts", "new", "overdue", "week", "expiring"]
+    assert sections_in_order(page) == [
+        "alerts",
+        "new",
+        "overdue",
+        "week",
+        "expiring",
+        "handover",
+        "upcoming",
+    ]
     alerts = page[page.index('id="today-alerts"') :]
     assert f'href="/couples/{couple.id}#alert-' in alerts and "Couple R, Alex" in alerts
     new = page[page.index('id="today-new"') :]

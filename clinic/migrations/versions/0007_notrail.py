@@ -1,14 +1,14 @@
 """Leave no trail: a partner's optional personal code, its lock-out, and client link sessions.
 
-Revision ID: 0006_notrail
-Revises: 0005
+Revision ID: 0007_notrail
+Revises: 0006_sessions
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_notrail"
-down_revision = "0006_seal"
+revision = "0007_notrail"
+down_revision = "0006_sessions"
 branch_labels = None
 depends_on = None
 

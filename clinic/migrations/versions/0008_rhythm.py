@@ -1,14 +1,14 @@
 """Local time and the Today page: therapists' and couples' time zones, the last Today visit.
 
-Revision ID: 0006_rhythm
-Revises: 0005
+Revision ID: 0008_rhythm
+Revises: 0007_notrail
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_rhythm"
-down_revision = "0006_notrail"
+revision = "0008_rhythm"
+down_revision = "0007_notrail"
 branch_labels = None
 depends_on = None
 

@@ -1,14 +1,14 @@
 """Worksheet builder drafts: definitions being made in the builder, saved as they are typed.
 
-Revision ID: 0006_builder
-Revises: 0005
+Revision ID: 0009_builder
+Revises: 0008_rhythm
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_builder"
-down_revision = "0006_rhythm"
+revision = "0009_builder"
+down_revision = "0008_rhythm"
 branch_labels = None
 depends_on = None
 

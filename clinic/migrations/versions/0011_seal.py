@@ -16,8 +16,8 @@ It refuses to run, changing nothing, when the keys it is given cannot open the c
 sealed so far (the upgrade run without the app's keys). Downgrade opens every value again (it
 needs the same keys) and restores the old types.
 
-Revision ID: 0006_seal
-Revises: 0005
+Revision ID: 0011_seal
+Revises: 0010_jobs
 """
 
 import sqlalchemy as sa
@@ -25,8 +25,8 @@ from alembic import op
 
 from clinic.storage import SealError, current_cipher
 
-revision = "0006_seal"
-down_revision = "0006_sessions"
+revision = "0011_seal"
+down_revision = "0010_jobs"
 branch_labels = None
 depends_on = None
 
