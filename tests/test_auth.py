@@ -114,7 +114,9 @@ def test_rate_limit_is_shared_across_workers_through_redis(database_url):
     for worker in workers:
         worker.test_client_class = TandemClient
     codes = [
-        workers[i % 2].test_client().post("/login", data={"email": "x@y.z", "password": "p"})
+        workers[i % 2]
+        .test_client()
+        .post("/login", data={"email": "x@y.z", "password": "p"})
         .status_code
         for i in range(4)
     ]

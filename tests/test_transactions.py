@@ -67,9 +67,7 @@ class TestTheRequestCommitsOnce:
         ],
         ids=["error", "abort", "5xx"],
     )
-    def test_an_error_mid_request_leaves_nothing_half_written(
-        self, app, client, outcome, status
-    ):
+    def test_an_error_mid_request_leaves_nothing_half_written(self, app, client, outcome, status):
         app.add_url_rule("/test/write", "write", write_then(outcome), methods=["POST"])
         response = client.post("/test/write")
         assert response.status_code == status

@@ -78,7 +78,7 @@ def item_alone(assignment_id: int, assigned_id: int):
 
 @bp.get("/worksheets/blank.pdf")
 def library_blank():
-    """"Print blank" from the library: a worksheet to fill in by hand, for no couple yet."""
+    """ "Print blank" from the library: a worksheet to fill in by hand, for no couple yet."""
     ws = library.catalogue(current_user).get(request.args.get("worksheet", ""))
     if ws is None:
         flash("Choose a worksheet to print.", "error")

@@ -40,9 +40,7 @@ def remembered_fields(page: str) -> tuple[list[str], int]:
     return parser.remembered, parser.fields
 
 
-def test_no_answer_field_of_any_built_in_worksheet_enters_the_browsers_form_history(
-    client, couple
-):
+def test_no_answer_field_of_any_built_in_worksheet_enters_the_browsers_form_history(client, couple):
     slugs = sorted(builtin_library())
     assignment = factories.make_assignment(couple, slugs)
     token = factories.client_tokens(assignment)[0]

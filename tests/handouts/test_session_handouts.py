@@ -43,9 +43,7 @@ def test_the_joint_handout_waits_until_every_partner_has_submitted(therapist):
     assignment = factories.make_assignment(couple, ("power-patterns",))
     sheet, (alex, sam) = assignment.worksheets[0], couple.partners
     factories.answer_worksheet(sheet, alex, {"feelings": "Hopeful-ALEX"}, shared=all)
-    factories.answer_worksheet(
-        sheet, sam, {"feelings": "Draft-SAM"}, shared=all, submit=False
-    )
+    factories.answer_worksheet(sheet, sam, {"feelings": "Draft-SAM"}, shared=all, submit=False)
     joint = pdf_text(render(couple, assignment, "joint"))
     assert "Hopeful-ALEX" not in joint and "Draft-SAM" not in joint
     assert "No shared answers to show from this worksheet yet." in joint
