@@ -1,5 +1,7 @@
 """A therapist builds a worksheet from nothing, previews it on a phone, publishes and assigns it."""
 
+import re
+
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
@@ -25,7 +27,8 @@ def test_build_preview_publish_and_assign_a_three_section_worksheet(
     page.locator("#f-purpose").fill("A short look back at the week.")
     page.locator("#f-minutes").fill("10")
     page.locator("#f-themes-check-in").check()
-    page.locator("#f-instructions").fill("Answer on your own. There are no wrong answers.")
+    page.locator("#f-answered-by").select_option("couple")  # an agreement is made together
+    page.locator("#f-instructions").fill("Answer together. There are no wrong answers.")
     page.locator("#f-guide-how-to-use").fill("Use it at the start of a session.")
     page.locator("#f-guide-look-for").fill("Where the two answers differ.")
     page.locator("#f-guide-when-not-to-use").fill("Not in a crisis.")
@@ -73,7 +76,7 @@ def test_build_preview_publish_and_assign_a_three_section_worksheet(
     preview_url = page.locator("#preview-frame").get_attribute("src")
     sign_in(phone, demo_server)
     phone.goto(f"{demo_server.url}{preview_url}")
-    phone.get_by_text("Very close").wait_for()
+    phone.get_by_text("10 = Very close").wait_for()
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the preview scrolls sideways on a phone ({width}px)"
     shoot(phone, "preview-on-a-phone")
@@ -93,19 +96,24 @@ def test_build_preview_publish_and_assign_a_three_section_worksheet(
     ]
     shoot(page, "assigned")
 
-    # Both partners complete it on their phones and share the grid answer, not the others.
-    for number, (row_answer, closeness) in enumerate((("Yes", "8"), ("Maybe", "6"))):
-        partner = new_phone()
-        partner.goto(links[number])
-        partner.get_by_role("link", name="Our week together").click()
-        row = partner.locator("fieldset", has_text="Holding hands in public").last
-        row.get_by_role("radio", name=row_answer, exact=True).check()
-        partner.locator(".ws-boundary-grid").get_by_label("My partner may see this answer").check()
-        partner.get_by_label("I agree to this").check()
-        partner.get_by_role("radio", name=closeness, exact=True).check()
-        shoot(partner, f"partner-{number + 1}-filled")
-        partner.get_by_role("button", name="Send to my therapist").click()
-        partner.get_by_text("Thank you. Your answers were sent").wait_for()
+    # The couple answer it together, each on their own phone: the first fills it in and
+    # agrees to the plan; the second agrees too and sends it.
+    first = new_phone()
+    first.goto(links[0])
+    first.get_by_role("link", name="Our week together").click()
+    row = first.locator("fieldset", has_text="Holding hands in public").last
+    row.get_by_role("radio", name="Yes", exact=True).check()
+    first.locator(".ws-scale").get_by_role("radio", name=re.compile(r"^8\b")).check()
+    first.get_by_role("button", name="I agree to this").click()
+    first.get_by_text("Your partner").first.wait_for()
+    shoot(first, "partner-1-filled")
+    second = new_phone()
+    second.goto(links[1])
+    second.get_by_role("link", name="Our week together").click()
+    second.get_by_role("button", name="I agree to this").click()
+    second.get_by_role("button", name="Send to my therapist").click()
+    second.get_by_text("Thank you. Your answers were sent").wait_for()
+    shoot(second, "partner-2-sent")
 
     page.get_by_role("link", name="Done").click()
     page.get_by_role("link", name="Couple A (demo)").first.click()
@@ -121,5 +129,5 @@ def test_build_preview_publish_and_assign_a_three_section_worksheet(
     therapist_copy = download_pdf_text(page, "therapist")
     for text in (joint, therapist_copy):
         assert "Our week together" in text and "Holding hands in public" in text
-    assert "We pause when one of us asks." in therapist_copy
-    assert "We pause when one of us asks." not in joint  # the agreement was not shared
+    for text in (joint, therapist_copy):  # the couple's own agreement, with who confirmed it
+        assert "We pause when one of us asks." in text and "confirmed on" in text
