@@ -13,12 +13,13 @@ from email import message_from_bytes
 from email.policy import default as default_policy
 
 import flask_migrate
+import itsdangerous
 import pypdf
 import pytest
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from flask import has_app_context
 from flask.testing import FlaskClient
-from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import create_engine
 from sqlalchemy.exc import OperationalError
 
@@ -72,7 +73,7 @@ class TandemClient(FlaskClient):
             raw = session.setdefault("csrf_token", raw)
         secret = self.application.config["SECRET_KEY"]
 
-        class SignedEarlier(TimestampSigner):
+        class SignedEarlier(itsdangerous.TimestampSigner):
             def get_timestamp(self) -> int:
                 return super().get_timestamp() - age_seconds
 
