@@ -16,12 +16,13 @@ from email.policy import default as default_policy
 from pathlib import Path
 
 import flask_migrate
+import itsdangerous
 import pypdf
 import pytest
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from flask import has_app_context
 from flask.testing import FlaskClient
-from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+from itsdangerous import URLSafeTimedSerializer
 from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
 from sqlalchemy import create_engine, select
@@ -109,7 +110,7 @@ class TandemClient(FlaskClient):
             raw = session.setdefault("csrf_token", raw)
         secret = self.application.config["SECRET_KEY"]
 
-        class SignedEarlier(TimestampSigner):
+        class SignedEarlier(itsdangerous.TimestampSigner):
             def get_timestamp(self) -> int:
                 return super().get_timestamp() - age_seconds
 

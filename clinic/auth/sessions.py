@@ -2,10 +2,11 @@
 
 The signed Flask cookie carries only a random id (:data:`SESSION_ID_FIELD`); the row keeps its
 SHA-256, a device summary and when the session was last used, by the server's clock. A cookie
-whose token names no row is signed out, and so is a row idle for longer than
-IDLE_TIMEOUT_MINUTES. The cookie holds no time of its own, so a copy of it cannot extend
-anything, and once the row is deleted (sign-out, a password change, two-factor turned on or
-off, a disabled account, "End this session") every copy of that cookie opens nothing.
+whose id names no row is signed out, and so is a row idle for longer than IDLE_TIMEOUT_MINUTES.
+The cookie holds no time of its own and does not change while signed in, so replaying an old
+copy can neither revive nor stretch a session the server ended or found idle; once the row is
+deleted (sign-out, a password change, two-factor turned on or off, a disabled account, "End
+this session") every copy of that cookie opens nothing.
 """
 
 import hashlib
