@@ -14,6 +14,8 @@ from sqlalchemy import select
 from clinic import localtime
 from clinic.extensions import db
 from clinic.models import ClientLink
+from clinic.safety import codes
+from clinic.storage import utcnow
 from tests import factories
 
 LA = "America/Los_Angeles"
@@ -167,8 +169,11 @@ def test_a_partners_page_shows_the_couples_day(client, therapist, couple):
 def test_no_page_says_times_are_in_utc_once_a_zone_is_chosen(signed_in, therapist, couple):
     therapist.time_zone = SYDNEY
     factories.make_assignment(couple)
+    codes.set_code(couple.partners[0], "4711")
+    couple.partners[0].code_locked_at = utcnow()  # the couple page says since when it is paused
     db.session.commit()
-    for url in ("/assignments/", f"/couples/{couple.id}", "/audit/", "/today"):
+    pages = ("/assignments/", f"/couples/{couple.id}", "/audit/", "/today", "/account/sessions")
+    for url in pages:
         page = signed_in.get(url).get_data(as_text=True)
         assert " UTC" not in page, url
     assert "Australia/Sydney" in signed_in.get("/assignments/").get_data(as_text=True)

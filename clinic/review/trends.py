@@ -148,8 +148,8 @@ def describe(trend: Trend) -> str:
 
 
 def day(when: datetime | date) -> str:
-    """E.g. "2 Mar 2026"; the same in charts, tables and PDFs."""
-    return f"{when.day} {when:%b %Y}"
+    """E.g. "2 Mar 2026"; the same in charts, tables and PDFs, on the reader's local day."""
+    return localtime.format_day(when)
 
 
 def render_svg(trend: Trend, chart_id: str, width: int = WIDTH, height: int = HEIGHT) -> str:

@@ -20,6 +20,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
+from clinic import localtime
 from clinic.worksheets.items.base import (
     MAX_VALUE,
     MIN_VALUE,
@@ -180,7 +181,7 @@ class PartnerState:
 
     @property
     def label(self) -> str:
-        day = f" on {self.on.day} {self.on:%b %Y}" if self.on else ""
+        day = f" on {localtime.format_day(self.on)}" if self.on else ""
         return {
             OPEN: "not confirmed yet",
             CONFIRMED: f"confirmed{day}",
