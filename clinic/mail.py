@@ -24,34 +24,24 @@ def mail_enabled() -> bool:
 
 
 def link_message(to_address: str, therapist_name: str, url: str) -> EmailMessage:
-    sender = current_app.config["MAIL_FROM"]
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = to_address
-    message["Subject"] = f"A link from {therapist_name}"
-    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
-    message.set_content(
+    return _message(
+        to_address,
+        f"A link from {therapist_name}",
         f"Hello,\n\n{therapist_name} sent you this personal link:\n\n{url}\n\n"
-        "Please keep it to yourself and open it on a device only you use.\n"
+        "Please keep it to yourself and open it on a device only you use.\n",
     )
-    return message
 
 
 def reminder_message(to_address: str, therapist_name: str) -> EmailMessage:
     """A reminder names nothing but the therapist, and carries no link: links are stored only
     as hashes, so the partner is asked to use the one they were given, or to ask for a new one."""
-    sender = current_app.config["MAIL_FROM"]
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = to_address
-    message["Subject"] = f"A reminder from {therapist_name}"
-    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
-    message.set_content(
+    return _message(
+        to_address,
+        f"A reminder from {therapist_name}",
         f"Hello,\n\nThis is a gentle reminder from {therapist_name}: when you have a quiet "
         "moment, please open the personal link you were given.\n\n"
-        f"If you cannot find it, ask {therapist_name} for a new one.\n"
+        f"If you cannot find it, ask {therapist_name} for a new one.\n",
     )
-    return message
 
 
 def send_link(to_address: str, therapist_name: str, url: str) -> None:
@@ -61,6 +51,11 @@ def send_link(to_address: str, therapist_name: str, url: str) -> None:
 
 def notice_message(to_address: str, subject: str, body: str) -> EmailMessage:
     """A message to a member of the practice (an administrator), never to a client."""
+    return _message(to_address, subject, body)
+
+
+def _message(to_address: str, subject: str, body: str) -> EmailMessage:
+    """Every message Tandem sends: from MAIL_FROM, with a Message-ID of the sender's domain."""
     sender = current_app.config["MAIL_FROM"]
     message = EmailMessage()
     message["From"] = sender
