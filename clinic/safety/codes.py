@@ -6,7 +6,7 @@ Wrong tries count per partner, whoever makes them; after CODE_ATTEMPTS in a row 
 links lock until the therapist lifts the lock-out, so a code of four digits cannot be guessed.
 """
 
-from typing import cast
+from typing import Any, cast
 
 from flask import current_app
 from sqlalchemy import select, update
@@ -46,23 +46,17 @@ def set_code(partner: Partner, code: str, *, by_partner: bool = False) -> None:
     partner.code_failures = 0
     partner.code_locked_at = None
     if by_partner:
-        audit.record(
-            "partner_code_chosen",
-            "partner",
-            partner.id,
-            couple_id=partner.couple_id,
-            actor=audit.CLIENT_LINK,
-        )
+        _record("partner_code_chosen", partner, actor=audit.CLIENT_LINK)
         return
     _end_sessions(partner)
-    audit.record("partner_code_set", "partner", partner.id, couple_id=partner.couple_id)
+    _record("partner_code_set", partner)
 
 
 def clear_code(partner: Partner) -> None:
     partner.code_hash = None
     partner.code_failures = 0
     partner.code_locked_at = None
-    audit.record("partner_code_cleared", "partner", partner.id, couple_id=partner.couple_id)
+    _record("partner_code_cleared", partner)
 
 
 def lift_lockout(partner: Partner) -> bool:
@@ -71,20 +65,14 @@ def lift_lockout(partner: Partner) -> bool:
         return False
     partner.code_failures = 0
     partner.code_locked_at = None
-    audit.record("partner_code_unlocked", "partner", partner.id, couple_id=partner.couple_id)
+    _record("partner_code_unlocked", partner)
     return True
 
 
 def allow_choice(partner: Partner, allowed: bool) -> None:
     """Whether the partner may choose their own code on their link while none is set."""
     partner.code_choice_allowed = allowed
-    audit.record(
-        "partner_code_choice_changed",
-        "partner",
-        partner.id,
-        couple_id=partner.couple_id,
-        detail=f"allowed={int(allowed)}",
-    )
+    _record("partner_code_choice_changed", partner, detail=f"allowed={int(allowed)}")
 
 
 def may_choose(partner: Partner) -> bool:
@@ -116,13 +104,7 @@ def check_code(partner: Partner, code: str) -> CodeCheck:
         return CodeCheck.OPENED
     if partner.code_failures >= limit:
         partner.code_locked_at = utcnow()
-        audit.record(
-            "partner_code_locked",
-            "partner",
-            partner.id,
-            couple_id=partner.couple_id,
-            actor=audit.CLIENT_LINK,
-        )
+        _record("partner_code_locked", partner, actor=audit.CLIENT_LINK)
         return CodeCheck.LOCKED
     return CodeCheck.WRONG
 
@@ -140,3 +122,8 @@ def _end_sessions(partner: Partner) -> None:
         .values(ended_at=utcnow())
         .execution_options(synchronize_session=False)
     )
+
+
+def _record(action: str, partner: Partner, **extra: Any) -> None:
+    """An audit entry about the partner's code: who and which couple, never the code."""
+    audit.record(action, "partner", partner.id, couple_id=partner.couple_id, **extra)
