@@ -19,6 +19,9 @@ from clinic.models import ClientLink, ClientSession
 from clinic.storage import utcnow
 
 COOKIE_KEY = "client_key"
+# last_seen is written at most this often: an idle time of minutes needs no write on every
+# page and autosave, which are the busiest requests there are.
+TOUCH_EVERY = timedelta(seconds=60)
 
 
 def _key_hash(key: str) -> str:
@@ -50,7 +53,8 @@ def live(link: ClientLink) -> bool:
     if now - current.last_seen_at > idle:
         current.ended_at = current.last_seen_at + idle
         return False
-    current.last_seen_at = now
+    if now - current.last_seen_at >= TOUCH_EVERY:
+        current.last_seen_at = now
     return True
 
 
