@@ -94,6 +94,7 @@ def test_after_quick_exit_back_forward_and_history_show_nothing(
     page.get_by_text(NOTE).wait_for()
     page.get_by_role("link", name=TITLE).click()
     page.get_by_role("heading", name=TITLE).wait_for()
+    page.wait_for_load_state()  # client.js listens for typing only once it has run
     field = page.locator("textarea").first
     field.fill(ANSWER)
     if javascript:

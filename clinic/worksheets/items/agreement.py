@@ -180,8 +180,13 @@ class PartnerState:
     before: dict[str, str] | None = None  # CHANGED: the values they had confirmed
 
     @property
+    def on_day(self) -> str:
+        """The day it became so, where the page's reader is (clinic.localtime)."""
+        return localtime.format_day(self.on)
+
+    @property
     def label(self) -> str:
-        day = f" on {localtime.format_day(self.on)}" if self.on else ""
+        day = f" on {self.on_day}" if self.on else ""
         return {
             OPEN: "not confirmed yet",
             CONFIRMED: f"confirmed{day}",
