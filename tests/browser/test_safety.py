@@ -2,6 +2,7 @@
 reviews it, and nothing of it reaches the other partner, the session view or the joint handout."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests import factories
 from tests.browser.steps import sign_in
@@ -94,7 +95,8 @@ def test_a_partner_raises_an_alert_the_therapist_reviews_it_and_nothing_joint_sh
     banner = therapist.locator("#safety-banner")
     assert "1 safety alert not reviewed yet." in banner.inner_text()
     therapist.get_by_role("link", name="Answers side by side").click()
-    assert therapist.locator("#safety-banner").is_visible()
+    therapist.wait_for_url("**/review/couples/*")
+    expect(therapist.locator("#safety-banner")).to_be_visible()
 
     # The session view and the joint handout show what both shared, and nothing of it.
     session_url = f"{live_server.url}/review/assignments/{setup['assignment_id']}/session"

@@ -23,5 +23,7 @@ def form_macro():
         loader=jinja2.FileSystemLoader(TEMPLATES),
         undefined=jinja2.StrictUndefined,
         autoescape=False,  # noqa: S701 - on purpose: proves the macros escape by themselves
+        extensions=["jinja2.ext.i18n"],
     )
+    env.install_null_translations(newstyle=True)  # as Flask-Babel does: text stays as written
     return env.get_template("worksheets/_items.html").module.render_worksheet_form
