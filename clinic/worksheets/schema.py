@@ -235,6 +235,7 @@ class Worksheet(Model):
     scoring: Scoring | None = None
     # Other words therapists search for (clinical names, older titles); never shown to partners.
     search_aliases: list[Text] = Field(default_factory=list, max_length=20)
+    translations: dict[str, dict[str, str]] = Field(default_factory=dict)
 
     hints: ClassVar[dict[str, Hint]] = {
         "id": Hint("Reference name", "Lowercase letters, digits and single hyphens."),
