@@ -418,12 +418,12 @@ class Worksheet(Model):
 
         Hashing the model rather than the file ignores comments, key order and defaults
         written out or left implicit; it changes when anything a reader sees changes. Fields
-        added later (``private_only``, ``alerts``) count only when set, so the hashes of
-        worksheets that do not use them stay what they were.
+        added later (``private_only``, ``alerts``, ``translations``) count only when set, so the
+        hashes of worksheets that do not use them stay what they were.
         """
         content = _without_unset(self.model_dump(mode="json"))
         del content["search_aliases"]  # library search words: nothing a partner reads
-        for name, unset in (("private_only", False), ("alerts", [])):
+        for name, unset in (("private_only", False), ("alerts", []), ("translations", {})):
             if content[name] == unset:
                 del content[name]
         canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
