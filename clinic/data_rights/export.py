@@ -206,5 +206,5 @@ def _response_items(worksheet: Worksheet, answers: dict) -> list[dict[str, Any]]
             node["extension"] = [{"url": SHAREABLE_EXTENSION, "valueBoolean": answer.shareable}]
             children.append(node)
         if children:
-            sections.append({"linkId": f"s:{section.id}", "text": section.title, "item": children})
+            sections.append({"linkId": section.link_id, "text": section.title, "item": children})
     return sections
