@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import yaml
 from pydantic import ValidationError
 
 from clinic.worksheets.fhir import CANONICAL_BASE, THEME_SYSTEM
@@ -85,6 +86,12 @@ class Imported:
     def definition(self) -> dict[str, Any]:
         """The worksheet as builder data (what the YAML would hold)."""
         return self.worksheet.model_dump(mode="json")
+
+    def source_yaml(self) -> str:
+        """The definition as the YAML file ``worksheets check`` reads; defaults left out."""
+        data = self.worksheet.model_dump(mode="json", exclude_defaults=True)
+        data.setdefault("version", self.worksheet.version)
+        return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=96)
 
 
 def read_json(raw: bytes | str) -> Any:
