@@ -5,6 +5,7 @@ The walk covers every POST route of the app; a new one fails here until it is ad
 """
 
 import io
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from clinic.models import AuditEvent, ClientLink, SafetyAlert
 from clinic.safety import codes
 from clinic.twofactor import service as two_factor
 from tests import factories
+from tests.measures import nine_item_questionnaire
 from tests.safety.check_in import CALM, RAISING
 from tests.safety.check_in import send as send_check_in
 
@@ -155,6 +157,12 @@ CASES: dict[str, Case] = {
         lambda w: (f"/worksheets/builder/{factories.make_draft(w.therapist).id}/discard", {})
     ),
     "builder.edit_own": Case(lambda w: (f"/worksheets/builder/own/{_own_worksheet(w)}", {})),
+    "builder.fhir_import": Case(
+        lambda w: (
+            "/worksheets/builder/fhir",
+            {"file": (io.BytesIO(json.dumps(nine_item_questionnaire()).encode()), "q.json")},
+        )
+    ),
     "auth.login": Case(
         lambda w: (
             w.client.post("/logout") and "/login",

@@ -36,7 +36,7 @@ def to_questionnaire(ws: Worksheet, base_url: str = CANONICAL_BASE) -> dict[str,
     return {
         "resourceType": "Questionnaire",
         "id": ws.id,
-        "url": origin.url if origin and origin.url else f"{base_url}{ws.id}",
+        "url": canonical_url(ws, base_url),
         "identifier": [{"system": base_url.rstrip(":/"), "value": ws.id}],
         "version": str(ws.version),
         "name": "".join(part.capitalize() for part in ws.id.split("-")),
@@ -55,6 +55,11 @@ def to_questionnaire(ws: Worksheet, base_url: str = CANONICAL_BASE) -> dict[str,
             *(_section_group(ws, section) for section in ws.sections),
         ],
     }
+
+
+def canonical_url(ws: Worksheet, base_url: str = CANONICAL_BASE) -> str:
+    """The Questionnaire's url: the one kept from an import, else Tandem's own."""
+    return ws.fhir.url if ws.fhir and ws.fhir.url else f"{base_url}{ws.id}"
 
 
 def _section_group(ws: Worksheet, section: Section) -> dict[str, Any]:
