@@ -30,6 +30,7 @@ NOT_FORMS = {
     "handouts.assignment_card": "a PDF of links already made; it creates no link",
     "twofactor.code": "the second sign-in step: a redirect, tested in security/test_two_factor",
     "client.quick_exit": "ends this browser's sessions and leaves the site: nothing to reload",
+    "data_rights.response_preview": "shows what an import would store, storing nothing",
 }
 
 
@@ -202,6 +203,22 @@ CASES: dict[str, Case] = {
         lambda w: (
             f"/couples/{w.couple.id}/erase",
             {"label": w.couple.label, "password": factories.PASSWORD},
+        )
+    ),
+    "data_rights.response_store": Case(
+        lambda w: (
+            f"/couples/{w.couple.id}/responses/import",
+            {
+                "worksheet": "builtin:monthly-check-in",
+                "partner": str(w.couple.partners[0].id),
+                "source": json.dumps(
+                    {
+                        "resourceType": "QuestionnaireResponse",
+                        "status": "completed",
+                        "item": [{"linkId": "closeness", "answer": [{"valueInteger": 7}]}],
+                    }
+                ),
+            },
         )
     ),
     "review.add_couple_note": Case(

@@ -278,3 +278,24 @@ def test_import_fhir_command_prints_the_id_or_the_problems(app, tmp_path, therap
     result = runner.invoke(args=["worksheets", "import-fhir", str(path)])
     assert result.exit_code == 1 and "FHIR type 'attachment'" in result.stderr
     assert result.stdout == ""
+
+
+@pytest.mark.parametrize("ws", list(LIBRARY.values()), ids=lambda ws: ws.id)
+def test_exported_answers_read_back_as_they_were_stored(ws):
+    from clinic.worksheets.conditions import visible_answers
+    from clinic.worksheets.response_reader import read_response
+    from tests.factories import sample_answers
+
+    stored = {
+        item_id: ws.item(item_id).clean(value) for item_id, value in sample_answers(ws).items()
+    }
+    nodes = [ws.item(i).questionnaire_answer(v) for i, v in stored.items()]
+    reading = read_response(ws, {"resourceType": "QuestionnaireResponse", "item": nodes})
+    agreements = {item.id for _, item in ws.items() if item.made_together}
+    expected = {
+        i: ws.item(i).private_copy(v) if ws.private_only else v
+        for i, v in stored.items()
+        if i not in agreements
+    }
+    assert reading.answers == visible_answers(ws, expected) and reading.answers
+    assert len(reading.problems) == len(agreements)  # confirmations are each partner's own step
