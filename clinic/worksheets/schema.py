@@ -157,7 +157,7 @@ class Section(Model):
         "title": Hint("Section title"),
         "intro": Hint("Introduction", "Optional: a few words before the questions.", long=True),
         "items": Hint("Questions"),
-        "fhir": Hint("FHIR link", "Kept from an imported Questionnaire; optional."),
+        "fhir": Hint("FHIR link", "Kept from an imported Questionnaire.", when_set=True),
     }
 
     @property
@@ -284,7 +284,7 @@ class Worksheet(Model):
         ),
         "alerts": Hint("Alert rules", "Answers that raise a safety alert for you."),
         "search_aliases": Hint("Other search words", "One a line; only therapists see them."),
-        "fhir": Hint("FHIR origin", "Kept from an imported Questionnaire; optional."),
+        "fhir": Hint("FHIR origin", "Kept from an imported Questionnaire.", when_set=True),
     }
 
     @model_validator(mode="after")

@@ -55,6 +55,7 @@ class Hint:
     help: str = ""
     long: bool = False  # several lines (a textarea) rather than one
     starter: Any = None  # what a new, blank entry starts with
+    when_set: bool = False  # shown only once it holds a value (kept from an import)
 
 
 class Model(BaseModel):
@@ -124,7 +125,7 @@ class Option(Model):
     hints: ClassVar[dict[str, Hint]] = {
         "value": Hint("Reference name", "Lowercase letters and digits; stored with answers."),
         "label": Hint("Choice shown to partners"),
-        "code": Hint("FHIR code", "Kept from an imported Questionnaire; optional."),
+        "code": Hint("FHIR code", "Kept from an imported Questionnaire.", when_set=True),
     }
 
     def fhir_coding(self) -> dict[str, Any]:
@@ -366,7 +367,7 @@ class Item(Model):
         "prompt": Hint("Question", "What partners read first.", long=True),
         "help": Hint("Help text", "Optional: a line under the question.", long=True),
         "required": Hint("Partners must answer this before sending"),
-        "fhir": Hint("FHIR link", "Kept from an imported Questionnaire; optional."),
+        "fhir": Hint("FHIR link", "Kept from an imported Questionnaire.", when_set=True),
     }
 
     @classmethod
