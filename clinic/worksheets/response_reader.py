@@ -19,6 +19,8 @@ from clinic.worksheets.conditions import visible_answers
 from clinic.worksheets.items import Item
 from clinic.worksheets.schema import Worksheet
 
+MAX_DEPTH = 20
+
 
 @dataclass
 class Reading:
@@ -58,9 +60,16 @@ def answers_from_response(ws: Worksheet, resource: Any) -> tuple[dict[str, Any],
 
 
 def _answered(
-    nodes: Any, items: dict[str, Item], reading: Reading
+    nodes: Any, items: dict[str, Item], reading: Reading, depth: int = 0
 ) -> Iterator[tuple[dict[str, Any], Item]]:
-    """(node, item) for every node naming an item; other answered linkIds are skipped."""
+    """(node, item) for every node naming an item; other answered linkIds are skipped.
+
+    Tandem's responses nest three deep at most; a deeper file is read no further than
+    MAX_DEPTH, so no upload can exhaust the stack.
+    """
+    if depth > MAX_DEPTH:
+        reading.problems.append("The response nests its items too deeply to be read.")
+        return
     for node in nodes if isinstance(nodes, list) else []:
         if not isinstance(node, dict):
             continue
@@ -70,4 +79,4 @@ def _answered(
             continue
         if node.get("answer"):
             reading.skipped.append(str(node.get("linkId"))[:80])
-        yield from _answered(node.get("item"), items, reading)
+        yield from _answered(node.get("item"), items, reading, depth + 1)

@@ -149,8 +149,8 @@ class Section(Model):
     title: Text
     intro: Text | None = None
     show_if: ShowIf | None = None
-    items: list[AnyItem] = Field(min_length=1, max_length=MAX_ITEMS)
     fhir: FhirLink | None = None
+    items: list[AnyItem] = Field(min_length=1, max_length=MAX_ITEMS)
 
     hints: ClassVar[dict[str, Hint]] = {
         "id": Hint("Reference name", "Lowercase letters, digits, - or _; unique in the worksheet."),

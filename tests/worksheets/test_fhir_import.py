@@ -299,3 +299,16 @@ def test_exported_answers_read_back_as_they_were_stored(ws):
     }
     assert reading.answers == visible_answers(ws, expected) and reading.answers
     assert len(reading.problems) == len(agreements)  # confirmations are each partner's own step
+
+
+def test_a_deeply_nested_response_is_a_problem_not_a_crash():
+    from clinic.worksheets.response_reader import read_response
+
+    node: dict = {"linkId": "deep", "answer": [{"valueString": "x"}]}
+    for _ in range(900):
+        node = {"linkId": "g", "item": [node]}
+    reading = read_response(
+        LIBRARY["monthly-check-in"], {"resourceType": "QuestionnaireResponse", "item": [node]}
+    )
+    assert reading.problems == ["The response nests its items too deeply to be read."]
+    assert reading.answers == {}
