@@ -129,7 +129,9 @@ def store(couple: Couple, worksheet: Worksheet, raw: str, who: str) -> Response:
         opened_at=when,
         updated_at=when,
         submitted_at=when,
-        answers=[Answer(item_id=i, value=v, shareable=False) for i, v in answers.items()],
+        answers=[
+            Answer(item_id=i, value=v, shareable=False, updated_at=when) for i, v in answers.items()
+        ],
     )
     assigned.responses.append(response)
     assignment.worksheets.append(assigned)

@@ -521,7 +521,7 @@ def _tandem_type(node: dict[str, Any]) -> str | None:
 
 
 def _is_help(node: dict[str, Any]) -> bool:
-    """A question's help text: Tandem's ``<id>:help``, or a foreign question's only display."""
+    """Tandem's help text of a question, the display child ``<id>:help``."""
     return node.get("type") == "display" and str(node.get("linkId", "")).endswith(":help")
 
 

@@ -65,7 +65,8 @@ def test_the_therapist_sees_what_would_be_stored_then_stores_it_for_one_partner(
     stored = signed_in.post(f"/couples/{couple.id}/responses/import", data=form)
     assert stored.status_code == 302 and "/review/assignments/" in stored.headers["Location"]
     (response,) = db.session.scalars(select(Response))
-    assert response.partner_id == alex.id and response.submitted_at.year == 2026
+    assert response.partner_id == alex.id and response.submitted_at.month == 3
+    assert {a.updated_at for a in response.answers} == {response.submitted_at}  # when answered
     assert {a.item_id: a.value for a in response.answers} == {
         k: CHECK_IN.item(k).clean(v) for k, v in check_in_answers().items()
     }
