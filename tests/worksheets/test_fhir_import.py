@@ -312,3 +312,27 @@ def test_a_deeply_nested_response_is_a_problem_not_a_crash():
     )
     assert reading.problems == ["The response nests its items too deeply to be read."]
     assert reading.answers == {}
+
+
+def test_another_systems_response_to_an_imported_questionnaire_reads_by_its_link_ids():
+    from clinic.worksheets.response_reader import read_response
+    from clinic.worksheets.scoring import score_answers
+
+    ws = import_questionnaire(nine_item_questionnaire()).worksheet
+    answered = [
+        {
+            "linkId": f"/4425{n}-9",
+            "answer": [{"valueCoding": {"system": LOINC, "code": ANSWER_CODES[n % 4]}}],
+        }
+        for n in range(1, 10)
+    ]
+    resource = {
+        "resourceType": "QuestionnaireResponse",
+        "status": "completed",
+        "item": [{"linkId": "/44249-1", "item": answered}],
+    }
+    reading = read_response(ws, resource)
+    assert not reading.problems and not reading.skipped
+    assert reading.answers["44251-9"] == ANSWER_CODES[1].lower()
+    assert reading.answers["44254-9"] == ANSWER_CODES[0].lower()
+    assert score_answers(ws, reading.answers) == []  # scores come once the therapist adds scoring
