@@ -35,9 +35,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     from clinic.assignments.views import bp as assignments_bp
     from clinic.audit.views import bp as audit_bp
     from clinic.auth.views import bp as auth_bp
+    from clinic.builder import fhir_views  # noqa: F401 - its routes join the builder's
     from clinic.builder.views import bp as builder_bp
     from clinic.client.views import bp as client_bp
     from clinic.couples.views import bp as couples_bp
+    from clinic.data_rights import response_views  # noqa: F401 - its routes join the record's
     from clinic.data_rights.views import bp as data_rights_bp
     from clinic.handouts.partner_views import bp as partner_pdfs_bp
     from clinic.handouts.views import bp as handouts_bp

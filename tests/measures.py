@@ -72,3 +72,51 @@ def nine_item_yaml(**changes: Any) -> str:
 def answers_scoring(*scores: int) -> dict[str, str]:
     """Answers to q1.. with these item scores."""
     return {f"q{n}": f"a{score}" for n, score in enumerate(scores, start=1)}
+
+
+LOINC = "http://loinc.org"
+ANSWER_CODES = ["LA6568-5", "LA6569-3", "LA6570-1", "LA6571-9"]  # the published answer list
+
+
+def nine_item_questionnaire() -> dict[str, Any]:
+    """The same measure as another system would send it: a FHIR R4 Questionnaire with
+    LOINC-style linkIds and codes, answers scored with the ordinalValue extension and no
+    Tandem extension at all (placeholder wording; no bands, which FHIR R4 cannot carry)."""
+    ordinal = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
+    return {
+        "resourceType": "Questionnaire",
+        "id": "nine-item-measure",
+        "url": "http://example.org/fhir/Questionnaire/nine-item-measure",
+        "name": "NineItemMeasure",
+        "title": "Nine item measure",
+        "status": "active",
+        "description": "Placeholder purpose.",
+        "code": [{"system": LOINC, "code": "44249-1", "display": "Placeholder panel"}],
+        "item": [
+            {"linkId": "intro", "type": "display", "text": "Placeholder instructions."},
+            {
+                "linkId": "/44249-1",
+                "type": "group",
+                "text": "Placeholder section",
+                "item": [
+                    {
+                        "linkId": f"/4425{n}-9",
+                        "code": [{"system": LOINC, "code": f"4425{n}-9"}],
+                        "type": "choice",
+                        "required": True,
+                        "text": f"Placeholder question {n}",
+                        "answerOption": [
+                            {
+                                "valueCoding": {"system": LOINC, "code": code, "display": label},
+                                "extension": [{"url": ordinal, "valueDecimal": score}],
+                            }
+                            for score, (code, label) in enumerate(
+                                zip(ANSWER_CODES, OPTIONS, strict=True)
+                            )
+                        ],
+                    }
+                    for n in range(1, 10)
+                ],
+            },
+        ],
+    }

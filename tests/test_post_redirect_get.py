@@ -5,6 +5,7 @@ The walk covers every POST route of the app; a new one fails here until it is ad
 """
 
 import io
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from clinic.models import AuditEvent, ClientLink, SafetyAlert
 from clinic.safety import codes
 from clinic.twofactor import service as two_factor
 from tests import factories
+from tests.measures import nine_item_questionnaire
 from tests.safety.check_in import CALM, RAISING
 from tests.safety.check_in import send as send_check_in
 
@@ -28,6 +30,7 @@ NOT_FORMS = {
     "handouts.assignment_card": "a PDF of links already made; it creates no link",
     "twofactor.code": "the second sign-in step: a redirect, tested in security/test_two_factor",
     "client.quick_exit": "ends this browser's sessions and leaves the site: nothing to reload",
+    "data_rights.response_preview": "shows what an import would store, storing nothing",
 }
 
 
@@ -155,6 +158,12 @@ CASES: dict[str, Case] = {
         lambda w: (f"/worksheets/builder/{factories.make_draft(w.therapist).id}/discard", {})
     ),
     "builder.edit_own": Case(lambda w: (f"/worksheets/builder/own/{_own_worksheet(w)}", {})),
+    "builder.fhir_import": Case(
+        lambda w: (
+            "/worksheets/builder/fhir",
+            {"file": (io.BytesIO(json.dumps(nine_item_questionnaire()).encode()), "q.json")},
+        )
+    ),
     "auth.login": Case(
         lambda w: (
             w.client.post("/logout") and "/login",
@@ -194,6 +203,22 @@ CASES: dict[str, Case] = {
         lambda w: (
             f"/couples/{w.couple.id}/erase",
             {"label": w.couple.label, "password": factories.PASSWORD},
+        )
+    ),
+    "data_rights.response_store": Case(
+        lambda w: (
+            f"/couples/{w.couple.id}/responses/import",
+            {
+                "worksheet": "builtin:monthly-check-in",
+                "partner": str(w.couple.partners[0].id),
+                "source": json.dumps(
+                    {
+                        "resourceType": "QuestionnaireResponse",
+                        "status": "completed",
+                        "item": [{"linkId": "closeness", "answer": [{"valueInteger": 7}]}],
+                    }
+                ),
+            },
         )
     ),
     "review.add_couple_note": Case(

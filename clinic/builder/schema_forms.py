@@ -52,6 +52,7 @@ class FieldSpec:
     default: Any = None
     starter: Any = None
     optional: bool = False  # the schema allows None: left out when nothing is given
+    when_set: bool = False  # the page shows it only once it holds a value
 
     @property
     def singular(self) -> str:
@@ -98,6 +99,7 @@ def specs(model: type[BaseModel]) -> tuple[FieldSpec, ...]:
                 default=None if info.is_required() else info.get_default(call_default_factory=True),
                 starter=hint.starter,
                 optional=optional,
+                when_set=hint.when_set,
             )
         )
     return tuple(out)

@@ -55,7 +55,7 @@ _READABILITY = textstatistics()
 # "en-US" makes textstat count syllables with pyphen, which ships with it (no download).
 _READABILITY.set_lang("en-US")
 _PATH = re.compile(r"^[a-z_]+(?:\.(?:[a-z_]+|[0-9]{1,3}))*$")
-NOT_CLIENT_TEXT = {"id", "type", "value", "kind", "item", "urgency"}
+NOT_CLIENT_TEXT = {"id", "type", "value", "kind", "item", "urgency", "fhir", "code"}
 
 
 class BuilderError(Exception):

@@ -18,7 +18,7 @@ from clinic.models import (
     WorksheetVersion,
 )
 from clinic.storage import utcnow
-from clinic.worksheets.fhir import CANONICAL_BASE, to_questionnaire
+from clinic.worksheets.fhir import canonical_url, to_questionnaire
 from clinic.worksheets.schema import Worksheet
 from clinic.worksheets.versions import worksheet_of
 
@@ -176,7 +176,7 @@ def _questionnaire_response(response: Response, group_ref: str) -> dict[str, Any
     out: dict[str, Any] = {
         "resourceType": "QuestionnaireResponse",
         "identifier": {"system": "urn:tandem:response", "value": str(response.id)},
-        "questionnaire": f"{CANONICAL_BASE}{version.slug}|{version.version}",
+        "questionnaire": f"{canonical_url(worksheet)}|{version.version}",
         "status": "completed" if response.submitted_at else "in-progress",
         "subject": {"reference": group_ref},
     }
@@ -206,5 +206,5 @@ def _response_items(worksheet: Worksheet, answers: dict) -> list[dict[str, Any]]
             node["extension"] = [{"url": SHAREABLE_EXTENSION, "valueBoolean": answer.shareable}]
             children.append(node)
         if children:
-            sections.append({"linkId": f"s:{section.id}", "text": section.title, "item": children})
+            sections.append({"linkId": section.link_id, "text": section.title, "item": children})
     return sections

@@ -57,7 +57,7 @@ class WorksheetReview:
     respondents: list[Respondent]
     rows: list[ItemRow]
     summary: GridSummary
-    scores: ScoreCard | None = None  # therapist pages only
+    scores: ScoreCard | None = None  # in the session view: shared scores only
 
     @property
     def title(self) -> str:
@@ -129,7 +129,7 @@ def review_assignment(
 ) -> AssignmentReview:
     """Each worksheet's answers side by side; ``for_session`` keeps only what both shared.
 
-    Score cards are for the therapist's pages only; ``score_trends`` (from
+    The session view's score cards hold shared scores only; ``score_trends`` (from
     ``score_trends_for``) lets them say whether a change since last time is reliable.
     """
     names = partner_names(partners)
@@ -147,8 +147,11 @@ def review_assignment(
             rows = pair_answers(worksheet, respondents)
         summary = summarize(row.grid for row in rows)
         card = None
-        if worksheet is not None and not for_session:
-            card = score_card(worksheet, respondents, score_trends)
+        if worksheet is not None:
+            # On the session screen a score shows only when its respondent shared every
+            # question of it, with no flags and no earlier score to compare with.
+            trends = () if for_session else score_trends
+            card = score_card(worksheet, respondents, trends, shared_only=for_session)
         reviewed.append(WorksheetReview(assigned, worksheet, respondents, rows, summary, card))
     return AssignmentReview(assignment, reviewed)
 

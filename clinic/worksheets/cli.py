@@ -1,4 +1,5 @@
-"""``flask --app clinic worksheets check [PATH...]``: validate worksheet files like an upload would.
+"""``flask --app clinic worksheets check [PATH...]``: validate worksheet files like an upload would;
+``worksheets import-fhir FILE``: make a worksheet of a FHIR Questionnaire.
 
 Register with ``app.cli.add_command(worksheets_cli)``. The command also runs without a Flask
 app (in CI, or a ``CliRunner``), then checking the built-in directory.
@@ -7,15 +8,20 @@ app (in CI, or a ``CliRunner``), then checking the built-in directory.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from flask import current_app, has_app_context
 from flask.cli import AppGroup, NoAppException, ScriptInfo
 
+from clinic.auth.service import find_therapist
+from clinic.extensions import db
+from clinic.worksheets import library
+from clinic.worksheets.fhir_import import FhirImportError, import_questionnaire, read_json
 from clinic.worksheets.loader import BUILTIN_DIR, Problem, WorksheetError, load_directory, load_file
 from clinic.worksheets.schema import Worksheet
 
-worksheets_cli = AppGroup("worksheets", help="Check worksheet definition files.")
+worksheets_cli = AppGroup("worksheets", help="Check, import and score worksheet definitions.")
 
 
 @worksheets_cli.command("check", with_appcontext=False)
@@ -63,3 +69,46 @@ def _default_directory() -> Path:
             return BUILTIN_DIR
         return Path(app.config["WORKSHEETS_DIR"] or BUILTIN_DIR)
     return BUILTIN_DIR
+
+
+@worksheets_cli.command("import-fhir")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--therapist", "email", help="Add it to this therapist's own worksheets.")
+@click.option(
+    "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write the YAML here."
+)
+def import_fhir_command(path: Path, email: str | None, output: Path | None) -> None:
+    """Make a worksheet of a FHIR R4 Questionnaire (JSON) and print its id.
+
+    Problems are printed instead, with exit status 1, and nothing is stored. Fields FHIR has
+    no place for (minutes, who answers, the guide...) get placeholders to complete.
+    """
+    therapist = find_therapist(email) if email is not None else None
+    if email is not None and therapist is None:
+        _fail([f"no therapist with the e-mail {email}"])
+    try:
+        imported = import_questionnaire(
+            read_json(path.read_bytes()), library.taken_slugs(therapist)
+        )
+    except OSError as exc:
+        _fail([f"{path}: cannot read the file ({exc.strerror})"])
+    except FhirImportError as exc:
+        _fail(exc.problems)
+    text = imported.source_yaml()
+    if therapist is not None:
+        try:
+            library.save_own(therapist, text, path.name)
+        except WorksheetError as exc:
+            _fail([str(p) for p in exc.problems])
+        db.session.commit()  # a command has no request to commit for it
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+    for label in imported.filled_in:
+        click.echo(f"placeholder to complete: {label}", err=True)
+    click.echo(imported.worksheet.id)
+
+
+def _fail(problems: list[str]) -> NoReturn:
+    for problem in problems:
+        click.echo(problem, err=True)
+    raise SystemExit(1)

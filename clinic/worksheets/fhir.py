@@ -8,6 +8,11 @@ Section groups use ``s:<section id>``, their intros ``s:<section id>:intro``, th
 instructions ``:instructions``, help texts ``<item id>:help`` and a scale's end labels
 ``<item id>:min`` and ``<item id>:max``: item ids cannot contain ``:`` so these never collide
 with item linkIds. Every text a partner reads on the form is in the Questionnaire.
+
+A worksheet imported from a Questionnaire (clinic.worksheets.fhir_import) keeps that
+Questionnaire's linkIds, codes and url in its ``fhir`` fields, and they are used here again,
+so other systems get back the names they know. Every item names its Tandem type in the
+``urn:tandem:item-type`` extension, so that importing Tandem's own export gives it back.
 """
 
 from __future__ import annotations
@@ -27,10 +32,11 @@ def to_questionnaire(ws: Worksheet, base_url: str = CANONICAL_BASE) -> dict[str,
     The therapist guide is left out on purpose: a Questionnaire travels to other systems
     and may be shown to clients there.
     """
+    origin = ws.fhir
     return {
         "resourceType": "Questionnaire",
         "id": ws.id,
-        "url": f"{base_url}{ws.id}",
+        "url": canonical_url(ws, base_url),
         "identifier": [{"system": base_url.rstrip(":/"), "value": ws.id}],
         "version": str(ws.version),
         "name": "".join(part.capitalize() for part in ws.id.split("-")),
@@ -38,8 +44,11 @@ def to_questionnaire(ws: Worksheet, base_url: str = CANONICAL_BASE) -> dict[str,
         "status": "active",
         "description": ws.purpose,
         "code": [
-            {"system": THEME_SYSTEM, "code": theme, "display": THEME_LABELS[theme]}
-            for theme in ws.themes
+            *(
+                {"system": THEME_SYSTEM, "code": theme, "display": THEME_LABELS[theme]}
+                for theme in ws.themes
+            ),
+            *(c.fhir() for c in (origin.codes if origin else [])),
         ],
         "item": [
             question(":instructions", "display", ws.instructions),
@@ -48,12 +57,20 @@ def to_questionnaire(ws: Worksheet, base_url: str = CANONICAL_BASE) -> dict[str,
     }
 
 
+def canonical_url(ws: Worksheet, base_url: str = CANONICAL_BASE) -> str:
+    """The Questionnaire's url: the one kept from an import, else Tandem's own."""
+    return ws.fhir.url if ws.fhir and ws.fhir.url else f"{base_url}{ws.id}"
+
+
 def _section_group(ws: Worksheet, section: Section) -> dict[str, Any]:
-    intro = [question(f"s:{section.id}:intro", "display", section.intro)] if section.intro else []
+    link = section.link_id
+    intro = [question(f"{link}:intro", "display", section.intro)] if section.intro else []
+    codes = {"code": [c.fhir() for c in section.fhir.codes]} if section.fhir else {}
     return {
-        "linkId": f"s:{section.id}",
+        "linkId": link,
         "type": "group",
         "text": section.title,
+        **(codes if codes.get("code") else {}),
         **enable_when(ws, section.show_if),
         "item": [
             *intro,

@@ -263,9 +263,14 @@ def copy_slug(therapist: Therapist, slug: str) -> str:
     return fresh_slug(therapist, f"{slug.removesuffix('-' + COPY_SUFFIX)}-{COPY_SUFFIX}")
 
 
+def taken_slugs(therapist: Therapist | None) -> frozenset[str]:
+    """The worksheet ids a new own worksheet of this therapist may not use."""
+    return frozenset(builtin_library()) | (_own_slugs(therapist) if therapist else set())
+
+
 def fresh_slug(therapist: Therapist, base: str) -> str:
     """``base``, or ``base-2``, ``base-3``... whichever no worksheet of theirs uses yet."""
-    taken = _own_slugs(therapist) | set(builtin_library())
+    taken = taken_slugs(therapist)
     base = base[:56]
     fresh, number = base, 2
     while fresh in taken:

@@ -26,7 +26,18 @@ from clinic.worksheets.items import (
     item_class,
     type_names,
 )
-from clinic.worksheets.items.base import Condition, Hint, Id, Model, ShowIf, Text, require_unique
+from clinic.worksheets.items.base import (
+    Coding,
+    Condition,
+    FhirLink,
+    FhirUri,
+    Hint,
+    Id,
+    Model,
+    ShowIf,
+    Text,
+    require_unique,
+)
 
 Theme = Literal[
     "power",
@@ -138,6 +149,7 @@ class Section(Model):
     title: Text
     intro: Text | None = None
     show_if: ShowIf | None = None
+    fhir: FhirLink | None = None
     items: list[AnyItem] = Field(min_length=1, max_length=MAX_ITEMS)
 
     hints: ClassVar[dict[str, Hint]] = {
@@ -145,6 +157,24 @@ class Section(Model):
         "title": Hint("Section title"),
         "intro": Hint("Introduction", "Optional: a few words before the questions.", long=True),
         "items": Hint("Questions"),
+        "fhir": Hint("FHIR link", "Kept from an imported Questionnaire.", when_set=True),
+    }
+
+    @property
+    def link_id(self) -> str:
+        """The section group's FHIR linkId: the one kept from an import, else ``s:<id>``."""
+        return self.fhir.link_id if self.fhir else f"s:{self.id}"
+
+
+class QuestionnaireOrigin(Model):
+    """What an imported Questionnaire said about itself that Tandem has no field for."""
+
+    url: FhirUri | None = None
+    codes: list[Coding] = Field(default_factory=list, max_length=10)
+
+    hints: ClassVar[dict[str, Hint]] = {
+        "url": Hint("FHIR canonical URL", "Kept from an imported Questionnaire; optional."),
+        "codes": Hint("FHIR codes", "Optional."),
     }
 
 
@@ -236,6 +266,8 @@ class Worksheet(Model):
     # Other words therapists search for (clinical names, older titles); never shown to partners.
     search_aliases: list[Text] = Field(default_factory=list, max_length=20)
     translations: dict[str, dict[str, str]] = Field(default_factory=dict)
+    # Where an imported FHIR Questionnaire came from; never shown to partners.
+    fhir: QuestionnaireOrigin | None = None
 
     hints: ClassVar[dict[str, Hint]] = {
         "id": Hint("Reference name", "Lowercase letters, digits and single hyphens."),
@@ -253,6 +285,7 @@ class Worksheet(Model):
         ),
         "alerts": Hint("Alert rules", "Answers that raise a safety alert for you."),
         "search_aliases": Hint("Other search words", "One a line; only therapists see them."),
+        "fhir": Hint("FHIR origin", "Kept from an imported Questionnaire.", when_set=True),
     }
 
     @model_validator(mode="after")
@@ -272,7 +305,8 @@ class Worksheet(Model):
                     )
                 where[item.id] = here
         problems = (
-            self._privacy_problems()
+            self._link_problems()
+            + self._privacy_problems()
             + self._alert_problems()
             + self._show_if_problems()
             + self._scoring_problems()
@@ -281,6 +315,22 @@ class Worksheet(Model):
             # Raised as a ValidationError so that each problem keeps its own location.
             raise ValidationError.from_exception_data("Worksheet", problems)
         return self
+
+    def _link_problems(self) -> list[InitErrorDetails]:
+        """Kept FHIR linkIds name one section or item each, as a Questionnaire needs."""
+        problems = []
+        taken: set[str] = set()
+        for s_index, section in enumerate(self.sections):
+            places = [(("sections", s_index), section.link_id)] + [
+                (("sections", s_index, "items", i_index), item.link_id)
+                for i_index, item in enumerate(section.items)
+            ]
+            for where, link in places:
+                if link in taken:
+                    message = f"the FHIR linkId {link!r} is used more than once"
+                    problems.append(_problem((*where, "fhir", "link_id"), message, link))
+                taken.add(link)
+        return problems
 
     def _privacy_problems(self) -> list[InitErrorDetails]:
         """Answers that may raise an alert are about the other partner: never joint."""
@@ -430,7 +480,8 @@ class Worksheet(Model):
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-LATER_FIELDS = frozenset({"scoring", "show_if", "score"})  # no field of v1 has these names
+# No field of v1 has these names.
+LATER_FIELDS = frozenset({"scoring", "show_if", "score", "fhir", "code"})
 
 
 def _without_unset(node: Any) -> Any:

@@ -46,7 +46,8 @@ def test_types_map_to_fhir_item_types():
     ]
     scale = questionnaire_item(to_questionnaire(LIBRARY["monthly-check-in"]), "closeness")
     assert (scale["type"], scale["required"]) == ("integer", True)
-    assert [e["valueInteger"] for e in scale["extension"]] == [0, 10]
+    assert [e["valueInteger"] for e in scale["extension"] if "valueInteger" in e] == [0, 10]
+    assert {"url": "urn:tandem:item-type", "valueCode": "scale"} in scale["extension"]
     pause = questionnaire_item(to_questionnaire(LIBRARY["conflict-pre-agreement"]), "plan.pause")
     assert [q["linkId"] for q in pause["item"]] == ["plan.pause.word", "plan.pause.ok"]
     assert [q["linkId"] for q in pause["item"][1]["item"]] == [

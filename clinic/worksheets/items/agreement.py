@@ -25,6 +25,7 @@ from clinic.worksheets.items.base import (
     MAX_VALUE,
     MIN_VALUE,
     AnswerError,
+    FhirSource,
     Fields,
     Hint,
     Id,
@@ -44,6 +45,7 @@ from clinic.worksheets.items.base import (
     register,
     require_unique,
     string_answer,
+    tail,
 )
 
 # The form field of a clause's former "I agree" box; cannot double as a field id.
@@ -477,6 +479,30 @@ class AgreementItem(Item):
                 for clause in self.clauses
             ]
         }
+
+    @classmethod
+    def from_questionnaire_item(cls, node: dict[str, Any], source: FhirSource) -> dict[str, Any]:
+        """Clauses from the groups ``<item>.<clause>`` of Tandem's export: each one's fields
+        (a choice, whole minutes or text) and its confirmations group, which is not read."""
+        link = str(node.get("linkId", ""))
+        clauses = []
+        for child in source.children(node):
+            clause_link = str(child.get("linkId", ""))
+            fields = []
+            for part in child.get("item") or []:
+                field_id = tail(part, clause_link)
+                if field_id == RESERVED_FIELD_ID:
+                    continue
+                field: dict[str, Any] = {"id": field_id, "label": str(part.get("text") or "")}
+                if part.get("type") == "choice":
+                    field.update(kind="choice", options=source.options(part))
+                else:
+                    field["kind"] = "minutes" if part.get("type") == "integer" else "text"
+                fields.append(field)
+            clauses.append(
+                {"id": tail(child, link), "text": str(child.get("text") or ""), "fields": fields}
+            )
+        return {"clauses": clauses}
 
     def fhir_answer(self, value: Any) -> dict[str, Any]:
         return {

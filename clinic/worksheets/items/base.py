@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, get_args
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Protocol, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -25,11 +25,18 @@ MAX_TEXT = 4000
 
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, min_length=1, max_length=60)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT)]
+# FHIR's own spellings: a linkId is any string without outer spaces, a code has no tabs or
+# double spaces, a system is a URI.
+LinkId = Annotated[str, StringConstraints(pattern=r"^\S(?:.*\S)?$", min_length=1, max_length=255)]
+FhirCode = Annotated[str, StringConstraints(pattern=r"^\S+(?: \S+)*$", max_length=255)]
+FhirUri = Annotated[str, StringConstraints(pattern=r"^\S+$", max_length=255)]
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "items"
 MIN_VALUE = "http://hl7.org/fhir/StructureDefinition/minValue"
 MAX_VALUE = "http://hl7.org/fhir/StructureDefinition/maxValue"
 ORDINAL_VALUE = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
+# Names an exported item's Tandem type, so that importing Tandem's own export gives it back.
+ITEM_TYPE_EXTENSION = "urn:tandem:item-type"
 
 # Unprintable characters and lone surrogates: invisible to readers, fatal to UTF-8 storage.
 _INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
@@ -48,6 +55,7 @@ class Hint:
     help: str = ""
     long: bool = False  # several lines (a textarea) rather than one
     starter: Any = None  # what a new, blank entry starts with
+    when_set: bool = False  # shown only once it holds a value (kept from an import)
 
 
 class Model(BaseModel):
@@ -73,16 +81,58 @@ def require_unique(values: Iterable[str], what: str) -> None:
         raise ValueError(f"{what} {', '.join(map(repr, dupes))} is used more than once")
 
 
+class Coding(Model):
+    """A code from an imported FHIR Questionnaire (LOINC, SNOMED...), kept for export."""
+
+    system: FhirUri | None = None
+    code: FhirCode
+    display: Text | None = None
+
+    hints: ClassVar[dict[str, Hint]] = {
+        "system": Hint("Code system", "A URI, e.g. http://loinc.org."),
+        "code": Hint("Code"),
+        "display": Hint("What the code means"),
+    }
+
+    def fhir(self) -> dict[str, Any]:
+        return self.model_dump(exclude_none=True)
+
+
+class FhirLink(Model):
+    """The linkId and codes a question or section had in an imported Questionnaire.
+
+    Tandem's ids are lowercase words; a linkId like ``/44249-1`` is kept here instead, so
+    an export (and a QuestionnaireResponse) gives other systems the names they know.
+    """
+
+    link_id: LinkId
+    codes: list[Coding] = Field(default_factory=list, max_length=10)
+
+    hints: ClassVar[dict[str, Hint]] = {
+        "link_id": Hint("FHIR linkId", "From the imported Questionnaire; used again on export."),
+        "codes": Hint("FHIR codes", "Optional."),
+    }
+
+
 class Option(Model):
     value: Id
     label: Text
     # Points this option earns in the worksheet's ``scoring`` (single_choice only).
     score: int | None = Field(None, ge=-100, le=100)
+    # The answerOption's code when it came from an imported Questionnaire.
+    code: Coding | None = None
 
     hints: ClassVar[dict[str, Hint]] = {
         "value": Hint("Reference name", "Lowercase letters and digits; stored with answers."),
         "label": Hint("Choice shown to partners"),
+        "code": Hint("FHIR code", "Kept from an imported Questionnaire.", when_set=True),
     }
+
+    def fhir_coding(self) -> dict[str, Any]:
+        """The option as a valueCoding: its kept code, else its reference name."""
+        if self.code is None:
+            return {"code": self.value, "display": self.label}
+        return {**self.code.fhir(), "display": self.label}
 
 
 class AnswerError(ValueError):
@@ -154,6 +204,51 @@ class Fields:
 
 
 # --- FHIR helpers shared by the types -------------------------------------------------------
+
+
+class FhirSource(Protocol):
+    """What an item type's ``from_questionnaire_item`` may ask of the Questionnaire it reads
+    (clinic.worksheets.fhir_import holds the one implementation)."""
+
+    def problem(self, node: dict[str, Any], message: str) -> None: ...
+
+    def options(self, node: dict[str, Any]) -> list[dict[str, Any]]:
+        """The item's choices as Option fields (value, label, score, code)."""
+        ...
+
+    def children(self, node: dict[str, Any]) -> list[dict[str, Any]]:
+        """The item's child items that the importer has not read itself (help texts)."""
+        ...
+
+
+def answers_of(node: dict[str, Any]) -> list[dict[str, Any]]:
+    """A QuestionnaireResponse item's answers (a list of dicts, or empty)."""
+    answers = node.get("answer")
+    return [a for a in answers if isinstance(a, dict)] if isinstance(answers, list) else []
+
+
+def one_answer(node: dict[str, Any], *kinds: str) -> Any:
+    """The single ``value<Kind>`` of an answered item; AnswerError for any other shape."""
+    answers = answers_of(node)
+    if len(answers) != 1:
+        raise AnswerError("This question takes exactly one answer.")
+    for kind in kinds:
+        if f"value{kind}" in answers[0]:
+            return answers[0][f"value{kind}"]
+    raise AnswerError("This answer has the wrong kind of value.")
+
+
+def tail(node: dict[str, Any], parent_link: str) -> str:
+    """A child's linkId after its parent's (``activities.kissing`` -> ``kissing``)."""
+    link = str(node.get("linkId", ""))
+    return link.removeprefix(parent_link + ".")
+
+
+def coded(value: Any) -> str:
+    """The code of a valueCoding; AnswerError when it has none."""
+    if isinstance(value, dict) and isinstance(value.get("code"), str):
+        return value["code"]
+    raise AnswerError("This answer should be a coded choice.")
 
 
 def coding(options: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
@@ -250,6 +345,7 @@ class Item(Model):
     help: Text | None = None
     required: bool = False
     show_if: ShowIf | None = None
+    fhir: FhirLink | None = None
     if TYPE_CHECKING:  # each subclass declares ``type: Literal["<its name>"]``
         type: str
 
@@ -271,6 +367,7 @@ class Item(Model):
         "prompt": Hint("Question", "What partners read first.", long=True),
         "help": Hint("Help text", "Optional: a line under the question.", long=True),
         "required": Hint("Partners must answer this before sending"),
+        "fhir": Hint("FHIR link", "Kept from an imported Questionnaire.", when_set=True),
     }
 
     @classmethod
@@ -411,18 +508,47 @@ class Item(Model):
         """The type's keys of its QuestionnaireResponse item: ``answer`` or child ``item``."""
         raise NotImplementedError
 
+    @property
+    def link_id(self) -> str:
+        """The item's FHIR linkId: the one kept from an import, else its id."""
+        return self.fhir.link_id if self.fhir else self.id
+
     def questionnaire_item(self) -> dict[str, Any]:
-        out = question(self.id, "group", self.prompt)
+        out = question(self.link_id, "group", self.prompt)
+        if self.fhir and self.fhir.codes:
+            out["code"] = [c.fhir() for c in self.fhir.codes]
         if self.required:
             out["required"] = True
         out.update(self.fhir_question())
+        out["extension"] = [
+            *out.get("extension", []),
+            {"url": ITEM_TYPE_EXTENSION, "valueCode": self.type},
+        ]
         if self.help:
-            out.setdefault("item", []).append(question(f"{self.id}:help", "display", self.help))
+            out.setdefault("item", []).append(
+                question(f"{self.link_id}:help", "display", self.help)
+            )
         return out
+
+    @classmethod
+    def from_questionnaire_item(cls, node: dict[str, Any], source: FhirSource) -> dict[str, Any]:
+        """This type's own fields read back from a Questionnaire item (the inverse of
+        ``fhir_question``); what cannot be read goes to ``source.problem``."""
+        source.problem(node, f"cannot be read back as a {cls.type_name()} question")
+        return {}
+
+    def from_fhir_answer(self, node: dict[str, Any]) -> Any:
+        """A raw answer (for ``clean``) from a QuestionnaireResponse item shaped like
+        ``questionnaire_answer``'s; AnswerError when the shape does not fit."""
+        raise AnswerError("Answers to this kind of question cannot be imported.")
 
     def questionnaire_answer(self, value: Any) -> dict[str, Any] | None:
         """One answered item shaped like its Questionnaire item; None when nothing fits."""
-        node: dict[str, Any] = {"linkId": self.id, "text": self.prompt, **self.fhir_answer(value)}
+        node: dict[str, Any] = {
+            "linkId": self.link_id,
+            "text": self.prompt,
+            **self.fhir_answer(value),
+        }
         if "item" in node:
             node["item"] = [child for child in node["item"] if child is not None]
             if not node["item"]:

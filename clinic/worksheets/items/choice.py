@@ -12,12 +12,14 @@ from clinic.worksheets.items.base import (
     ORDINAL_VALUE,
     AnswerError,
     Condition,
+    FhirSource,
     Fields,
     Hint,
     Item,
     Option,
+    answers_of,
     clean_choice,
-    coding,
+    coded,
     register,
     require_unique,
 )
@@ -62,13 +64,13 @@ class _ChoiceItem(Item):
         return bool(picked & set(condition.targets))
 
     def fhir_enable_when(self, condition: Condition) -> list[dict[str, Any]]:
-        labels = self.labels()
+        options = {o.value: o for o in self.options}
         operator = CONDITION_OPERATORS.get(condition.test, "=")
         return [
             {
-                "question": self.id,
+                "question": self.link_id,
                 "operator": operator,
-                "answerCoding": {"code": str(t), "display": labels[str(t)]},
+                "answerCoding": options[str(t)].fhir_coding(),
             }
             for t in condition.targets
         ]
@@ -78,10 +80,12 @@ class _ChoiceItem(Item):
         return "; ".join(labels.get(v, str(v)) for v in self._picked(value))
 
     def fhir_question(self) -> dict[str, Any]:
-        options = coding((o.value, o.label) for o in self.options)
-        for option, node in zip(self.options, options, strict=True):
+        options: list[dict[str, Any]] = []
+        for option in self.options:
+            node: dict[str, Any] = {"valueCoding": option.fhir_coding()}
             if option.score is not None:
                 node["extension"] = [{"url": ORDINAL_VALUE, "valueDecimal": option.score}]
+            options.append(node)
         return {
             "type": "choice",
             "answerOption": options,
@@ -89,13 +93,36 @@ class _ChoiceItem(Item):
         }
 
     def fhir_answer(self, value: Any) -> dict[str, Any]:
-        labels = self.labels()
+        options = {o.value: o for o in self.options}
         return {
             "answer": [
-                {"valueCoding": {"code": v, "display": labels.get(v, v)}}
+                {"valueCoding": options[v].fhir_coding()}
+                if v in options
+                else {"valueCoding": {"code": v}}
                 for v in self._picked(value)
             ]
         }
+
+    @classmethod
+    def from_questionnaire_item(cls, node: dict[str, Any], source: FhirSource) -> dict[str, Any]:
+        return {"options": source.options(node)}
+
+    def _values_of(self, node: dict[str, Any]) -> list[str]:
+        """The option values a QuestionnaireResponse item picked, by kept code or value."""
+        by_code = {(o.code.code if o.code else o.value): o.value for o in self.options}
+        picked = []
+        for answer in answers_of(node):
+            if "valueBoolean" in answer and isinstance(answer["valueBoolean"], bool):
+                code = "yes" if answer["valueBoolean"] else "no"  # an imported boolean
+            elif isinstance(answer.get("valueString"), str | int):
+                labels = {o.label: o.value for o in self.options}
+                code = labels.get(answer["valueString"], str(answer["valueString"]))
+            elif isinstance(answer.get("valueInteger"), int):
+                code = str(answer["valueInteger"])
+            else:
+                code = coded(answer.get("valueCoding"))
+            picked.append(by_code.get(code, code))  # an unknown code fails ``clean``
+        return picked
 
 
 @register
@@ -124,6 +151,12 @@ class SingleChoiceItem(_ChoiceItem):
 
     def sample_answer(self, text: str) -> str:
         return self.options[0].value
+
+    def from_fhir_answer(self, node: dict[str, Any]) -> Any:
+        picked = self._values_of(node)
+        if len(picked) > 1:
+            raise AnswerError("This question takes one choice only.")
+        return picked[0] if picked else ""
 
 
 @register
@@ -154,3 +187,6 @@ class MultipleChoiceItem(_ChoiceItem):
 
     def sample_answer(self, text: str) -> list[str]:
         return [self.options[0].value, self.options[1].value]
+
+    def from_fhir_answer(self, node: dict[str, Any]) -> Any:
+        return self._values_of(node)

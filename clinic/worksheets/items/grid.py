@@ -21,6 +21,7 @@ from pydantic import Field, model_validator
 
 from clinic.worksheets.items.base import (
     AnswerError,
+    FhirSource,
     Fields,
     Hint,
     Id,
@@ -33,11 +34,14 @@ from clinic.worksheets.items.base import (
     clean_flag,
     clean_mapping,
     clean_text,
+    coded,
     coding,
+    one_answer,
     question,
     register,
     require_unique,
     string_answer,
+    tail,
 )
 
 # Stored value -> label shown to partners, in display order.
@@ -312,6 +316,36 @@ class BoundaryGridItem(Item):
                 if (cell := cells.get(row.id)) is not None
             ]
         }
+
+    @classmethod
+    def from_questionnaire_item(cls, node: dict[str, Any], source: FhirSource) -> dict[str, Any]:
+        """Rows from the row groups ``<item>.<row>`` of Tandem's export."""
+        link = str(node.get("linkId", ""))
+        rows = [
+            {"id": tail(child, link), "label": str(child.get("text") or "")}
+            for child in source.children(node)
+        ]
+        return {"rows": rows}
+
+    def from_fhir_answer(self, node: dict[str, Any]) -> Any:
+        rows = {f"{self.link_id}.{row.id}": row.id for row in self.rows}
+        out: dict[str, Any] = {}
+        for group in node.get("item") or []:
+            row_id = rows.get(str(group.get("linkId"))) if isinstance(group, dict) else None
+            if row_id is None:
+                raise AnswerError("This list has a row it does not know.")
+            cell: dict[str, Any] = {}
+            for part in group.get("item") or []:
+                name = str(part.get("linkId", "")).rpartition(".")[2]
+                if name == "answer":
+                    cell["answer"] = coded(one_answer(part, "Coding"))
+                elif name in ("nn", "share"):
+                    key = "non_negotiable" if name == "nn" else "shared"
+                    cell[key] = one_answer(part, "Boolean")
+                elif name == "note":
+                    cell["note"] = one_answer(part, "String")
+            out[row_id] = cell
+        return out
 
     def _fhir_cell(self, row: GridRow, cell: GridCell) -> list[dict[str, Any] | None]:
         link = f"{self.id}.{row.id}"

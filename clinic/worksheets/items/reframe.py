@@ -8,6 +8,8 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, model_validator
 
 from clinic.worksheets.items.base import (
+    AnswerError,
+    FhirSource,
     Fields,
     Hint,
     Id,
@@ -18,10 +20,12 @@ from clinic.worksheets.items.base import (
     answer_group,
     clean_mapping,
     clean_text,
+    one_answer,
     question,
     register,
     require_unique,
     string_answer,
+    tail,
 )
 
 # The part id of a partner's own phrase; cannot double as a phrase id.
@@ -187,3 +191,34 @@ class ReframeItem(Item):
                 )
             ]
         }
+
+    @classmethod
+    def from_questionnaire_item(cls, node: dict[str, Any], source: FhirSource) -> dict[str, Any]:
+        """Phrases from the text questions ``<item>.<phrase>``; a group ``<item>.own`` allows
+        a phrase of one's own."""
+        link = str(node.get("linkId", ""))
+        phrases, allow_own = [], False
+        for child in source.children(node):
+            part = tail(child, link)
+            if part == RESERVED_PHRASE_ID:
+                allow_own = True
+            else:
+                phrases.append({"id": part, "text": str(child.get("text") or "")})
+        return {"phrases": phrases, "allow_own": allow_own}
+
+    def from_fhir_answer(self, node: dict[str, Any]) -> Any:
+        parts = {f"{self.link_id}.{p.id}": p.id for p in self.phrases}
+        own = f"{self.link_id}.{RESERVED_PHRASE_ID}"
+        out: dict[str, Any] = {}
+        for child in node.get("item") or []:
+            link = child.get("linkId") if isinstance(child, dict) else None
+            if link in parts:
+                out[parts[link]] = {"rewrite": one_answer(child, "String")}
+            elif link == own and self.allow_own:
+                out[RESERVED_PHRASE_ID] = {
+                    str(c.get("linkId", "")).rpartition(".")[2]: one_answer(c, "String")
+                    for c in child.get("item") or []
+                }
+            else:
+                raise AnswerError("This answer has a phrase the question does not know.")
+        return out

@@ -13,12 +13,15 @@ from clinic.worksheets.items.base import (
     MIN_VALUE,
     AnswerError,
     Condition,
+    FhirSource,
     Hint,
     Item,
     Model,
     Text,
     clean_whole_number,
+    coded,
     coding,
+    one_answer,
     question,
     register,
     require_unique,
@@ -132,7 +135,7 @@ class ScaleItem(Item):
         if not self.points:
             operator = CONDITION_OPERATORS.get(condition.test, "=")
             return [
-                {"question": self.id, "operator": operator, "answerInteger": int(t)}
+                {"question": self.link_id, "operator": operator, "answerInteger": int(t)}
                 for t in condition.targets
             ]
         values = [v for v, _ in self.choices() if self.meets(condition, v)]
@@ -140,7 +143,7 @@ class ScaleItem(Item):
             values = [int(condition.targets[0])]
         operator = "!=" if condition.test == "not_equals" else "="
         return [
-            {"question": self.id, "operator": operator, "answerCoding": {"code": str(v)}}
+            {"question": self.link_id, "operator": operator, "answerCoding": {"code": str(v)}}
             for v in values
         ]
 
@@ -151,8 +154,8 @@ class ScaleItem(Item):
         Questionnaire renderer shows, so no reader meets a bare 0 to 10.
         """
         ends = [
-            question(f"{self.id}:min", "display", f"{self.min}: {self.min_label}"),
-            question(f"{self.id}:max", "display", f"{self.max}: {self.max_label}"),
+            question(f"{self.link_id}:min", "display", f"{self.min}: {self.min_label}"),
+            question(f"{self.link_id}:max", "display", f"{self.max}: {self.max_label}"),
         ]
         if self.points:
             labels = [(str(v), f"{v} - {lbl}" if lbl else str(v)) for v, lbl in self.choices()]
@@ -172,3 +175,46 @@ class ScaleItem(Item):
             label = f"{value} - {display}" if display else str(value)
             return {"answer": [{"valueCoding": {"code": str(value), "display": label}}]}
         return {"answer": [{"valueInteger": int(value)}]}
+
+    @classmethod
+    def from_questionnaire_item(cls, node: dict[str, Any], source: FhirSource) -> dict[str, Any]:
+        """An integer with minValue and maxValue from 0 to 10, or Tandem's labelled scale
+        (a choice of the numbers); the end labels from the ``:min`` and ``:max`` texts."""
+        ends = {}
+        for child in source.children(node):
+            end = str(child.get("linkId", "")).rpartition(":")[2]
+            if end in ("min", "max") and child.get("type") == "display":
+                ends[end] = str(child.get("text") or "").partition(": ")[2].strip()
+        if node.get("type") == "choice":
+            numbers = []
+            points = []
+            for option in source.options(node):
+                number, _, label = option["label"].partition(" - ")
+                if not number.isdigit():
+                    source.problem(node, f"its choice {option['label']!r} is not a number")
+                    return {}
+                numbers.append(int(number))
+                if label:
+                    points.append({"value": int(number), "label": label})
+            low, high = (min(numbers), max(numbers)) if numbers else (None, None)
+        else:
+            bounds = {e.get("url"): e.get("valueInteger") for e in node.get("extension", [])}
+            low, high, points = bounds.get(MIN_VALUE), bounds.get(MAX_VALUE), []
+        if not (isinstance(low, int) and isinstance(high, int) and 0 <= low < high <= 10):
+            source.problem(
+                node, "a whole number is a scale only with a minValue and maxValue from 0 to 10"
+            )
+            return {}
+        out: dict[str, Any] = {
+            "min": low,
+            "max": high,
+            "min_label": ends.get("min") or str(low),
+            "max_label": ends.get("max") or str(high),
+        }
+        if points:
+            out["points"] = points
+        return out
+
+    def from_fhir_answer(self, node: dict[str, Any]) -> Any:
+        value = one_answer(node, "Integer", "Coding")
+        return int(coded(value)) if isinstance(value, dict) and coded(value).isdigit() else value

@@ -6,7 +6,14 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
-from clinic.worksheets.items.base import Hint, Item, clean_text, register
+from clinic.worksheets.items.base import (
+    FhirSource,
+    Hint,
+    Item,
+    clean_text,
+    one_answer,
+    register,
+)
 
 
 class _TextItem(Item):
@@ -29,6 +36,22 @@ class _TextItem(Item):
 
     def fhir_answer(self, value: str) -> dict[str, Any]:
         return {"answer": [{"valueString": str(value)}]}
+
+    @classmethod
+    def from_questionnaire_item(cls, node: dict[str, Any], source: FhirSource) -> dict[str, Any]:
+        """``maxLength`` becomes max_length when it fits this type's bounds."""
+        limit = node.get("maxLength")
+        if limit is None:
+            return {}
+        bounds = cls.model_fields["max_length"].metadata
+        top = next(m.le for m in bounds if hasattr(m, "le"))
+        if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= top:
+            source.problem(node, f"its maxLength {limit!r} is not a number from 1 to {top}")
+            return {}
+        return {"max_length": limit}
+
+    def from_fhir_answer(self, node: dict[str, Any]) -> Any:
+        return one_answer(node, "String")
 
 
 @register
