@@ -236,6 +236,14 @@ DEFAULTS: dict[str, Setting] = {
     "QUICK_EXIT_URL": Setting(
         str, "https://www.wikipedia.org/", "where a client's quick-exit button goes"
     ),
+    "LANGUAGES": Setting(
+        list[str],
+        ["en", "es"],
+        "the languages pages can speak (codes with a catalogue in clinic/translations, and en)",
+    ),
+    "DEFAULT_LANGUAGE": Setting(
+        str, "en", "the language of therapist pages and of a partner who has not chosen one"
+    ),
     "SUPPORT_TEXT": Setting(
         str,
         "Thank you for your answers. Your therapist will read them, but not straight away: "

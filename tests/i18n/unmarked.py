@@ -39,12 +39,18 @@ READ_ATTRIBUTES = frozenset(
         "label",
     }
 )
-#: ``<input type=…>`` whose ``value`` is the button's caption.
+#: ``<input type=…>`` whose ``value`` is the button's caption (a ``<button>``'s is never shown).
 BUTTON_INPUTS = frozenset({"submit", "button", "reset"})
 #: Elements whose content is never shown as text.
 HIDDEN_CONTENT = frozenset({"script", "style", "template"})
 
 LETTER = re.compile(r"[^\W\d_]")
+#: A macro that writes attributes into its caller's tag (`` aria-invalid="true" disabled``):
+#: outside any tag here, but no text. Only text with a ``name="…"`` pair is read so.
+ATTRIBUTE_PAIR = re.compile(r'[\w:.-]+="[^"]*"')
+BOOLEAN_ATTRIBUTE = re.compile(
+    r"\b(?:checked|disabled|selected|required|readonly|hidden|multiple|open|novalidate)\b"
+)
 _lexer_environment = Environment(autoescape=True)  # only its lexer is used
 
 
@@ -130,16 +136,14 @@ class _HtmlText(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         first_letter = LETTER.search(data)
-        if self._hidden_depth or not first_letter:
+        if self._hidden_depth or not first_letter or _only_attributes(data):
             return
         line, _ = self.getpos()
         self.found.append((line + data.count("\n", 0, first_letter.start()), _shown(data)))
 
     def _attributes(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = dict(attrs)
-        is_button = tag == "button" or (
-            tag == "input" and (attributes.get("type") or "").lower() in BUTTON_INPUTS
-        )
+        is_button = tag == "input" and (attributes.get("type") or "").lower() in BUTTON_INPUTS
         line, _ = self.getpos()
         start_tag = self.get_starttag_text() or ""
         for name, value in attrs:
@@ -148,6 +152,12 @@ class _HtmlText(HTMLParser):
             if name in READ_ATTRIBUTES or (name == "value" and is_button):
                 at = start_tag.find(name + "=")
                 self.found.append((line + start_tag[: max(at, 0)].count("\n"), _shown(value)))
+
+
+def _only_attributes(data: str) -> bool:
+    if not ATTRIBUTE_PAIR.search(data):
+        return False
+    return not _has_text(BOOLEAN_ATTRIBUTE.sub("", ATTRIBUTE_PAIR.sub("", data)))
 
 
 def _plain_text(skeleton: str) -> list[tuple[int, str]]:
