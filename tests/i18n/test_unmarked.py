@@ -36,7 +36,7 @@ def test_text_nodes_and_read_attributes_are_found_with_their_line(tmp_path: Path
         "<p>Your answers</p>\n"
         '<img src="x.png"\n     alt="A chart">\n'
         '<input type="submit" value="Send">\n'
-        '<button name="action" value="save" title="Close" class="primary" data-x="y">&times;</button>\n',
+        '<button name="go" value="save" title="Close" data-x="y">&times;</button>\n',
     )
     assert found == [(2, "Your answers"), (4, "A chart"), (5, "Send"), (6, "Close")]
 
@@ -59,7 +59,10 @@ def test_marked_text_hidden_content_and_kept_lines_pass(tmp_path: Path) -> None:
         '<input type="hidden" name="csrf_token" value="abc">\n'
         '<script src="a.js"></script><style>p { color: red }</style>\n'
         "<p>&nbsp;· {{ count }} · 3 &ndash; 4</p>\n"
-        '<span class="brand">Tandem</span>{# i18n: keep #}\n'
+        '<span class="brand">Tandem</span>\n'
+        "{% block body_class %}client{% endblock %}\n"
+        "{% block title %}{{ _('Print') }} · Tandem{% endblock %}\n"
+        "<span>API</span>{# i18n: keep #}\n"
         '{% macro attrs(x) %}{% if x %} aria-invalid="true" disabled{% endif %}{% endmacro %}\n',
     )
     assert found == []

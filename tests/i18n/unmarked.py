@@ -9,7 +9,8 @@ the attributes a browser or screen reader shows (``title``, ``alt``, ``placehold
 ``aria-label``…, the ``value`` of a button). Class names, ids and URLs are not read, so
 ``class="primary"`` passes while ``title="Due soon"`` does not.
 
-A line that must stay as it is (a brand name, say) ends with the comment ``{# i18n: keep #}``.
+The product's name (:data:`NAMES`) is not text to translate. A line that must stay as it is
+for another reason ends with the comment ``{# i18n: keep #}``.
 
     unmarked_strings(Path("clinic/templates/base.html"))  ->  [(12, "Skip to content"), …]
 """
@@ -25,6 +26,8 @@ from jinja2 import Environment
 #: Stands for one Jinja expression or tag: no letter, so it never counts as text by itself.
 HOLE = "\ue000"
 KEEP = "i18n: keep"
+#: Names that read the same in every language.
+NAMES = re.compile(r"\bTandem\b")
 
 #: Attributes whose value is shown or read out, on any element.
 READ_ATTRIBUTES = frozenset(
@@ -62,41 +65,44 @@ def unmarked_strings(template_path: Path) -> list[tuple[int, str]]:
         found = _HtmlText.scan(skeleton)
     else:
         found = _plain_text(skeleton)
-    return [(line, text) for line, text in found if line not in kept_lines]
+    return [
+        (line, text)
+        for line, text in found
+        if line not in kept_lines and _has_text(NAMES.sub("", text))
+    ]
 
 
 def _skeleton(source: str) -> tuple[str, set[int]]:
     """The template's data as written, each other token a HOLE (newlines kept for line numbers).
 
-    Data inside ``{% trans %}…{% endtrans %}`` is marked, so it becomes a HOLE as well.
-    Also returns the lines that carry the ``{# i18n: keep #}`` comment.
+    Data inside ``{% trans %}…{% endtrans %}`` is marked, and a ``{% block …_class %}`` holds
+    a class name: both become a HOLE as well. Also returns the lines that say ``i18n: keep``.
     """
     parts: list[str] = []
-    kept: set[int] = set()
-    in_trans = False
-    tag_name_next = False
+    kept = {number for number, text in enumerate(source.splitlines(), 1) if KEEP in text}
+    skipping = None  # "endtrans" or "endblock" while inside a block whose data is not text
+    tag: list[str] = []  # the names in the tag being read: ["block", "body_class"]
     at_line = 1
     for line, kind, value in _lexer_environment.lex(source):
         # Whitespace control ({%- … -%}) drops newlines from data: put them back from the lexer.
         parts.append("\n" * (line - at_line))
         at_line = line + value.count("\n")
-        if kind == "data" and not in_trans:
+        if kind == "data" and skipping is None:
             parts.append(value)
             continue
         if kind.endswith("_begin"):
             parts.append(HOLE)
-        if kind == "comment" and KEEP in value:
-            kept.add(line)
         if kind == "block_begin":
-            tag_name_next = True
-        elif kind == "name" and tag_name_next:
-            tag_name_next = False
-            if value == "trans":
-                in_trans = True
-            elif value == "endtrans":
-                in_trans = False
-        elif kind != "whitespace":
-            tag_name_next = False
+            tag = []
+        elif kind == "name":
+            tag.append(value)
+        elif kind == "block_end" and tag:
+            if tag[0] == "trans":
+                skipping = "endtrans"
+            elif tag[0] == "block" and tag[-1].endswith("class"):
+                skipping = "endblock"  # {% block body_class %}: an attribute's value
+            elif tag[0] == skipping:
+                skipping = None
         parts.append("\n" * value.count("\n"))
     return "".join(parts), kept
 
