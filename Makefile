@@ -15,7 +15,7 @@ TRANSLATIONS := clinic/translations
 CATALOGUES := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGUES:.po=.mo)
 
-.PHONY: run test lint bench clean messages compile
+.PHONY: run test lint bench clean pot messages compile
 
 run: $(VENV)/.installed compile
 	$(FLASK) db upgrade
@@ -38,18 +38,23 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/lint-imports
 	$(BIN)/mypy clinic
 
-messages: $(VENV)/.installed
-	$(PYBABEL) extract --quiet --mapping-file babel.cfg --no-location --sort-output \
-		--project Tandem --copyright-holder "Tandem contributors" --msgid-bugs-address "" \
-		--keywords lazy_gettext --keywords lazy_pgettext:1c,2 --keywords lazy_ngettext:1,2 \
-		--output-file $(TRANSLATIONS)/messages.pot .
-	$(PYBABEL) update --quiet --no-fuzzy-matching --ignore-obsolete --no-location \
+# `make pot POT=elsewhere.pot` extracts without touching the catalogues (tests/i18n does).
+POT ?= $(TRANSLATIONS)/messages.pot
+
+pot:
+	$(PYBABEL) --quiet extract --mapping-file babel.cfg --no-location --sort-output \
+		--project Tandem --copyright-holder "Tandem contributors" \
+		--keywords _l --keywords lazy_gettext --keywords lazy_pgettext:1c,2 \
+		--keywords lazy_ngettext:1,2 --output-file $(POT) .
+
+messages: $(VENV)/.installed pot
+	$(PYBABEL) --quiet update --no-fuzzy-matching --ignore-obsolete --no-location \
 		--input-file $(TRANSLATIONS)/messages.pot --output-dir $(TRANSLATIONS)
 
 compile: $(COMPILED)
 
 $(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po | $(VENV)/.installed
-	$(PYBABEL) compile --quiet --input-file $< --output-file $@
+	$(PYBABEL) --quiet compile --input-file $< --output-file $@
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

@@ -9,7 +9,7 @@ A page's language is chosen by the feature that renders it and set with :func:`u
 from pathlib import Path
 
 from flask import Flask, current_app, g, has_request_context
-from flask_babel import Babel
+from flask_babel import Babel, get_locale
 
 TRANSLATIONS_DIR = Path(__file__).parent / "translations"
 
@@ -28,9 +28,23 @@ def page_language() -> str:
     return current_app.config["DEFAULT_LANGUAGE"]
 
 
+def page_language_tag() -> str:
+    """The page's language as HTML's ``lang`` wants it (BCP 47: ``pt-BR``, not ``pt_BR``)."""
+    locale = get_locale()
+    return str(locale).replace("_", "-") if locale else page_language()
+
+
+def page_direction() -> str:
+    """``rtl`` for a language written right to left (Arabic, Hebrew, …), else ``ltr``."""
+    locale = get_locale()
+    return "rtl" if locale is not None and locale.text_direction == "rtl" else "ltr"
+
+
 def init_app(app: Flask) -> None:
     app.config.setdefault("DEFAULT_LANGUAGE", "en")
     app.config.setdefault("LANGUAGES", ("en",))
+    app.add_template_global(page_language_tag)
+    app.add_template_global(page_direction)
     babel.init_app(
         app,
         locale_selector=page_language,
