@@ -16,6 +16,12 @@ TRANSLATIONS_DIR = Path(__file__).parent / "translations"
 babel = Babel()
 
 
+def N_(message: str) -> str:
+    """Mark text for the catalogue where it cannot be translated yet (module constants that
+    also reach files in English, such as FHIR exports); it is translated where it is shown."""
+    return message
+
+
 def use_language(code: str | None) -> None:
     """Speak ``code`` for the rest of this request, when the practice offers it."""
     if code and code in current_app.config["LANGUAGES"]:
