@@ -48,7 +48,7 @@ pot:
 		--keywords lazy_ngettext:1,2 --output-file $(POT) .
 
 messages: $(VENV)/.installed pot
-	$(PYBABEL) --quiet update --no-fuzzy-matching --ignore-obsolete --no-location \
+	$(PYBABEL) --quiet update --no-fuzzy-matching --ignore-obsolete \
 		--input-file $(TRANSLATIONS)/messages.pot --output-dir $(TRANSLATIONS)
 
 compile: $(COMPILED)
