@@ -6,10 +6,12 @@ A page's language is chosen by the feature that renders it and set with :func:`u
 :func:`flask_babel.gettext` or, at import time, :func:`flask_babel.lazy_gettext`.
 """
 
+import re
 from pathlib import Path
 
 from flask import Flask, current_app, g, has_request_context
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, get_locale, gettext
+from markupsafe import Markup
 
 TRANSLATIONS_DIR = Path(__file__).parent / "translations"
 
@@ -46,11 +48,27 @@ def page_direction() -> str:
     return "rtl" if locale is not None and locale.text_direction == "rtl" else "ltr"
 
 
+def page_numbers_css() -> Markup:
+    """A CSS ``content`` value for "Page 2 of 5" in the page's language, for a PDF's margin
+    box: the numbers are WeasyPrint's counters, so the words around them come from here."""
+    counters = {"%(page)s": "counter(page)", "%(pages)s": "counter(pages)"}
+    parts = re.split(
+        r"(%\(pages?\)s)", gettext("Page %(page)s of %(pages)s", page="%(page)s", pages="%(pages)s")
+    )
+    content = " ".join(counters.get(part) or _css_string(part) for part in parts if part)
+    return Markup(content)  # noqa: S704 - words are CSS strings with " \\ < > and newlines escaped
+
+
+def _css_string(text: str) -> str:
+    return '"' + re.sub(r'["\\\n<>]', lambda m: f"\\{ord(m.group()):x} ", text) + '"'
+
+
 def init_app(app: Flask) -> None:
     app.config.setdefault("DEFAULT_LANGUAGE", "en")
     app.config.setdefault("LANGUAGES", ("en",))
     app.add_template_global(page_language_tag)
     app.add_template_global(page_direction)
+    app.add_template_global(page_numbers_css)
     babel.init_app(
         app,
         locale_selector=page_language,
