@@ -34,7 +34,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from wtforms.validators import ValidationError
 
-from clinic import localtime
+from clinic import i18n, localtime
 from clinic.assignments import links
 from clinic.audit import service as audit
 from clinic.client import agreements, guessing, service, sessions
@@ -223,6 +223,13 @@ def save(token: str, number: str):
     if step is not None:
         return _agreement_step(token, link, sheet, posted, step)
     outcome = service.save(link, sheet, posted, submit=request.form.get("action") == "submit")
+    switch = request.form.get("language")
+    if switch and (
+        outcome.status == SaveOutcome.CLOSED or not (outcome.errors or outcome.conflicts)
+    ):
+        # The language buttons belong to the worksheet form, so what was typed is saved first.
+        service.set_reading_language(link, switch)
+        return redirect(url_for("client.sheet", token=token, number=sheet.number), 303)
     if outcome.status == SaveOutcome.CLOSED:
         view = service.view_as_posted(sheet, posted, outcome.state)
         return _render_sheet(token, link, sheet, view, message=outcome.errors[""], status=403)
@@ -310,7 +317,7 @@ def agreement(token: str, number: str, item_id: str):
         "client/agreement.html",
         token=token,
         sheet=sheet,
-        item=item,
+        item=sheet.shown.item(item_id),
         value=value,
         viewer=link.partner_id,
     )
@@ -458,8 +465,10 @@ def _active_link_or_404(token: str):
     if link is None:
         guessing.count_link_miss()
         abort(404)
-    # Times on a partner's pages read in the couple's zone, as the therapist's records do.
+    # Times on a partner's pages read in the couple's zone, as the therapist's records do,
+    # and the pages speak the partner's language.
     localtime.set_page_zone(localtime.couple_zone_name(link.assignment.couple))
+    i18n.use_language(service.reading_language(link))
     return link
 
 
@@ -494,6 +503,7 @@ def _render_sheet(token, link, sheet, view, message=None, conflicts=(), status=2
         message=message,
         conflicts=conflicts,
         describe=_describe,
+        wanted=service.reading_language(link),
     )
     return body, status
 
