@@ -132,9 +132,12 @@ def printout_language(code: str | None, couple: Couple) -> str:
 # --- one item on its own page ("Our agreement") ---------------------------------------------
 
 
-def item_alone_pdf(item: Item, value: Any, couple: Couple, viewer: int | None = None) -> bytes:
+def item_alone_pdf(
+    item: Item, value: Any, couple: Couple, viewer: int | None = None, lang: str = "en"
+) -> bytes:
     """An item that prints alone (``Item.prints_alone``) on a page of its own; ``viewer``
-    is the partner printing it from their link ("you"), None for the therapist's copy."""
+    is the partner printing it from their link ("you"), None for the therapist's copy;
+    ``lang`` the language ``item`` is written in."""
     title = PDF_TITLES["alone"]
     html = render_template(
         "handouts/pdf/alone.html",
@@ -143,8 +146,9 @@ def item_alone_pdf(item: Item, value: Any, couple: Couple, viewer: int | None = 
         viewer=viewer,
         date=_today(couple),
         pdf_title=title,
+        pdf_lang=lang,
     )
-    return pdf_renderer().render(html, title, _paper())
+    return pdf_renderer().render(html, title, _paper(), lang=lang)
 
 
 def item_alone(assigned: AssignedWorksheet, item_id: str) -> bytes | None:

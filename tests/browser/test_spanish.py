@@ -29,7 +29,8 @@ def spanish_link(server):
         assignment = factories.make_assignment(couple, slugs=["monthly-check-in"])
         tokens = factories.client_tokens(assignment)
         answers = {**SCALES, "small-win": "We cooked on Sunday."}
-        factories.answer_worksheet(assignment.worksheets[0], couple.partners[1], answers, shared=all)
+        [sheet] = assignment.worksheets
+        factories.answer_worksheet(sheet, couple.partners[1], answers, shared=all)
         return couple.id, assignment.id, f"{server.url}/w/{tokens[0]}"
 
     return server.run(create)

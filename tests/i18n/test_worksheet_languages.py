@@ -130,7 +130,7 @@ def test_a_worksheet_without_a_complete_translation_is_shown_in_english_with_a_n
 
 
 def test_the_partner_switches_language_without_losing_what_they_typed(client, links):
-    assignment, (ana, _) = links
+    _, (ana, _) = links
     url = f"/w/{ana}/1"
     form = open_form(client, url)
     assert 'id="language-en"' in client.get(url).get_data(as_text=True)
@@ -205,7 +205,8 @@ def test_the_joint_handout_prints_in_the_language_picked_with_answers_as_given(
     ana, ben = spanish_couple.partners
     factories.answer_worksheet(sheet, ana, {"step": "Hablar más.", "often": "weekly"}, shared=all)
     factories.answer_worksheet(sheet, ben, {"step": "Talk more.", "often": "daily"}, shared=all)
-    url = f"/couples/{spanish_couple.id}/handouts/session.pdf?version=joint&assignment={assignment.id}"
+    base = f"/couples/{spanish_couple.id}/handouts/session.pdf"
+    url = f"{base}?version=joint&assignment={assignment.id}"
 
     text = pdf_text(signed_in.get(url + "&language=es").data)
     assert "Pequeños pasos" in text and "¿Con qué frecuencia habláis?" in text
@@ -213,7 +214,8 @@ def test_the_joint_handout_prints_in_the_language_picked_with_answers_as_given(
     assert "Hablar más." in text and "Talk more." in text  # each partner's words as given
     english = pdf_text(signed_in.get(url + "&language=en").data)
     assert "Small steps" in english and "Every week" in english and "Hablar más." in english
-    therapist_copy = pdf_text(signed_in.get(url.replace("joint", "therapist") + "&language=es").data)
+    therapist_url = f"{base}?version=therapist&assignment={assignment.id}&language=es"
+    therapist_copy = pdf_text(signed_in.get(therapist_url).data)
     assert "Small steps" in therapist_copy and "Pequeños pasos" not in therapist_copy
 
 
@@ -222,3 +224,26 @@ def test_a_couple_of_two_languages_prints_in_the_practices_by_default(app, spani
         assert handouts.couple_language(spanish_couple) == "en"
         assert handouts.printout_language("es", spanish_couple) == "es"
         assert handouts.printout_language("xx", spanish_couple) == "en"
+
+
+# --- the record ----------------------------------------------------------------------------
+
+
+def test_the_fhir_record_carries_each_partners_language_and_each_answers(signed_in, links):
+    from fhir.resources.R4B.bundle import Bundle
+
+    assignment, _ = links
+    response = next(r for r in db.session.scalars(select(Response)) if r.partner.language)
+    response.language = "es"
+    factories.answer_worksheet(assignment.worksheets[0], response.partner, {"step": "Un paso."})
+    couple_id = assignment.couple_id
+    record = signed_in.get(f"/couples/{couple_id}/record.fhir.json").get_json()
+    Bundle.model_validate(record)  # still valid R4
+    resources = [entry["resource"] for entry in record["entry"]]
+    patients = [r for r in resources if r["resourceType"] == "Patient"]
+    spoken = [p.get("communication") for p in patients]
+    assert spoken.count(None) == 1
+    [code] = [c[0]["language"]["coding"][0]["code"] for c in spoken if c]
+    assert code == "es"
+    answered = [r for r in resources if r["resourceType"] == "QuestionnaireResponse"]
+    assert [r.get("language") for r in answered if r.get("item")] == ["es"]
