@@ -15,6 +15,7 @@ that moving on replaces it in the history rather than adding to it.
 """
 
 import contextlib
+import dataclasses
 from urllib.parse import urlsplit
 
 from flask import (
@@ -367,7 +368,7 @@ def autosave(token: str, number: str):
     if outcome.status == SaveOutcome.CONFLICT:
         body["conflict_html"] = render_template(
             "client/_conflicts.html",
-            conflicts=outcome.conflicts,
+            conflicts=_as_shown(sheet, outcome.conflicts),
             describe=_describe,
             joint=sheet.joint,
         )
@@ -501,11 +502,16 @@ def _render_sheet(token, link, sheet, view, message=None, conflicts=(), status=2
         total=total,
         closed=closed,
         message=message,
-        conflicts=conflicts,
+        conflicts=_as_shown(sheet, conflicts),
         describe=_describe,
         wanted=service.reading_language(link),
     )
     return body, status
+
+
+def _as_shown(sheet, conflicts):
+    """Conflicts about the items as the partner reads them (their language)."""
+    return [dataclasses.replace(c, item=sheet.shown.item(c.item.id)) for c in conflicts]
 
 
 def _describe(conflict, which: str) -> str:

@@ -155,6 +155,18 @@ def test_a_language_the_practice_does_not_offer_changes_nothing(client, links):
     assert partner("Ana").language == "es"
 
 
+def test_two_versions_of_an_answer_are_shown_in_the_partners_language(client, links):
+    _, (ana, _) = links
+    url = f"/w/{ana}/1"
+    first_tab, second_tab = open_form(client, url), open_form(client, url)
+    client.post(url, data=filled(first_tab, {"a.often": "daily"}))
+    response = client.post(url, data=filled(second_tab, {"a.often": "weekly"}))
+    assert response.status_code == 409
+    conflict = response.get_data(as_text=True).split('id="conflicts-panel"')[1]
+    assert "¿Con qué frecuencia habláis?" in conflict and "Cada día" in conflict
+    assert "How often" not in conflict and "Every day" not in conflict
+
+
 def test_answers_remember_the_language_they_were_written_in(client, links, signed_in):
     assignment, (ana, ben) = links
     for token in (ana, ben):
