@@ -64,6 +64,8 @@ def test_the_therapist_sets_each_partners_language_on_the_couple_form(signed_in)
     )
     assert response.status_code == 302
     assert (partner("Ana").language, partner("Ben").language) == ("es", None)
+    couple_page = signed_in.get(response.headers["Location"]).get_data(as_text=True)
+    assert couple_page.count("reads Spanish") == 1
 
     edit_url = response.headers["Location"] + "/edit"
     edit_page = signed_in.get(edit_url).get_data(as_text=True)
