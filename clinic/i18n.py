@@ -9,6 +9,7 @@ A page's language is chosen by the feature that renders it and set with :func:`u
 import re
 from pathlib import Path
 
+from babel import Locale, UnknownLocaleError
 from flask import Flask, current_app, g, has_request_context
 from flask_babel import Babel, get_locale, gettext, refresh
 from markupsafe import Markup
@@ -75,3 +76,27 @@ def init_app(app: Flask) -> None:
         locale_selector=page_language,
         default_translation_directories=str(TRANSLATIONS_DIR),
     )
+    app.jinja_env.globals.update(page_language=page_language, language_name=language_name)
+
+
+def reader_language(code: str | None) -> str:
+    """A reader's own language (a partner's, say) if the practice offers it, else its default."""
+    if code and code in current_app.config["LANGUAGES"]:
+        return code
+    return current_app.config["DEFAULT_LANGUAGE"]
+
+
+def offered_languages() -> tuple[str, ...]:
+    """The languages this practice offers (config LANGUAGES), its default first."""
+    default = current_app.config["DEFAULT_LANGUAGE"]
+    return (default, *(code for code in current_app.config["LANGUAGES"] if code != default))
+
+
+def language_name(code: str, in_language: str | None = None) -> str:
+    """A language's name as a reader of ``in_language`` (default: this page's) calls it,
+    e.g. "Spanish" on an English page and "español" in a partner's own list of languages."""
+    try:
+        name = Locale.parse(code).get_display_name(in_language or page_language())
+    except (ValueError, UnknownLocaleError):
+        return code
+    return name or code

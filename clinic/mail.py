@@ -13,7 +13,9 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 
 from flask import current_app
-from flask_babel import gettext
+from flask_babel import force_locale, gettext
+
+from clinic.i18n import reader_language
 
 SMTP_TIMEOUT_SECONDS = 15
 
@@ -26,37 +28,45 @@ def mail_enabled() -> bool:
     return bool(current_app.config["SMTP_HOST"])
 
 
-def link_message(to_address: str, therapist_name: str, url: str) -> EmailMessage:
-    return _message(
-        to_address,
-        gettext("A link from %(therapist)s", therapist=therapist_name),
-        gettext(
-            "Hello,\n\n%(therapist)s sent you this personal link:\n\n%(url)s\n\n"
-            "Please keep it to yourself and open it on a device only you use.\n",
-            therapist=therapist_name,
-            url=url,
-        ),
-    )
+def link_message(
+    to_address: str, therapist_name: str, url: str, language: str | None = None
+) -> EmailMessage:
+    """``language``: the partner's (``Partner.language``); None is the practice's."""
+    with force_locale(reader_language(language)):
+        return _message(
+            to_address,
+            gettext("A link from %(therapist)s", therapist=therapist_name),
+            gettext(
+                "Hello,\n\n%(therapist)s sent you this personal link:\n\n%(url)s\n\n"
+                "Please keep it to yourself and open it on a device only you use.\n",
+                therapist=therapist_name,
+                url=url,
+            ),
+        )
 
 
-def reminder_message(to_address: str, therapist_name: str) -> EmailMessage:
+def reminder_message(
+    to_address: str, therapist_name: str, language: str | None = None
+) -> EmailMessage:
     """A reminder names nothing but the therapist, and carries no link: links are stored only
-    as hashes, so the partner is asked to use the one they were given, or to ask for a new one."""
-    return _message(
-        to_address,
-        gettext("A reminder from %(therapist)s", therapist=therapist_name),
-        gettext(
-            "Hello,\n\nThis is a gentle reminder from %(therapist)s: when you have a quiet "
-            "moment, please open the personal link you were given.\n\n"
-            "If you cannot find it, ask %(therapist)s for a new one.\n",
-            therapist=therapist_name,
-        ),
-    )
+    as hashes, so the partner is asked to use the one they were given, or to ask for a new one.
+    """
+    with force_locale(reader_language(language)):
+        return _message(
+            to_address,
+            gettext("A reminder from %(therapist)s", therapist=therapist_name),
+            gettext(
+                "Hello,\n\nThis is a gentle reminder from %(therapist)s: when you have a quiet "
+                "moment, please open the personal link you were given.\n\n"
+                "If you cannot find it, ask %(therapist)s for a new one.\n",
+                therapist=therapist_name,
+            ),
+        )
 
 
-def send_link(to_address: str, therapist_name: str, url: str) -> None:
+def send_link(to_address: str, therapist_name: str, url: str, language: str | None = None) -> None:
     """Send one link by SMTP as configured (SMTP_HOST, SMTP_PORT, SMTP_STARTTLS, login)."""
-    send(link_message(to_address, therapist_name, url))
+    send(link_message(to_address, therapist_name, url, language))
 
 
 def notice_message(to_address: str, subject: str, body: str) -> EmailMessage:

@@ -140,6 +140,9 @@ class Partner(Model):
     code_choice_allowed: Mapped[bool] = mapped_column(default=False)
     code_failures: Mapped[int] = mapped_column(default=0)
     code_locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The language their pages, e-mails and printouts speak (a code in config LANGUAGES);
+    # None: the practice's DEFAULT_LANGUAGE. Sealed: a language can tell who someone is.
+    language: Mapped[str | None] = mapped_column(SealedText)
 
     couple: Mapped[Couple] = relationship(back_populates="partners")
 
@@ -251,6 +254,9 @@ class Response(Model):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Bumped on every save so that a stale tab cannot silently overwrite newer answers.
     revision: Mapped[int] = mapped_column(default=0)
+    # The language the worksheet was shown in when these answers were last written, so the
+    # review can say "answered in Spanish"; None: not written yet. Sealed like Partner.language.
+    language: Mapped[str | None] = mapped_column(SealedText)
 
     assigned_worksheet: Mapped[AssignedWorksheet] = relationship(back_populates="responses")
     partner: Mapped[Partner | None] = relationship()

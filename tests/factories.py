@@ -19,10 +19,12 @@ def make_therapist(*, email: str | None = None, is_admin: bool = False, password
     )
 
 
-def make_couple(therapist, *, label: str | None = None, partners=None, notes: str = ""):
+def make_couple(
+    therapist, *, label: str | None = None, partners=None, notes: str = "", languages=()
+):
     partners = partners or [("Alex", "alex@example.org"), ("Sam", None)]
     return couples.create_couple(
-        therapist, label or f"Couple {next(_sequence)}", partners, notes=notes
+        therapist, label or f"Couple {next(_sequence)}", partners, notes=notes, languages=languages
     )
 
 

@@ -196,7 +196,9 @@ def email_link(assignment_id: int):
         return _show_links_once(assignment, issued)
     assert chosen.partner.email, "why_no_email gives a reason when there is no address"
     try:
-        mail.send_link(chosen.partner.email, current_user.display_name, chosen.url)
+        mail.send_link(
+            chosen.partner.email, current_user.display_name, chosen.url, chosen.partner.language
+        )
     except mail.MailError as error:
         flash(f"Not sent: {error}", "error")
     else:

@@ -29,11 +29,12 @@ from sqlalchemy.orm import selectinload
 from clinic import localtime
 from clinic.enums import AnsweredBy, ResponseStatus, SaveOutcome
 from clinic.extensions import db
+from clinic.i18n import reader_language
 from clinic.models import Answer, AssignedWorksheet, Assignment, ClientLink, Response
 from clinic.safety import service as safety
 from clinic.storage import utcnow
 from clinic.worksheets.answers import NEEDS_ANSWER, missing_required, parse_form, progress
-from clinic.worksheets.schema import Item, Worksheet
+from clinic.worksheets.schema import SOURCE_LANGUAGE, Item, Worksheet
 from clinic.worksheets.versions import worksheet_of
 
 TEXT_TYPES = ("short_text", "long_text")
@@ -51,16 +52,45 @@ class Stored(NamedTuple):
 
 @dataclass
 class LinkWorksheet:
-    """One worksheet as this link sees it: the definition and the response it writes to."""
+    """One worksheet as this link sees it: the definition and the response it writes to.
+
+    ``worksheet`` is the definition as written (English), which reading and saving answers
+    use; ``shown`` is what the partner reads: the same worksheet in ``language``, the
+    partner's own when its translation is complete, else English.
+    """
 
     number: int
     assigned: AssignedWorksheet
     worksheet: Worksheet
     response: Response
+    language: str = SOURCE_LANGUAGE
+    shown: Worksheet = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.shown = self.worksheet.in_language(self.language)
 
     @property
     def joint(self) -> bool:
         return self.assigned.answered_by == AnsweredBy.COUPLE
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages the partner may switch between here: complete and offered."""
+        offered = current_app.config["LANGUAGES"]
+        return tuple(c for c in self.worksheet.complete_languages() if c in offered)
+
+
+def reading_language(link: ClientLink) -> str:
+    """The language a partner's pages speak: theirs if the practice offers it, else its own."""
+    return reader_language(link.partner.language)
+
+
+def set_reading_language(link: ClientLink, code: str) -> bool:
+    """The partner's own choice of language; False (nothing changed) for one not offered."""
+    if code not in current_app.config["LANGUAGES"]:
+        return False
+    link.partner.language = None if code == current_app.config["DEFAULT_LANGUAGE"] else code
+    return True
 
 
 @dataclass
@@ -140,13 +170,15 @@ def link_worksheets(link: ClientLink) -> list[LinkWorksheet]:
         )
     }
     worksheets = []
+    wanted = reading_language(link)
     for number, one in enumerate(assigned, start=1):
         owner = None if one.answered_by == AnsweredBy.COUPLE else link.partner_id
         response = responses.get((one.id, owner)) or _new_response(one, owner)
         worksheet = worksheet_of(one.worksheet_version)
         if worksheet.answered_by != one.answered_by:
             worksheet = worksheet.model_copy(update={"answered_by": one.answered_by})
-        worksheets.append(LinkWorksheet(number, one, worksheet, response))
+        language = worksheet.language_for(wanted)
+        worksheets.append(LinkWorksheet(number, one, worksheet, response, language))
     return worksheets
 
 
@@ -382,7 +414,9 @@ def save(link: ClientLink, sheet: LinkWorksheet, posted: Posted, submit: bool = 
             and not plan.errors
             and not missing_required(sheet.worksheet, values(plan.result))
         )
-        if (plan.changes or finishing) and not _write(response, plan.changes, current, finishing):
+        if (plan.changes or finishing) and not _write(
+            response, plan.changes, current, finishing, sheet.language
+        ):
             continue  # another save won the race: merge again against what it stored
         outcome = _outcome(sheet, submit, response, plan, was_submitted)
         safety.raise_alerts(response, sheet.worksheet, values(outcome.state))
@@ -422,7 +456,7 @@ def change_answer(
         if before is not None and value == before.value:
             return Outcome(SaveOutcome.UNCHANGED, response.revision, state)
         stored = Stored(value, sheet.joint or (before is not None and before.shareable))
-        if _write(response, {item_id: stored}, current, finishing=False):
+        if _write(response, {item_id: stored}, current, False, sheet.language):
             db.session.refresh(response)
             return Outcome(SaveOutcome.SAVED, response.revision, {**state, item_id: stored})
     return Outcome(
@@ -536,15 +570,22 @@ def _write(
     changes: dict[str, Stored | None],
     current: dict[str, Answer],
     finishing: bool,
+    language: str,
 ) -> bool:
     """Store the changes if nobody else saved since ``response`` was read; commits at once.
+
+    ``language`` is the one the worksheet was shown in: the answers are now written in it.
 
     Its own commit, not the request's: the revision claim holds the response's row lock
     until then, so it is released as soon as the answers are stored, and a partner's text
     is safe before anything else the request does (alerts, audit, the page) can fail.
     """
     now = utcnow()
-    new_values: dict[str, Any] = {"revision": Response.revision + 1, "updated_at": now}
+    new_values: dict[str, Any] = {
+        "revision": Response.revision + 1,
+        "updated_at": now,
+        "language": language,
+    }
     if finishing:
         new_values |= {"status": ResponseStatus.SUBMITTED, "submitted_at": now}
     elif response.submitted_at is None:

@@ -15,6 +15,7 @@ that moving on replaces it in the history rather than adding to it.
 """
 
 import contextlib
+import dataclasses
 from urllib.parse import urlsplit
 
 from flask import (
@@ -35,7 +36,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from wtforms.validators import ValidationError
 
-from clinic import localtime
+from clinic import i18n, localtime
 from clinic.assignments import links
 from clinic.audit import service as audit
 from clinic.client import agreements, guessing, service, sessions
@@ -232,6 +233,13 @@ def save(token: str, number: str):
     if step is not None:
         return _agreement_step(token, link, sheet, posted, step)
     outcome = service.save(link, sheet, posted, submit=request.form.get("action") == "submit")
+    switch = request.form.get("language")
+    if switch and (
+        outcome.status == SaveOutcome.CLOSED or not (outcome.errors or outcome.conflicts)
+    ):
+        # The language buttons belong to the worksheet form, so what was typed is saved first.
+        service.set_reading_language(link, switch)
+        return redirect(url_for("client.sheet", token=token, number=sheet.number), 303)
     if outcome.status == SaveOutcome.CLOSED:
         view = service.view_as_posted(sheet, posted, outcome.state)
         return _render_sheet(token, link, sheet, view, message=outcome.errors[""], status=403)
@@ -320,7 +328,7 @@ def agreement(token: str, number: str, item_id: str):
         "client/agreement.html",
         token=token,
         sheet=sheet,
-        item=item,
+        item=sheet.shown.item(item_id),
         value=value,
         viewer=link.partner_id,
     )
@@ -370,7 +378,7 @@ def autosave(token: str, number: str):
     if outcome.status == SaveOutcome.CONFLICT:
         body["conflict_html"] = render_template(
             "client/_conflicts.html",
-            conflicts=outcome.conflicts,
+            conflicts=_as_shown(sheet, outcome.conflicts),
             describe=_describe,
             joint=sheet.joint,
         )
@@ -468,8 +476,10 @@ def _active_link_or_404(token: str):
     if link is None:
         guessing.count_link_miss()
         abort(404)
-    # Times on a partner's pages read in the couple's zone, as the therapist's records do.
+    # Times on a partner's pages read in the couple's zone, as the therapist's records do,
+    # and the pages speak the partner's language.
     localtime.set_page_zone(localtime.couple_zone_name(link.assignment.couple))
+    i18n.use_language(service.reading_language(link))
     return link
 
 
@@ -502,10 +512,16 @@ def _render_sheet(token, link, sheet, view, message=None, conflicts=(), status=2
         total=total,
         closed=closed,
         message=message,
-        conflicts=conflicts,
+        conflicts=_as_shown(sheet, conflicts),
         describe=_describe,
+        wanted=service.reading_language(link),
     )
     return body, status
+
+
+def _as_shown(sheet, conflicts):
+    """Conflicts about the items as the partner reads them (their language)."""
+    return [dataclasses.replace(c, item=sheet.shown.item(c.item.id)) for c in conflicts]
 
 
 def _describe(conflict, which: str) -> str:

@@ -1,6 +1,7 @@
 """Couples: ownership checks and changes, shared by views, CLI and demo data."""
 
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask import abort
@@ -92,11 +93,17 @@ def matches(words: list[str], texts: list[str]) -> bool:
 
 
 def create_couple(
-    therapist: Therapist, label: str, partners: list[tuple[str, str | None]], *, notes: str = ""
+    therapist: Therapist,
+    label: str,
+    partners: list[tuple[str, str | None]],
+    *,
+    notes: str = "",
+    languages: Sequence[str | None] = (),
 ) -> Couple:
+    """``languages`` gives partners their language in order (None or left out: the default)."""
     couple = Couple(therapist=therapist, label=label.strip(), notes=notes)
     couple.partners = [
-        Partner(display_name=name, email=email, position=index)
+        Partner(display_name=name, email=email, position=index, language=_nth(languages, index))
         for index, (name, email) in enumerate(partners)
     ]
     db.session.add(couple)
@@ -105,18 +112,30 @@ def create_couple(
 
 
 def update_couple(
-    couple: Couple, label: str, partners: list[tuple[str, str | None]], notes: str
+    couple: Couple,
+    label: str,
+    partners: list[tuple[str, str | None]],
+    notes: str,
+    languages: Sequence[str | None] = (),
 ) -> None:
     """Rename and update partners in place, keeping partner ids (their answers point at them)."""
     couple.label = label.strip()
     couple.notes = notes
     existing = list(couple.partners)
     for index, (name, email) in enumerate(partners):
+        language = _nth(languages, index)
         if index < len(existing):
             existing[index].display_name, existing[index].email = name, email
             existing[index].position = index
+            existing[index].language = language
         else:
-            couple.partners.append(Partner(display_name=name, email=email, position=index))
+            couple.partners.append(
+                Partner(display_name=name, email=email, position=index, language=language)
+            )
+
+
+def _nth(languages: Sequence[str | None], index: int) -> str | None:
+    return languages[index] if index < len(languages) else None
 
 
 def set_archived(couple: Couple, archived: bool) -> None:

@@ -3,7 +3,7 @@ from types import SimpleNamespace
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from clinic import audit
+from clinic import audit, i18n
 from clinic.auth.guards import therapists_only
 from clinic.couples import pages, service
 from clinic.couples.forms import CoupleForm
@@ -26,9 +26,14 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 def create():
     form = CoupleForm()
+    form.offer_languages(_language_choices())
     if form.validate_on_submit():
         couple = service.create_couple(
-            current_user, form.label.data or "", form.partner_rows(), notes=form.notes.data or ""
+            current_user,
+            form.label.data or "",
+            form.partner_rows(),
+            notes=form.notes.data or "",
+            languages=form.partner_languages(),
         )
         audit.record("couple_created", "couple", couple.id)
         flash("Couple added.", "info")
@@ -51,6 +56,7 @@ def show(couple_id: int):
 def edit(couple_id: int):
     couple = service.own_couple_or_404(current_user, couple_id)
     form = CoupleForm(obj=None if request.method == "POST" else _form_data(couple))
+    form.offer_languages(_language_choices())
     if form.validate_on_submit():
         existing_rows = form.partners.entries[: len(couple.partners)]
         if any(not (row.display_name.data or "").strip() for row in existing_rows):
@@ -60,7 +66,11 @@ def edit(couple_id: int):
             ]
         else:
             service.update_couple(
-                couple, form.label.data or "", form.partner_rows(), form.notes.data or ""
+                couple,
+                form.label.data or "",
+                form.partner_rows(),
+                form.notes.data or "",
+                form.partner_languages(),
             )
             audit.record("couple_edited", "couple", couple.id)
             flash("Changes saved.", "info")
@@ -80,8 +90,17 @@ def archive(couple_id: int):
     return redirect(url_for("couples.show", couple_id=couple.id))
 
 
+def _language_choices() -> list[tuple[str, str]]:
+    """The practice's languages, each named in the therapist's language; "" is the default."""
+    default, *others = i18n.offered_languages()
+    return [("", i18n.language_name(default)), *((c, i18n.language_name(c)) for c in others)]
+
+
 def _form_data(couple) -> SimpleNamespace:
     """Shapes a couple like the form expects, with one empty row for another partner."""
-    rows = [SimpleNamespace(display_name=p.display_name, email=p.email) for p in couple.partners]
-    rows.append(SimpleNamespace(display_name="", email=""))
+    rows = [
+        SimpleNamespace(display_name=p.display_name, email=p.email, language=p.language or "")
+        for p in couple.partners
+    ]
+    rows.append(SimpleNamespace(display_name="", email="", language=""))
     return SimpleNamespace(label=couple.label, notes=couple.notes, partners=rows)

@@ -26,6 +26,7 @@ FORMAT = "tandem-couple-record"
 # Secrets and hashes are not the client's data and help no one outside this server.
 LEFT_OUT_COLUMNS = {"token_hash", "password_hash", "totp_secret", "code_hash", "key_hash"}
 SHAREABLE_EXTENSION = "urn:tandem:shareable"
+BCP47 = "urn:ietf:bcp:47"  # the code system of FHIR languages
 _UUID_NAMESPACE = uuid.UUID("6f1c3a52-0d7e-4c1b-9a55-3e2f8f4d2a10")
 
 
@@ -143,6 +144,9 @@ def fhir_bundle(couple: Couple, partner_id: int | None = None) -> dict[str, Any]
         }
         if partner.email:
             patient["telecom"] = [{"system": "email", "value": partner.email}]
+        if partner.language:
+            language = {"coding": [{"system": BCP47, "code": _bcp47(partner.language)}]}
+            patient["communication"] = [{"language": language, "preferred": True}]
         entries.append(_entry(_ref("partner", partner.id), patient))
     for response in responses:
         entries.append(
@@ -170,6 +174,11 @@ def _entry(full_url: str, resource: dict[str, Any]) -> dict[str, Any]:
     return {"fullUrl": full_url, "resource": resource}
 
 
+def _bcp47(code: str) -> str:
+    """A Babel code (``pt_BR``) as FHIR writes languages (``pt-BR``)."""
+    return code.replace("_", "-")
+
+
 def _questionnaire_response(response: Response, group_ref: str) -> dict[str, Any]:
     version = response.assigned_worksheet.worksheet_version
     worksheet = worksheet_of(version)
@@ -180,6 +189,8 @@ def _questionnaire_response(response: Response, group_ref: str) -> dict[str, Any
         "status": "completed" if response.submitted_at else "in-progress",
         "subject": {"reference": group_ref},
     }
+    if response.language:  # the language the answers were written in
+        out["language"] = _bcp47(response.language)
     if response.partner_id is not None:
         out["author"] = {"reference": _ref("partner", response.partner_id)}
         out["source"] = {"reference": _ref("partner", response.partner_id)}

@@ -6,6 +6,7 @@ the link is checked exactly as the client pages check it.
 
 from flask import Blueprint, Response, abort, redirect, url_for
 
+from clinic import i18n
 from clinic.assignments import links
 from clinic.audit import service as audit
 from clinic.client import agreements, guessing, sessions
@@ -31,6 +32,7 @@ def agreement(token: str, number: str, item_id: str):
     value = client.values(client.stored_state(sheet.response)).get(item_id)
     if not item.is_agreed(value):
         abort(404)
+    i18n.use_language(client.reading_language(link))  # printed as the partner reads it
     audit.record(
         "handout_downloaded",
         "response",
@@ -39,8 +41,11 @@ def agreement(token: str, number: str, item_id: str):
         actor=audit.CLIENT_LINK,
         detail="kind=agreement",
     )
+    shown = sheet.shown.item(item_id)
     return Response(
-        service.item_alone_pdf(item, value, link.assignment.couple, link.partner_id),
+        service.item_alone_pdf(
+            shown, value, link.assignment.couple, link.partner_id, sheet.language
+        ),
         mimetype="application/pdf",
         headers={"Content-Disposition": 'attachment; filename="our-agreement.pdf"'},
     )

@@ -131,8 +131,11 @@ class HandoutRenderer:
         self._base_css = self._css(css_path.read_text(encoding="utf-8"))
         self._page_css: dict[str, CSS] = {}
 
-    def render(self, html: str, title: str, paper: str = "A4", copies: int = 1) -> bytes:
-        """PDF bytes for trusted template output ``html``; ``title`` is the neutral PDF title.
+    def render(
+        self, html: str, title: str, paper: str = "A4", copies: int = 1, lang: str | None = None
+    ) -> bytes:
+        """PDF bytes for trusted template output ``html``; ``title`` is the neutral PDF title,
+        ``lang`` the language the document is written in (default: the page's).
 
         The metadata is overwritten here rather than trusted to the template, so no client
         name can reach the title, subject, keywords or author fields. ``copies`` repeats the
@@ -148,7 +151,7 @@ class HandoutRenderer:
             metadata = document.metadata
             metadata.title, metadata.description, metadata.generator = title, None, "Tandem"
             metadata.authors, metadata.keywords, metadata.attachments = [], [], []
-            metadata.lang = page_language_tag() if has_app_context() else "en"
+            metadata.lang = lang or (page_language_tag() if has_app_context() else "en")
             if copies > 1:
                 document = document.copy(document.pages * copies)
             return document.write_pdf(**PDF_OPTIONS)
@@ -201,10 +204,12 @@ class RendererPool:
             finally:
                 self._idle.put(renderer)
 
-    def render(self, html: str, title: str, paper: str = "A4", copies: int = 1) -> bytes:
+    def render(
+        self, html: str, title: str, paper: str = "A4", copies: int = 1, lang: str | None = None
+    ) -> bytes:
         """:meth:`HandoutRenderer.render` on a free renderer."""
         with self.borrowed() as renderer:
-            return renderer.render(html, title, paper, copies)
+            return renderer.render(html, title, paper, copies, lang)
 
 
 _pools: dict[int, RendererPool] = {}

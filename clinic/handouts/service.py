@@ -27,7 +27,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import current_app, render_template
-from flask_babel import gettext, lazy_gettext
+from flask_babel import force_locale, gettext, lazy_gettext
 from markupsafe import Markup, escape
 
 from clinic import localtime
@@ -35,6 +35,7 @@ from clinic.assignments.links import IssuedLink
 from clinic.assignments.service import STATUS_LABELS
 from clinic.enums import AnsweredBy, ResponseStatus
 from clinic.handouts.pdf import RendererPool, renderer
+from clinic.i18n import reader_language
 from clinic.models import AssignedWorksheet, Assignment, Couple, SessionNote
 from clinic.review import language
 from clinic.review import service as review
@@ -92,25 +93,54 @@ def _today(couple: Couple) -> str:
 # --- blank worksheets ----------------------------------------------------------------------
 
 
-def blank_worksheet_pdf(ws: Worksheet, partner_count: int = 2) -> bytes:
+def blank_worksheet_pdf(
+    ws: Worksheet, partner_count: int = 2, language: str | None = None
+) -> bytes:
     """A worksheet to fill in by hand: one copy per partner, or one shared copy with room
-    for every partner when the couple answers it together."""
-    together = ws.answered_by == AnsweredBy.COUPLE
-    if together:
-        who = [gettext("Partner %(number)s", number=n) for n in range(1, partner_count + 1)]
-    else:
-        who = [gettext("Name")]
-    title = str(PDF_TITLES["blank"])
-    html = render_template("handouts/pdf/blank.html", ws=ws, who=who, pdf_title=title)
-    return pdf_renderer().render(html, title, _paper(), copies=1 if together else partner_count)
+    for every partner when the couple answers it together; in ``language`` (default: the
+    practice's) when the worksheet's translation is complete, else as written."""
+    lang = ws.language_for(language or current_app.config["DEFAULT_LANGUAGE"])
+    with force_locale(lang):
+        together = ws.answered_by == AnsweredBy.COUPLE
+        if together:
+            who = [gettext("Partner %(number)s", number=n) for n in range(1, partner_count + 1)]
+        else:
+            who = [gettext("Name")]
+        title = str(PDF_TITLES["blank"])
+        html = render_template(
+            "handouts/pdf/blank.html",
+            ws=ws.in_language(lang),
+            who=who,
+            pdf_title=title,
+            pdf_lang=lang,
+        )
+    copies = 1 if together else partner_count
+    return pdf_renderer().render(html, title, _paper(), copies=copies, lang=lang)
+
+
+def couple_language(couple: Couple) -> str:
+    """The language a couple's printouts default to: their partners' when all share one
+    the practice offers, else the practice's own."""
+    spoken = {reader_language(p.language) for p in couple.partners}
+    return spoken.pop() if len(spoken) == 1 else current_app.config["DEFAULT_LANGUAGE"]
+
+
+def printout_language(code: str | None, couple: Couple) -> str:
+    """The language a therapist picked for a printout, if the practice offers it."""
+    if code and code in current_app.config["LANGUAGES"]:
+        return code
+    return couple_language(couple)
 
 
 # --- one item on its own page ("Our agreement") ---------------------------------------------
 
 
-def item_alone_pdf(item: Item, value: Any, couple: Couple, viewer: int | None = None) -> bytes:
+def item_alone_pdf(
+    item: Item, value: Any, couple: Couple, viewer: int | None = None, lang: str | None = None
+) -> bytes:
     """An item that prints alone (``Item.prints_alone``) on a page of its own; ``viewer``
-    is the partner printing it from their link ("you"), None for the therapist's copy."""
+    is the partner printing it from their link ("you"), None for the therapist's copy;
+    ``lang`` the language ``item`` is written in."""
     title = str(PDF_TITLES["alone"])
     html = render_template(
         "handouts/pdf/alone.html",
@@ -119,8 +149,9 @@ def item_alone_pdf(item: Item, value: Any, couple: Couple, viewer: int | None = 
         viewer=viewer,
         date=_today(couple),
         pdf_title=title,
+        pdf_lang=lang,
     )
-    return pdf_renderer().render(html, title, _paper())
+    return pdf_renderer().render(html, title, _paper(), lang=lang)
 
 
 def item_alone(assigned: AssignedWorksheet, item_id: str) -> bytes | None:
@@ -151,17 +182,23 @@ def assignment_cards_pdf(issued: Sequence[IssuedLink], layout: str = "page") -> 
     """
     if layout not in CARD_LAYOUTS:
         raise ValueError(f"unknown card layout {layout!r}")
-    cards = [
-        {
-            "name": link.partner.display_name,
-            "url": link.url,
-            "qr": link.qr_data_uri(),
-            "expires": localtime.format_day(
-                link.link.expires_at, localtime.couple_zone_name(link.link.assignment.couple), True
-            ),
-        }
-        for link in issued
-    ]
+    cards = []
+    for link in issued:
+        # Each card speaks its partner's language (the rest of the sheet has no words).
+        language = reader_language(link.partner.language)
+        with force_locale(language):
+            card = {
+                "name": link.partner.display_name,
+                "url": link.url,
+                "qr": link.qr_data_uri(),
+                "expires": localtime.format_day(
+                    link.link.expires_at,
+                    localtime.couple_zone_name(link.link.assignment.couple),
+                    True,
+                ),
+            }
+            html = render_template("handouts/pdf/_card.html", card=card, lang=language)
+            cards.append(Markup(html))  # noqa: S704  # nosec B704: autoescaped template output
     title = str(PDF_TITLES["cards"])
     html = render_template("handouts/pdf/cards.html", cards=cards, layout=layout, pdf_title=title)
     return pdf_renderer().render(html, title, _paper())
@@ -215,21 +252,28 @@ class SessionHandout:
     notes: list[SessionNote] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)  # titles of worksheets left out
     date: str = ""
+    language: str = "en"  # what the handout's own words speak; answers stay as given
 
     @property
     def therapist(self) -> bool:
         return self.version == THERAPIST
 
 
-def build_handout(couple: Couple, assignment_ids: Iterable[int], version: str) -> SessionHandout:
+def build_handout(
+    couple: Couple, assignment_ids: Iterable[int], version: str, language: str | None = None
+) -> SessionHandout:
     """Everything one version of the session handout prints, following the rule above.
 
     Ids that are not this couple's assignments are ignored, so a tampered form shows nothing
-    of anyone else's. Worksheets come in assignment order, oldest first.
+    of anyone else's. Worksheets come in assignment order, oldest first. The joint handout
+    prints each worksheet in ``language`` where its translation is complete (answers as
+    they were given); the therapist copy stays in the practice's language.
     """
     if version not in VERSIONS:
         raise ValueError(f"unknown handout version {version!r}")
     therapist = version == THERAPIST
+    default = current_app.config["DEFAULT_LANGUAGE"]
+    printed_in = default if therapist or not language else language
     history = review.history(couple)  # newest first, answers loaded in a fixed few queries
     wanted = set(assignment_ids)
     assignments = [a for a in reversed(history) if a.id in wanted]
@@ -245,6 +289,7 @@ def build_handout(couple: Couple, assignment_ids: Iterable[int], version: str) -
         except ValueError:  # pydantic's ValidationError too: a definition that no longer loads
             unreadable.append(assigned.worksheet_version.title)
             continue
+        ws = ws.in_language(ws.language_for(printed_in))
         people = review.respondents_of(assigned, couple.partners, names)
         if therapist:
             rows = pair_answers(ws, people)
@@ -269,7 +314,12 @@ def build_handout(couple: Couple, assignment_ids: Iterable[int], version: str) -
     for printed in printed_worksheets:
         printed.show_prompts = printed is newest[printed.ws.id]
     handout = SessionHandout(
-        couple, version, printed_worksheets, unreadable=unreadable, date=_today(couple)
+        couple,
+        version,
+        printed_worksheets,
+        unreadable=unreadable,
+        date=_today(couple),
+        language=printed_in,
     )
     review.name_partners(couple.partners)
     if therapist:
@@ -332,19 +382,23 @@ def session_handout_html(handout: SessionHandout) -> str:
     if handout.therapist:
         for printed in handout.worksheets:
             printed.language = _language_notes(printed.items, reviews)
-    return render_template(
-        "handouts/pdf/session.html",
-        handout=handout,
-        categories=CATEGORIES,
-        status_labels=STATUS_LABELS,
-        mark=functools.partial(_marked, reviews),
-        pdf_title=str(PDF_TITLES[handout.version]),
-    )
+    with force_locale(handout.language):
+        return render_template(
+            "handouts/pdf/session.html",
+            handout=handout,
+            categories=CATEGORIES,
+            status_labels=STATUS_LABELS,
+            mark=functools.partial(_marked, reviews),
+            pdf_title=str(PDF_TITLES[handout.version]),
+            pdf_lang=handout.language,
+        )
 
 
 def session_handout_pdf(handout: SessionHandout) -> bytes:
-    title = str(PDF_TITLES[handout.version])
-    return pdf_renderer().render(session_handout_html(handout), title, _paper())
+    with force_locale(handout.language):
+        title = str(PDF_TITLES[handout.version])
+    html = session_handout_html(handout)
+    return pdf_renderer().render(html, title, _paper(), lang=handout.language)
 
 
 def _printed(row: ItemRow) -> PrintedItem:

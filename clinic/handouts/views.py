@@ -7,7 +7,7 @@ only: which kind of PDF, never anything a client wrote.
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from clinic import audit, localtime
+from clinic import audit, i18n, localtime
 from clinic.assignments import links
 from clinic.assignments import service as assignments
 from clinic.auth.guards import therapists_only
@@ -29,6 +29,8 @@ def index(couple_id: int):
         assignments=assignments.couple_assignments(couple),
         catalogue=library.catalogue(current_user),
         banners=couple_pages.banners(couple.id),
+        languages=i18n.offered_languages(),
+        couple_language=service.couple_language(couple),
     )
 
 
@@ -41,7 +43,8 @@ def session_handout(couple_id: int):
     if version not in service.VERSIONS:
         flash("Choose the joint handout or the therapist copy.", "error")
         return redirect(url_for("handouts.index", couple_id=couple.id))
-    handout = service.build_handout(couple, ids, version)
+    language = service.printout_language(request.args.get("language"), couple)
+    handout = service.build_handout(couple, ids, version, language)
     if not handout.worksheets:
         flash("Pick at least one assignment to print.", "error")
         return redirect(url_for("handouts.index", couple_id=couple.id))
@@ -57,7 +60,8 @@ def blank_worksheet(couple_id: int):
     if ws is None:
         flash("Choose a worksheet to print.", "error")
         return redirect(url_for("handouts.index", couple_id=couple.id))
-    pdf = service.blank_worksheet_pdf(ws, max(2, len(couple.partners)))
+    language = service.printout_language(request.args.get("language"), couple)
+    pdf = service.blank_worksheet_pdf(ws, max(2, len(couple.partners)), language)
     _record_download("blank_worksheet", "couple", couple.id, couple.id)
     return _pdf(pdf, "worksheet.pdf")
 

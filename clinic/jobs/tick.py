@@ -59,7 +59,7 @@ def _deliver(created: recurring.CreatedOccurrence) -> None:
             continue
         therapist = partner.couple.therapist
         try:
-            mail.send_link(partner.email, therapist.display_name, issued.url)
+            mail.send_link(partner.email, therapist.display_name, issued.url, partner.language)
         except mail.MailError:
             continue  # shown as "to hand over": the therapist issues a new link in person
         emailed.append(partner.id)
@@ -87,7 +87,8 @@ def send_reminders(now: datetime) -> None:
         therapist = row.assignment.couple.therapist
         email = row.partner.email or ""
         try:
-            mail.send(mail.reminder_message(email, therapist.display_name))
+            language = row.partner.language
+            mail.send(mail.reminder_message(email, therapist.display_name, language))
             sent = True
         except mail.MailError:
             sent = False  # tried again with backoff; after the last attempt, on the Today page

@@ -84,6 +84,7 @@ class Respondent:
     answers: Mapping[str, StoredAnswer]
     status: ResponseStatus = ResponseStatus.NOT_OPENED
     submitted_at: datetime | None = None
+    language: str | None = None  # the language the answers were written in
 
     def shared_only(self, worksheet: Worksheet) -> Respondent:
         """The same respondent holding only what they chose to share: answers marked
@@ -101,7 +102,7 @@ class Respondent:
             part = item.shared_part(stored.value, stored.shareable)
             if part is not None:
                 kept[item.id] = StoredAnswer(part, True, stored.updated_at)
-        return Respondent(self.name, kept, self.status, self.submitted_at)
+        return Respondent(self.name, kept, self.status, self.submitted_at, self.language)
 
 
 @dataclass(frozen=True)

@@ -226,7 +226,7 @@ def _respondent(name: str, response: Response | None) -> Respondent:
     answers = {
         a.item_id: StoredAnswer(a.value, a.shareable, a.updated_at) for a in response.answers
     }
-    return Respondent(name, answers, response.status, response.submitted_at)
+    return Respondent(name, answers, response.status, response.submitted_at, response.language)
 
 
 def _worksheet(assigned: AssignedWorksheet) -> Worksheet | None:

@@ -26,14 +26,57 @@ worksheets_cli = AppGroup("worksheets", help="Check, import and score worksheet 
 
 @worksheets_cli.command("check", with_appcontext=False)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-def check_command(paths: tuple[Path, ...]) -> None:
-    """Validate worksheet files or directories (default: the app's WORKSHEETS_DIR)."""
+@click.option(
+    "--complete-translations",
+    is_flag=True,
+    help="Fail when a translation leaves a text out or keeps one no longer used.",
+)
+def check_command(paths: tuple[Path, ...], complete_translations: bool) -> None:
+    """Validate worksheet files or directories (default: the app's WORKSHEETS_DIR).
+
+    Translations that leave texts out are reported but pass: such a worksheet is simply not
+    offered in that language until its translation is complete.
+    """
     worksheets, problems = check_paths(paths or (_default_directory(),))
     for problem in problems:
         click.echo(str(problem))
     if problems:
         raise SystemExit(1)
+    notes = [line for ws in worksheets for line in translation_report(ws)]
+    for line in notes:
+        click.echo(line)
     click.echo(f"{len(worksheets)} worksheet{'' if len(worksheets) == 1 else 's'} OK")
+    if notes and complete_translations:
+        raise SystemExit(1)
+
+
+def translation_report(ws: Worksheet, shown: int = 3) -> list[str]:
+    """Plain lines on each language's missing and stale translations; none when all is well."""
+    lines = []
+    for code in sorted(ws.translations):
+        missing, stale = ws.missing_translations(code), ws.stale_translations(code)
+        if missing:
+            lines.append(
+                f"{ws.id}: translations.{code}: {_texts(len(missing))} not translated, so it is "
+                f"not offered in {code!r} yet: {_examples(missing, shown)}"
+            )
+        if stale:
+            lines.append(
+                f"{ws.id}: translations.{code}: {_texts(len(stale))} no longer in the worksheet "
+                f"(changed or removed in English; translate the new text): "
+                f"{_examples(stale, shown)}"
+            )
+    return lines
+
+
+def _texts(count: int) -> str:
+    return f"{count} text{'' if count == 1 else 's'}"
+
+
+def _examples(texts: list[str], shown: int) -> str:
+    quoted = ", ".join(repr(t if len(t) <= 50 else t[:47] + "...") for t in texts[:shown])
+    more = len(texts) - shown
+    return quoted + (f" and {more} more" if more > 0 else "")
 
 
 def check_paths(paths: tuple[Path, ...]) -> tuple[list[Worksheet], list[Problem]]:

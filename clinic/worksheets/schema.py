@@ -11,10 +11,18 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from typing import Annotated, Any, ClassVar, Literal, get_args
 
-from pydantic import Field, PlainValidator, SerializeAsAny, StringConstraints, model_validator
+from pydantic import (
+    Field,
+    PlainValidator,
+    SerializeAsAny,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
 from clinic.enums import AnsweredBy, Urgency
@@ -27,6 +35,7 @@ from clinic.worksheets.items import (
     type_names,
 )
 from clinic.worksheets.items.base import (
+    MAX_TEXT,
     Coding,
     Condition,
     FhirLink,
@@ -67,6 +76,10 @@ URGENCIES = tuple(u.value for u in Urgency)
 ALERT_CONDITIONS = ("any_of", "at_least", "at_most", "answered")
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+# Definitions are written in English; ``translations`` holds every other language.
+SOURCE_LANGUAGE = "en"
+# A language as config LANGUAGES and Babel name it: ISO 639, optionally a region (es, pt_BR).
+LANGUAGE_PATTERN = re.compile(r"[a-z]{2,3}(?:_[A-Z]{2})?")
 
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, min_length=3, max_length=60)]
 
@@ -265,6 +278,8 @@ class Worksheet(Model):
     scoring: Scoring | None = None
     # Other words therapists search for (clinical names, older titles); never shown to partners.
     search_aliases: list[Text] = Field(default_factory=list, max_length=20)
+    # language code -> {English text as written above: its translation}, gettext-style; the
+    # keys are what ``client_texts`` yields (see "Translations" in docs/worksheet-format.md).
     translations: dict[str, dict[str, str]] = Field(default_factory=dict)
     # Where an imported FHIR Questionnaire came from; never shown to partners.
     fhir: QuestionnaireOrigin | None = None
@@ -287,6 +302,31 @@ class Worksheet(Model):
         "search_aliases": Hint("Other search words", "One a line; only therapists see them."),
         "fhir": Hint("FHIR origin", "Kept from an imported Questionnaire.", when_set=True),
     }
+
+    @field_validator("translations")
+    @classmethod
+    def _translations(cls, value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        """Codes a practice can name, and texts compared as the fields store them (stripped)."""
+        for code, table in value.items():
+            if code == SOURCE_LANGUAGE:
+                raise ValueError(
+                    f"{code!r} is the language worksheets are written in; "
+                    "translations are for other languages"
+                )
+            if not LANGUAGE_PATTERN.fullmatch(code):
+                raise ValueError(f"{code!r} is not a language code; use one like 'es' or 'pt_BR'")
+            for source, text in table.items():
+                if not text.strip():
+                    raise ValueError(f"the {code!r} translation of {_short(source)} is empty")
+                if len(text.strip()) > MAX_TEXT:
+                    raise ValueError(
+                        f"the {code!r} translation of {_short(source)} is too long "
+                        f"({len(text.strip())} characters, limit {MAX_TEXT})"
+                    )
+        return {
+            code: {source.strip(): text.strip() for source, text in table.items()}
+            for code, table in value.items()
+        }
 
     @model_validator(mode="after")
     def _check(self) -> Worksheet:
@@ -463,13 +503,52 @@ class Worksheet(Model):
                 yield from filter(None, (item.prompt, item.help))
                 yield from item.own_texts()
 
+    def missing_translations(self, code: str) -> list[str]:
+        """Client texts without a translation into ``code``, in reading order."""
+        table = self.translations.get(code, {})
+        return [text for text in dict.fromkeys(self.client_texts()) if text not in table]
+
+    def stale_translations(self, code: str) -> list[str]:
+        """Translated texts that are no longer client texts (left after an English edit)."""
+        texts = set(self.client_texts())
+        return [text for text in self.translations.get(code, {}) if text not in texts]
+
+    def complete_languages(self) -> tuple[str, ...]:
+        """English, then every language whose translation leaves no client text out: the
+        languages a partner may read this worksheet in (a stale extra entry does no harm)."""
+        complete = sorted(code for code in self.translations if not self.missing_translations(code))
+        return (SOURCE_LANGUAGE, *complete)
+
+    def language_for(self, wanted: str) -> str:
+        """``wanted`` when this worksheet can be read in it (complete), else English."""
+        return wanted if wanted in self.complete_languages() else SOURCE_LANGUAGE
+
+    def in_language(self, code: str) -> Worksheet:
+        """This worksheet with every client text in ``code``, where translated; ids, option
+        values and everything therapist-only stay as they are, so answers read the same."""
+        table = self.translations.get(code)
+        if not table:
+            return self
+
+        def tr(text: str) -> str:
+            return table.get(text, text)
+
+        return self.model_copy(
+            update={
+                "title": tr(self.title),
+                "purpose": tr(self.purpose),
+                "instructions": tr(self.instructions),
+                "sections": [_section_in(section, tr) for section in self.sections],
+            }
+        )
+
     def content_hash(self) -> str:
         """sha256 of the validated content, so stored answers can name the exact text answered.
 
         Hashing the model rather than the file ignores comments, key order and defaults
         written out or left implicit; it changes when anything a reader sees changes. Fields
-        added later (``private_only``, ``alerts``, ``translations``) count only when set, so the
-        hashes of worksheets that do not use them stay what they were.
+        added later (``private_only``, ``alerts``, ``translations``) count only when set, so
+        the hashes of worksheets that do not use them stay what they were.
         """
         content = _without_unset(self.model_dump(mode="json"))
         del content["search_aliases"]  # library search words: nothing a partner reads
@@ -478,6 +557,21 @@ class Worksheet(Model):
                 del content[name]
         canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _section_in(section: Section, tr: Callable[[str], str]) -> Section:
+    return section.model_copy(
+        update={
+            "title": tr(section.title),
+            "intro": section.intro and tr(section.intro),
+            "items": [item.in_language(tr) for item in section.items],
+        }
+    )
+
+
+def _short(text: str) -> str:
+    """A text quoted in a message, cut short so that the message stays one line."""
+    return repr(text) if len(text) <= 50 else repr(text[:47] + "...")
 
 
 # No field of v1 has these names.

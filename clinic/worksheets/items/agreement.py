@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, ClassVar, Literal
 
 from flask_babel import gettext
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, model_validator
 
 from clinic import localtime
 from clinic.worksheets.items.base import (
@@ -71,6 +71,10 @@ class ClauseField(Model):
         "kind": Hint("Kind of answer", starter="text"),
         "options": Hint("Choices", "Only for the kind 'choice', which needs two or more."),
     }
+
+    def in_language(self, tr: Callable[[str], str]) -> ClauseField:
+        options = self.options and [o.in_language(tr) for o in self.options]
+        return self.model_copy(update={"label": tr(self.label), "options": options})
 
     @model_validator(mode="after")
     def _check(self) -> ClauseField:
@@ -130,15 +134,26 @@ class Clause(Model):
         "text": Hint("Clause partners confirm", long=True),
         "fields": Hint("Blanks to fill in", "Optional."),
     }
+    # The English wording of a translated clause: partners reading it in different
+    # languages confirm the same clause, so its fingerprint is the source's.
+    _source_text: str | None = PrivateAttr(None)
 
     @model_validator(mode="after")
     def _check(self) -> Clause:
         require_unique((f.id for f in self.fields), "field id")
         return self
 
+    def in_language(self, tr: Callable[[str], str]) -> Clause:
+        clause = self.model_copy(
+            update={"text": tr(self.text), "fields": [f.in_language(tr) for f in self.fields]}
+        )
+        clause._source_text = self._source_text or self.text
+        return clause
+
     def fingerprint(self, fields: dict[str, str]) -> str:
-        """A short hash of the wording and the field values a partner confirms."""
-        canonical = json.dumps([self.text, fields], sort_keys=True, ensure_ascii=False)
+        """A short hash of the (English) wording and the field values a partner confirms."""
+        wording = self._source_text or self.text
+        canonical = json.dumps([wording, fields], sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:PRINT_LENGTH]
 
 
@@ -236,6 +251,9 @@ class AgreementItem(Item):
             for field in clause.fields:
                 yield field.label
                 yield from (o.label for o in field.options or ())
+
+    def own_texts_in(self, tr: Callable[[str], str]) -> dict[str, Any]:
+        return {"clauses": [c.in_language(tr) for c in self.clauses]}
 
     def breaks_across_pages(self) -> bool:
         return len(self.clauses) > LONG_AGREEMENT

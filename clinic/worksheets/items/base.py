@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Protocol, get_args
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Protocol, Self, get_args
 
 from flask_babel import gettext, lazy_gettext
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -122,6 +122,9 @@ class Option(Model):
     score: int | None = Field(None, ge=-100, le=100)
     # The answerOption's code when it came from an imported Questionnaire.
     code: Coding | None = None
+
+    def in_language(self, tr: Callable[[str], str]) -> Option:
+        return self.model_copy(update={"label": tr(self.label)})
 
     hints: ClassVar[dict[str, Hint]] = {
         "value": Hint("Reference name", "Lowercase letters and digits; stored with answers."),
@@ -391,6 +394,21 @@ class Item(Model):
     def own_texts(self) -> Iterator[str]:
         """Texts of this item a partner reads beyond prompt and help (options, rows...)."""
         return iter(())
+
+    def in_language(self, tr: Callable[[str], str]) -> Self:
+        """This item with every text a partner reads put through ``tr`` (a translation);
+        ids and stored values stay, so answers compare across partners and languages."""
+        return self.model_copy(
+            update={
+                "prompt": tr(self.prompt),
+                "help": self.help and tr(self.help),
+                **self.own_texts_in(tr),
+            }
+        )
+
+    def own_texts_in(self, tr: Callable[[str], str]) -> dict[str, Any]:
+        """The counterpart of ``own_texts``: the fields holding them, with ``tr`` applied."""
+        return {}
 
     def breaks_across_pages(self) -> bool:
         """Whether the printed item is tall enough to break between its parts."""

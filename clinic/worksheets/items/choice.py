@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, ClassVar, Literal
 
 from flask_babel import gettext
@@ -38,6 +38,9 @@ class _ChoiceItem(Item):
 
     def own_texts(self) -> Iterator[str]:
         return (o.label for o in self.options)
+
+    def own_texts_in(self, tr: Callable[[str], str]) -> dict[str, Any]:
+        return {"options": [o.in_language(tr) for o in self.options]}
 
     def labels(self) -> dict[str, str]:
         return {o.value: o.label for o in self.options}

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar, Literal
 
@@ -147,6 +147,9 @@ class BoundaryGridItem(Item):
 
     def own_texts(self) -> Iterator[str]:
         return (r.label for r in self.rows)
+
+    def own_texts_in(self, tr: Callable[[str], str]) -> dict[str, Any]:
+        return {"rows": [r.model_copy(update={"label": tr(r.label)}) for r in self.rows]}
 
     def breaks_across_pages(self) -> bool:
         return len(self.rows) > LONG_GRID

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
@@ -74,6 +74,9 @@ class ReframeItem(Item):
 
     def own_texts(self) -> Iterator[str]:
         return (p.text for p in self.phrases)
+
+    def own_texts_in(self, tr: Callable[[str], str]) -> dict[str, Any]:
+        return {"phrases": [p.model_copy(update={"text": tr(p.text)}) for p in self.phrases]}
 
     def breaks_across_pages(self) -> bool:
         return len(self.phrases) > LONG_REFRAME

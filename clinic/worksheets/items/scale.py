@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, ClassVar, Literal
 
 from flask_babel import gettext, ngettext
@@ -74,6 +74,13 @@ class ScaleItem(Item):
 
     def own_texts(self) -> Iterator[str]:
         return iter((self.min_label, self.max_label, *(p.label for p in self.points)))
+
+    def own_texts_in(self, tr: Callable[[str], str]) -> dict[str, Any]:
+        return {
+            "min_label": tr(self.min_label),
+            "max_label": tr(self.max_label),
+            "points": [p.model_copy(update={"label": tr(p.label)}) for p in self.points],
+        }
 
     def clean(self, raw: Any) -> int | str:
         if raw == "":
