@@ -1,5 +1,6 @@
 """The builder pages as a therapist without JavaScript uses them: plain forms, post, redirect."""
 
+import io
 import re
 
 import pytest
@@ -141,7 +142,8 @@ def test_a_problem_shows_beside_its_field_and_keeps_what_was_typed(signed_in):
 
 def test_publishing_with_problems_keeps_the_draft(signed_in):
     url = start(signed_in, start="blank")
-    response = signed_in.post(url, data={"action": "publish", "title": "Half done"})
+    form = filled(browser_form(signed_in.get(url).data, "builder-form"), {"title": "Half done"})
+    response = signed_in.post(url, data={**form, "action": "publish"})
     assert response.status_code == 302 and response.headers["Location"].endswith("#problems")
     page = signed_in.get(url).get_data(as_text=True)
     assert "Not published yet" in page and 'value="Half done"' in page
@@ -207,8 +209,6 @@ def test_export_gives_yaml_that_loads_to_the_same_worksheet(signed_in):
 
 
 def test_start_from_an_uploaded_file(signed_in):
-    import io
-
     text = factories.own_worksheet_yaml()
     response = signed_in.post(
         f"{BUILDER}/new",
@@ -220,16 +220,50 @@ def test_start_from_an_uploaded_file(signed_in):
     assert load_text(text).title in page
 
 
-def test_an_upload_that_does_not_load_says_why(signed_in):
-    import io
-
-    response = signed_in.post(
+def upload(client, text: bytes) -> str:
+    response = client.post(
         f"{BUILDER}/new",
-        data={"start": "upload", "file": (io.BytesIO(b"title: [oops"), "bad.yaml")},
+        data={"start": "upload", "file": (io.BytesIO(text), "mine.yaml")},
         content_type="multipart/form-data",
     )
     assert response.status_code == 302
-    assert "could not be opened" in signed_in.get(f"{BUILDER}/").get_data(as_text=True)
+    return response.headers["Location"]
+
+
+def test_an_upload_with_a_yaml_slip_opens_what_came_before_it_with_the_line(signed_in):
+    text = factories.own_worksheet_yaml().replace("minutes: 5", "minutes: [oops", 1)
+    slip = text.splitlines().index("minutes: [oops") + 1
+    url = upload(signed_in, text.encode())
+    assert re.fullmatch(rf"{BUILDER}/\d+", url)
+    page = signed_in.get(url).get_data(as_text=True)
+    assert "The file opened with problems" in page
+    said = re.search(r"Line (\d+), column \d+: Malformed YAML", page)
+    assert said is not None and int(said.group(1)) >= slip
+    assert f'value="{load_text(factories.own_worksheet_yaml()).title}"' in page  # kept
+
+
+def test_an_upload_that_does_not_pass_opens_with_its_problems_beside_the_fields(signed_in):
+    text = factories.own_worksheet_yaml().replace("minutes: ", "minutes: ten #", 1)
+    text += "\ncolour: blue\n"
+    url = upload(signed_in, text.encode())
+    page = signed_in.get(url).get_data(as_text=True)
+    assert "“colour”: Unknown field" in page  # said once, with the field's name
+    field = re.search(
+        r'<div class="field has-error">\s*<label for="f-minutes">.*?</div>', page, re.S
+    )
+    assert field is not None and "Please give a whole number." in field.group(0)
+    assert "sections[" not in page
+
+
+@pytest.mark.parametrize("junk", [b"", b"- just\n- a list\n", b"title: [oops", b"\xff\xfe\x00"])
+def test_an_upload_of_anything_never_fails(signed_in, junk):
+    response = signed_in.post(
+        f"{BUILDER}/new",
+        data={"start": "upload", "file": (io.BytesIO(junk), "bad.yaml")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    assert signed_in.get(response.headers["Location"]).status_code == 200
 
 
 def test_discard_needs_the_box_ticked(signed_in):

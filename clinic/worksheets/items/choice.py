@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar, Literal
 
+from flask_babel import lazy_gettext as _l
 from pydantic import Field, model_validator
 
 from clinic.worksheets.items.base import (
@@ -16,6 +17,7 @@ from clinic.worksheets.items.base import (
     Hint,
     Item,
     Option,
+    Target,
     clean_choice,
     coding,
     register,
@@ -26,7 +28,7 @@ from clinic.worksheets.items.base import (
 class _ChoiceItem(Item):
     options: list[Option] = Field(min_length=2, max_length=20)
 
-    hints: ClassVar[dict[str, Hint]] = {"options": Hint("Choices")}
+    hints: ClassVar[dict[str, Hint]] = {"options": Hint(_l("Choices"), entry=_l("Choice"))}
 
     @model_validator(mode="after")
     def _check(self) -> _ChoiceItem:
@@ -35,6 +37,9 @@ class _ChoiceItem(Item):
 
     def own_texts(self) -> Iterator[str]:
         return (o.label for o in self.options)
+
+    def answer_choices(self) -> list[tuple[Target, str]]:
+        return [(o.value, o.label) for o in self.options]
 
     def labels(self) -> dict[str, str]:
         return {o.value: o.label for o in self.options}

@@ -17,6 +17,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar, Literal
 
+from flask_babel import lazy_gettext as _l
 from pydantic import Field, model_validator
 
 from clinic.worksheets.items.base import (
@@ -78,8 +79,8 @@ class GridRow(Model):
     label: Text
 
     hints: ClassVar[dict[str, Hint]] = {
-        "id": Hint("Reference name", "Lowercase letters, digits, - or _."),
-        "label": Hint("Row shown to partners"),
+        "id": Hint(_l("Reference name"), _l("Lowercase letters, digits, - or _.")),
+        "label": Hint(_l("Row shown to partners")),
     }
 
 
@@ -112,7 +113,7 @@ class BoundaryGridItem(Item):
     answer_labels: ClassVar[dict[str, str]] = GRID_ANSWERS
     share_label: ClassVar[str] = "My partner may see all of this list in session"
     builder_name: ClassVar[str] = "Boundary grid (yes / maybe / not now / no per row)"
-    hints: ClassVar[dict[str, Hint]] = {"rows": Hint("Rows")}
+    hints: ClassVar[dict[str, Hint]] = {"rows": Hint(_l("Rows"), entry=_l("Row"))}
 
     @model_validator(mode="after")
     def _check(self) -> BoundaryGridItem:

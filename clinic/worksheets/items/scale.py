@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar, Literal
 
+from flask_babel import lazy_gettext as _l
 from pydantic import Field, model_validator
 
 from clinic.worksheets.items.base import (
@@ -16,6 +17,7 @@ from clinic.worksheets.items.base import (
     Hint,
     Item,
     Model,
+    Target,
     Text,
     clean_whole_number,
     coding,
@@ -30,8 +32,8 @@ class ScalePoint(Model):
     label: Text
 
     hints: ClassVar[dict[str, Hint]] = {
-        "value": Hint("Number"),
-        "label": Hint("What this number means"),
+        "value": Hint(_l("Number")),
+        "label": Hint(_l("What this number means")),
     }
 
 
@@ -46,11 +48,11 @@ class ScaleItem(Item):
 
     builder_name: ClassVar[str] = "Scale (a number between two ends)"
     hints: ClassVar[dict[str, Hint]] = {
-        "min": Hint("Lowest number", "From 0 to 10.", starter=0),
-        "max": Hint("Highest number", "From 0 to 10, above the lowest.", starter=10),
-        "min_label": Hint("What the lowest number means"),
-        "max_label": Hint("What the highest number means"),
-        "points": Hint("Labels for numbers in between", "Optional."),
+        "min": Hint(_l("Lowest number"), _l("From 0 to 10."), starter=0),
+        "max": Hint(_l("Highest number"), _l("From 0 to 10, above the lowest."), starter=10),
+        "min_label": Hint(_l("What the lowest number means")),
+        "max_label": Hint(_l("What the highest number means")),
+        "points": Hint(_l("Labels for numbers in between"), _l("Optional."), entry=_l("Label")),
     }
 
     @model_validator(mode="after")
@@ -67,6 +69,9 @@ class ScaleItem(Item):
         """Every value from min to max with its label, if the author gave one."""
         labels = {p.value: p.label for p in self.points}
         return [(v, labels.get(v)) for v in range(self.min, self.max + 1)]
+
+    def answer_choices(self) -> list[tuple[Target, str]]:
+        return [(v, f"{v} ({label})" if label else str(v)) for v, label in self.choices()]
 
     def own_texts(self) -> Iterator[str]:
         return iter((self.min_label, self.max_label, *(p.label for p in self.points)))
