@@ -523,7 +523,7 @@ def _given(value: Any) -> bool:
     if isinstance(value, dict):
         return any(_given(v) for v in value.values())
     if isinstance(value, list):
-        return any(_given(v) for v in value)
+        return bool(value)  # an entry added to a list counts, even before it is filled in
     return value is not None and value is not False and value != ""
 
 
@@ -550,7 +550,7 @@ def apply(data: dict[str, Any], action: str, new_type: str = "") -> bool:
     verb, _, path = action.partition(":")
     if verb not in ACTIONS or not _PATH.match(path):
         return False
-    found = _resolve(data, path)
+    found = _resolve(data, path, make_groups=verb == "add")
     if found is None:
         return False
     parent, key, spec = found
@@ -616,8 +616,13 @@ def dom_id(path: str) -> str:
     return "f-" + path.replace(".", "-").replace("_", "-") if path else "f-top"
 
 
-def _resolve(data: dict[str, Any], path: str) -> tuple[Any, str | int, FieldSpec] | None:
-    """(container, key, field spec) that a path names; None when the draft has no such place."""
+def _resolve(
+    data: dict[str, Any], path: str, make_groups: bool = False
+) -> tuple[Any, str | int, FieldSpec] | None:
+    """(container, key, field spec) that a path names; None when the draft has no such place.
+
+    ``make_groups`` starts an optional group left unset on the way (a first show_if condition).
+    """
     parts = path.split(".")
     node: Any = data
     fields = specs(Worksheet)
@@ -645,6 +650,8 @@ def _resolve(data: dict[str, Any], path: str) -> tuple[Any, str | int, FieldSpec
             return None
         if last:
             return node, part, spec
+        if make_groups and spec.kind == GROUP and node.get(part) is None:
+            node[part] = {}
         node = node.get(part)
         if spec.kind == GROUP:
             assert spec.model is not None

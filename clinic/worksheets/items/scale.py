@@ -71,7 +71,11 @@ class ScaleItem(Item):
         return [(v, labels.get(v)) for v in range(self.min, self.max + 1)]
 
     def answer_choices(self) -> list[tuple[Target, str]]:
-        return [(v, f"{v} ({label})" if label else str(v)) for v, label in self.choices()]
+        ends = {self.min: self.min_label, self.max: self.max_label}
+        return [
+            (v, f"{v} ({label or ends[v]})" if label or v in ends else str(v))
+            for v, label in self.choices()
+        ]
 
     def own_texts(self) -> Iterator[str]:
         return iter((self.min_label, self.max_label, *(p.label for p in self.points)))
