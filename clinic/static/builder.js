@@ -227,16 +227,25 @@
 
   // After a button, focus lands where it acted: the new entry's first field, or the moved
   // entry's move button (so it can be pressed again), or what took a removed entry's place.
-  var landing = location.hash ? document.getElementById(location.hash.slice(1)) : null;
-  if (landing) {
+  // The browser scrolls to the page's #fragment once it has loaded, which resets focus; so
+  // focus is moved after that.
+  function land() {
+    var landing = location.hash ? document.getElementById(location.hash.slice(1)) : null;
+    if (!landing) return;
     // In an entry, its first field that is not a reference name: the question, the label.
     var first = null;
     if (landing.tagName === "FIELDSET") {
       var controls = landing.querySelectorAll("input:not([type=hidden]), select, textarea");
-      first = Array.prototype.filter.call(controls, function (el) {
-        return !/\.(id|value)$/.test(el.name);
-      })[0] || controls[0] || null;
+      first =
+        Array.prototype.filter.call(controls, function (el) {
+          return !/\.(id|value)$/.test(el.name);
+        })[0] ||
+        controls[0] ||
+        null;
     }
     (first || landing).focus();
   }
+  window.addEventListener("load", function () {
+    setTimeout(land, 0);
+  });
 })();
