@@ -149,6 +149,7 @@ class Section(Model):
         "intro": Hint(
             _l("Introduction"), _l("Optional: a few words before the questions."), long=True
         ),
+        "show_if": Hint(_l("Show it only when"), _l("Optional: earlier answers decide.")),
         "items": Hint(_l("Questions"), entry=_l("Question")),
     }
 
