@@ -465,7 +465,7 @@ class Worksheet(Model):
         """
         content = _without_unset(self.model_dump(mode="json"))
         del content["search_aliases"]  # library search words: nothing a partner reads
-        for name, unset in (("private_only", False), ("alerts", [])):
+        for name, unset in (("private_only", False), ("alerts", []), ("translations", {})):
             if content[name] == unset:
                 del content[name]
         canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
