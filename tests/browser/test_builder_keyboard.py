@@ -161,3 +161,20 @@ def test_the_builder_works_without_javascript(demo_server, browser, shoot):
     page.get_by_role("heading", name="Paper-free check-in").wait_for()
     shoot(page, "published-without-javascript")
     context.close()
+
+
+def test_an_alert_rule_offers_the_answers_of_the_question_picked(demo_server, desktop):
+    page = desktop
+    sign_in(page, demo_server)
+    page.goto(f"{demo_server.url}/worksheets/builder/")
+    page.locator("#start-worksheet").select_option("safety-check-in")
+    page.get_by_role("button", name="Copy and edit").click()
+    rule = page.locator("#f-alerts-0")
+    assert rule.get_by_role("checkbox", name="Not safe", exact=True).count() == 1
+    page.locator("#f-alerts-0-item").select_option("afraid")  # picked by its prompt
+    rule.get_by_role("checkbox", name="Often", exact=False).check()  # its answers, at once
+    assert rule.get_by_role("checkbox", name="Not safe", exact=True).count() == 0
+    status(page, "Draft saved.")
+    page.reload()
+    assert page.locator("#f-alerts-0-item").input_value() == "afraid"
+    assert rule.get_by_role("checkbox", name="Often", exact=False).is_checked()
