@@ -191,6 +191,9 @@ class WorksheetDraft(Model):
         ForeignKey("custom_worksheets.id", ondelete="CASCADE")
     )
     content: Mapped[str] = mapped_column(Text)
+    # Counted up by every save; a save made from an older page is checked against it so that
+    # it never overwrites newer work (clinic.builder.service.save_posted).
+    revision: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -14,14 +14,15 @@ import types
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
+from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel
 
 from clinic.worksheets.items import Item, item_class
 from clinic.worksheets.items.base import Hint
 
 # Fields the builder fills in itself: an item's type is chosen when it is added, and the
-# version is counted up on publishing.
-MANAGED = {"type", "version"}
+# version is counted up on publishing. Translations are carried through, never a form field.
+MANAGED = {"type", "version", "translations"}
 # Form kinds.
 TEXT, LONG, NUMBER, FLAG, PICK, PICKS, LINES, GROUP, LIST, ITEMS = (
     "text",
@@ -35,15 +36,21 @@ TEXT, LONG, NUMBER, FLAG, PICK, PICKS, LINES, GROUP, LIST, ITEMS = (
     "list",
     "items",
 )
-CHOICE_LABELS = {"each_partner": "Each partner on their own", "couple": "The couple together"}
+# Fields that name other parts of the worksheet (a hint's ``refers``), chosen from a list:
+# one question or several, one answer or several of the question its sibling field names.
+QUESTION, QUESTIONS, ANSWER, ANSWERS = "question", "questions", "answer", "answers"
+CHOICE_LABELS = {
+    "each_partner": _l("Each partner on their own"),
+    "couple": _l("The couple together"),
+}
 
 
 @dataclass(frozen=True)
 class FieldSpec:
     name: str
     kind: str
-    label: str
-    help: str = ""
+    label: Any  # str, or a lazily translated one (flask_babel.lazy_gettext)
+    help: Any = ""
     required: bool = True
     choices: tuple[tuple[str, str], ...] = ()
     model: type[BaseModel] | None = None  # the entry model of a group or a list
@@ -54,11 +61,26 @@ class FieldSpec:
     optional: bool = False  # the schema allows None: left out when nothing is given
     when_set: bool = False  # the page shows it only once it holds a value
 
+    entry: Any = ""  # what one entry of a list is called, for its legend ("Row")
+
     @property
     def singular(self) -> str:
-        """What one entry of a list is called: "Rows" -> "row"."""
-        word = self.label.split(" ")[0].lower()
+        """What one entry of a list is called, in English for fresh ids: "Rows" -> "row"."""
+        if self.entry:
+            return source_text(self.entry).lower().replace(" ", "-")
+        word = source_text(self.label).split(" ")[0].lower()
         return word[:-1] if word.endswith("s") else word
+
+    @property
+    def entry_name(self) -> Any:
+        """The legend word of one entry, translated where the hint gives one."""
+        return self.entry or self.singular.capitalize()
+
+
+def source_text(text: Any) -> str:
+    """The English text a lazily translated string was marked with (ids stay English)."""
+    args = getattr(text, "_args", None)
+    return str(args[0]) if isinstance(args, tuple) and args else str(text)
 
 
 def humanize(name: str) -> str:
@@ -84,6 +106,11 @@ def specs(model: type[BaseModel]) -> tuple[FieldSpec, ...]:
         hint = hints.get(name, Hint(humanize(name)))
         annotation, optional = _unwrap_optional(info.annotation)
         kind, choices, entry = _classify(annotation)
+        if hint.refers:
+            many = kind in (PICKS, LINES)
+            kind = {"question": (QUESTION, QUESTIONS), "answer": (ANSWER, ANSWERS)}[hint.refers][
+                many
+            ]
         bounds = {type(m).__name__: m for m in info.metadata}
         out.append(
             FieldSpec(
@@ -100,6 +127,7 @@ def specs(model: type[BaseModel]) -> tuple[FieldSpec, ...]:
                 starter=hint.starter,
                 optional=optional,
                 when_set=hint.when_set,
+                entry=hint.entry,
             )
         )
     return tuple(out)

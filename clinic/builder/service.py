@@ -16,11 +16,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+from flask_babel import gettext, ngettext
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import func, select
+from sqlalchemy import update as sa_update
+from sqlalchemy.orm.attributes import set_committed_value
 from textstat.textstat import textstatistics
+from werkzeug.datastructures import MultiDict
 
 from clinic.builder.schema_forms import (
+    ANSWER,
+    ANSWERS,
     FLAG,
     GROUP,
     ITEMS,
@@ -29,6 +35,8 @@ from clinic.builder.schema_forms import (
     NUMBER,
     PICK,
     PICKS,
+    QUESTION,
+    QUESTIONS,
     FieldSpec,
     item_specs,
     specs,
@@ -44,16 +52,19 @@ from clinic.models import (
     WorksheetDraft,
     WorksheetVersion,
 )
+from clinic.storage import utcnow
 from clinic.worksheets import library
 from clinic.worksheets.items import item_class, type_names
 from clinic.worksheets.loader import WorksheetError, load_text, plain_message
-from clinic.worksheets.schema import Worksheet
+from clinic.worksheets.loader import _parse_yaml as parse_yaml
+from clinic.worksheets.schema import MAX_FILE_BYTES, Worksheet
 
 MAX_ENTRIES = 200  # entries of one list read back from a form
 GRADE_TARGET = 8
 _READABILITY = textstatistics()
 # "en-US" makes textstat count syllables with pyphen, which ships with it (no download).
 _READABILITY.set_lang("en-US")
+_LINE = re.compile(r"^line ([0-9]+)")
 _PATH = re.compile(r"^[a-z_]+(?:\.(?:[a-z_]+|[0-9]{1,3}))*$")
 NOT_CLIENT_TEXT = {"id", "type", "value", "kind", "item", "urgency", "fhir", "code"}
 
@@ -86,13 +97,84 @@ def from_worksheet(ws: Worksheet) -> dict[str, Any]:
 def from_builtin(therapist: Therapist, ws: Worksheet) -> dict[str, Any]:
     """A built-in copied into a new own worksheet with a fresh id and title."""
     data = from_worksheet(ws)
-    data.update(id=library.copy_slug(therapist, ws.id), title=f"{ws.title} (my version)", version=1)
+    data.update(
+        id=library.copy_slug(therapist, ws.id),
+        title=gettext("%(title)s (my version)", title=ws.title),
+        version=1,
+    )
     return data
 
 
-def from_upload(text: str, source_name: str) -> dict[str, Any]:
-    """An uploaded YAML file as builder data; WorksheetError when it does not pass the checks."""
-    return from_worksheet(load_text(text, source_name))
+def from_upload(text: str, source_name: str) -> tuple[dict[str, Any], list[str]]:
+    """An uploaded YAML file as builder data, and its problems in plain words.
+
+    A file that does not pass the checks still opens: what parsed is kept (up to a YAML
+    slip, the lines before it) in the builder's own shape, so the therapist fixes it with
+    forms; a problem the page's fields cannot show (a YAML slip, an unknown field) is said
+    with its line or field.
+    """
+    try:
+        return from_worksheet(load_text(text, source_name)), []
+    except WorksheetError as error:
+        found = error.problems
+    problems = [_upload_problem(p.location, p.message) for p in found]
+    slips = [int(m.group(1)) for p in found if (m := _LINE.match(p.location))]
+    parsed = _parsed_part(text, slips[0] if slips else None)
+    data = read_form(as_form(parsed))
+    data["version"] = parsed.get("version") if isinstance(parsed.get("version"), int) else 1
+    if isinstance(parsed.get("translations"), dict):
+        data["translations"] = parsed["translations"]
+    return data, problems
+
+
+def _upload_problem(location: str, message: str) -> str:
+    """A loader problem in plain words: "Line 3, column 7: …" or "Section 1, “titel”: …"."""
+    message = _sentence(plain_paths(message))
+    if location.startswith("line "):
+        return f"{location.capitalize()}: {message}"
+    if not location:
+        return message
+    parts = [p for p in re.split(r"[.\[\]']+", location) if p]
+    words = []
+    for index, part in enumerate(parts):
+        following = parts[index + 1] if index + 1 < len(parts) else ""
+        if part.isdigit():
+            continue
+        if following.isdigit():
+            name = "question" if part == "items" else part.removesuffix("s").replace("_", " ")
+            words.append(f"{name} {int(following) + 1}")
+        else:
+            words.append(f"“{part}”")
+    where = ", ".join(words)
+    return f"{where[:1].upper()}{where[1:]}: {message}"
+
+
+_SCHEMA_PATH = re.compile(r"sections\[([0-9]+)\](?:\.items\[([0-9]+)\])?")
+
+
+def plain_paths(message: str) -> str:
+    """``sections[0].items[2]`` in a checker's message as "section 1, question 3"."""
+
+    def said(match: re.Match[str]) -> str:
+        section = f"section {int(match.group(1)) + 1}"
+        return f"{section}, question {int(match.group(2)) + 1}" if match.group(2) else section
+
+    return _SCHEMA_PATH.sub(said, message)
+
+
+def _parsed_part(text: str, slip: int | None) -> dict[str, Any]:
+    """The mapping a YAML text holds or, with a slip at line ``slip``, the lines before it."""
+    if len(text) > MAX_FILE_BYTES:
+        return {}
+    lines = text.splitlines()
+    ends = [len(lines)] if slip is None else range(slip - 1, max(slip - 40, 0) - 1, -1)
+    for end in ends:
+        try:
+            data = parse_yaml("\n".join(lines[:end]), "upload")
+        except WorksheetError:
+            continue
+        return data if isinstance(data, dict) else {}
+    return {}
 
 
 # --- drafts -----------------------------------------------------------------------------------
@@ -124,7 +206,8 @@ def drafts(therapist: Therapist) -> list[tuple[WorksheetDraft, str]]:
         .where(WorksheetDraft.therapist_id == therapist.id)
         .order_by(WorksheetDraft.updated_at.desc(), WorksheetDraft.id.desc())
     )
-    return [(row, str(content(row).get("title") or "Untitled worksheet")) for row in rows]
+    untitled = gettext("Untitled worksheet")
+    return [(row, str(content(row).get("title") or untitled)) for row in rows]
 
 
 def content(draft: WorksheetDraft) -> dict[str, Any]:
@@ -132,16 +215,144 @@ def content(draft: WorksheetDraft) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+class StaleDraft(Exception):
+    """The draft was saved by another request since this one read it."""
+
+
 def save(draft: WorksheetDraft, data: dict[str, Any]) -> None:
-    draft.content = _dump(data)
-    db.session.flush()
+    """Store ``data`` as the draft's next revision, only if nothing saved it meanwhile.
+
+    The UPDATE names the revision this request read, so of two saves racing from the same
+    revision exactly one lands; the other raises StaleDraft, having changed nothing.
+    """
+    text, revision, now = _dump(data), draft.revision + 1, utcnow()
+    landed = db.session.execute(
+        sa_update(WorksheetDraft)
+        .where(WorksheetDraft.id == draft.id, WorksheetDraft.revision == draft.revision)
+        .values(content=text, revision=revision, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(landed, "rowcount", 0) != 1:
+        raise StaleDraft
+    for name, value in (("content", text), ("revision", revision), ("updated_at", now)):
+        set_committed_value(draft, name, value)
 
 
 def update(draft: WorksheetDraft, form: Any) -> dict[str, Any]:
     """The draft as the posted form has it now; the version is the builder's to count."""
-    data = read_form(form)
-    data["version"] = content(draft).get("version", 1)
+    data, now = read_form(form), content(draft)
+    data["version"] = now.get("version", 1)
+    if now.get("translations"):  # not a form field: carried through untouched
+        data["translations"] = now["translations"]
     return data
+
+
+# --- saving a posted page against the draft's revision ----------------------------------------
+
+SAVED, MERGED, STALE, COPIED = "saved", "merged", "stale", "copied"
+STRUCTURAL = {"id", "value", "type"}  # what names an entry: a page whose entries differ is stale
+
+
+@dataclass
+class Stored:
+    """What became of a posted page: the draft it went to, and how."""
+
+    draft: WorksheetDraft
+    how: str  # SAVED, MERGED (a stale page's typing over newer work), STALE or COPIED
+    data: dict[str, Any]
+    fitted: bool = True  # whether the pressed button still fitted the draft
+
+
+def store(
+    therapist: Therapist, draft: WorksheetDraft, form: Any, action: str, autosave: bool
+) -> Stored:
+    """Save a posted builder page, then do what its button says; newer work is never lost.
+
+    A page posted from the draft's current revision is saved as it is. A page from an older
+    revision (an autosave still on its way when a button was pressed, or a second window)
+    brings only the fields typed since its last save (``dirty``, sent by builder.js); those
+    are merged into the newer draft when it still has the same sections, questions and
+    choices. Otherwise nothing is overwritten: an autosave is refused (STALE; the page keeps
+    the typing and says so), and a pressed button saves the page as a separate draft.
+    """
+    posted = update(draft, form)
+    if _seen_revision(form) == draft.revision:
+        stored = Stored(draft, SAVED, posted)
+    else:
+        current, dirty = content(draft), _dirty(form)
+        if dirty is not None and _shape(current, "", dirty) == _shape(posted, "", dirty):
+            merged = copy.deepcopy(current)
+            for path in dirty:
+                _carry(posted, merged, path)
+            stored = Stored(draft, MERGED, merged)
+        elif autosave:
+            return Stored(draft, STALE, current)
+        else:
+            stored = Stored(new_draft(therapist, posted, custom_of(draft)), COPIED, posted)
+    if action not in ("save", "publish"):
+        path = action.partition(":")[2]
+        stored.fitted = apply(stored.data, action, str(form.get(path + ".new_type", "")))
+    try:
+        save(stored.draft, stored.data)
+    except StaleDraft:  # another save landed between reading the draft and writing it
+        if autosave:
+            return Stored(draft, STALE, content(draft))
+        stored.draft, stored.how = new_draft(therapist, stored.data, custom_of(draft)), COPIED
+        save(stored.draft, stored.data)
+    return stored
+
+
+def _seen_revision(form: Any) -> int | None:
+    raw = str(form.get("revision", ""))
+    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+
+
+def _dirty(form: Any) -> list[str] | None:
+    """The fields typed since the page's last save; None from a page without builder.js."""
+    if "dirty" not in form:
+        return None
+    names = {n for n in str(form.get("dirty", "")).split(",") if _PATH.match(n)}
+    return sorted(names)[: MAX_ENTRIES * 10]
+
+
+def _shape(node: Any, path: str, dirty: list[str]) -> Any:
+    """The draft's structure: lists of entries and what names each entry, without the text.
+
+    A name typed on the page itself (a dirty id) is left out, as it is the page's to change.
+    """
+    if isinstance(node, dict):
+        out = {}
+        for key, value in node.items():
+            here = f"{path}.{key}" if path else str(key)
+            if _structural(value):
+                out[key] = _shape(value, here, dirty)
+            elif key in STRUCTURAL and here not in dirty:
+                out[key] = value
+        return out
+    if _structural(node):
+        return [_shape(value, f"{path}.{index}", dirty) for index, value in enumerate(node)]
+    return None
+
+
+def _structural(value: Any) -> bool:
+    return isinstance(value, dict) or (
+        isinstance(value, list) and any(isinstance(v, dict) for v in value)
+    )
+
+
+def _carry(source: Any, target: Any, path: str) -> None:
+    """Copy the value at ``path`` (a form field name) from the posted data into ``target``."""
+    *parents, last = [int(p) if p.isdigit() else p for p in path.split(".")]
+    for key in parents:
+        try:
+            source, target = source[key], target[key]
+        except (KeyError, IndexError, TypeError):
+            return  # not a field of the draft (e.g. the kind of question to add)
+    if isinstance(source, dict) and isinstance(target, dict):
+        if last in source:
+            target[last] = copy.deepcopy(source[last])
+        else:
+            target.pop(last, None)  # an optional field emptied on the page
 
 
 def discard(draft: WorksheetDraft) -> None:
@@ -157,7 +368,61 @@ def _dump(data: dict[str, Any]) -> str:
 
 def read_form(form: Any) -> dict[str, Any]:
     """The whole draft as posted: every field the builder page shows, by its path."""
-    return _read(specs(Worksheet), form, "")
+    data = _read(specs(Worksheet), form, "")
+    _type_answers(specs(Worksheet), data, data)
+    return data
+
+
+def _type_answers(fields: tuple[FieldSpec, ...], node: Any, data: dict[str, Any]) -> None:
+    """Answers picked for a condition or an alert as the question holds them (a scale's 3)."""
+    if not isinstance(node, dict):
+        return
+    question = next((node.get(s.name) for s in fields if s.kind == QUESTION), None)
+    for spec in fields:
+        value = node.get(spec.name)
+        if spec.kind in (ANSWER, ANSWERS) and value is not None:
+            typed = {str(v): v for v, _label in answers_of(data, question)}
+            if isinstance(value, list):
+                node[spec.name] = [typed.get(str(v), v) for v in value]
+            else:
+                node[spec.name] = typed.get(str(value), value)
+        elif spec.kind == GROUP:
+            assert spec.model is not None
+            _type_answers(specs(spec.model), value, data)
+        elif spec.kind in (LIST, ITEMS) and isinstance(value, list):
+            for entry in value:
+                kind = str(entry.get("type", "")) if isinstance(entry, dict) else ""
+                inner = item_specs(kind) if spec.kind == ITEMS else specs(spec.model)
+                _type_answers(inner, entry, data)
+
+
+def questions_of(data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Every question of a draft as (reference name, what the builder shows for it)."""
+    out = []
+    sections = data.get("sections")
+    for s_index, section in enumerate(sections if isinstance(sections, list) else []):
+        items = section.get("items") if isinstance(section, dict) else None
+        for i_index, item in enumerate(items if isinstance(items, list) else []):
+            if isinstance(item, dict) and isinstance(item.get("id"), str) and item["id"]:
+                prompt = str(item.get("prompt") or "").strip() or gettext("(no question yet)")
+                short = prompt if len(prompt) <= 70 else prompt[:67] + "…"
+                out.append((item["id"], f"{s_index + 1}.{i_index + 1} {short}"))
+    return out
+
+
+def answers_of(data: Mapping[str, Any], question: Any) -> list[tuple[Any, str]]:
+    """The answers a condition or an alert can name on the draft's question ``question``."""
+    sections = data.get("sections")
+    for section in sections if isinstance(sections, list) else []:
+        items = section.get("items") if isinstance(section, dict) else None
+        for item in items if isinstance(items, list) else []:
+            if isinstance(item, dict) and question and item.get("id") == question:
+                cls = item_class(str(item.get("type", "")))
+                try:
+                    return cls.model_validate(item).answer_choices() if cls else []
+                except ValidationError:
+                    return []  # a question not finished yet offers no answers
+    return []
 
 
 def _read(fields: tuple[FieldSpec, ...], form: Any, prefix: str) -> dict[str, Any]:
@@ -178,11 +443,12 @@ def _read_field(spec: FieldSpec, form: Any, path: str) -> Any:
         if path in form:
             return True
         return _SKIP if spec.optional else False  # an unset optional flag stays unset
-    if spec.kind == PICKS:
+    if spec.kind in (PICKS, QUESTIONS, ANSWERS):
         # Ticked boxes arrive in the page's order; the order they were chosen in is kept.
         earlier = str(form.get(path + ".order", "")).split(",")
         picked = [v for v in form.getlist(path) if v]
-        return sorted(picked, key=lambda v: earlier.index(v) if v in earlier else len(earlier))
+        chosen = sorted(picked, key=lambda v: earlier.index(v) if v in earlier else len(earlier))
+        return _SKIP if not chosen and spec.optional else chosen
     if spec.kind == GROUP:
         assert spec.model is not None
         group = _read(specs(spec.model), form, path + ".")
@@ -206,12 +472,58 @@ def _read_field(spec: FieldSpec, form: Any, path: str) -> Any:
     return raw
 
 
+def as_form(data: Mapping[str, Any]) -> MultiDict[str, str]:
+    """Builder data as the builder page would post it: the inverse of :func:`read_form`.
+
+    Anything that is not in the builder's shape (a field no form shows, a list where a
+    mapping belongs) is left out, so ``read_form(as_form(x))`` is always builder data.
+    """
+    form: MultiDict[str, str] = MultiDict()
+    _fill(form, specs(Worksheet), data, "")
+    return form
+
+
+def _fill(form: MultiDict[str, str], fields: tuple[FieldSpec, ...], node: Any, prefix: str) -> None:
+    node = node if isinstance(node, Mapping) else {}
+    for spec in fields:
+        path, value = prefix + spec.name, node.get(spec.name)
+        if spec.kind in (LIST, ITEMS):
+            given = value if isinstance(value, list) else []
+            entries = [e for e in given if isinstance(e, Mapping)][:MAX_ENTRIES]
+            form.add(path + ".n", str(len(entries)))
+            for index, entry in enumerate(entries):
+                here = f"{path}.{index}."
+                if spec.kind == ITEMS:
+                    kind = str(entry.get("type", ""))
+                    form.add(here + "type", kind)
+                    _fill(form, item_specs(kind), entry, here)
+                else:
+                    assert spec.model is not None
+                    _fill(form, specs(spec.model), entry, here)
+        elif spec.kind == GROUP:
+            assert spec.model is not None
+            _fill(form, specs(spec.model), value, path + ".")
+        elif spec.kind == FLAG:
+            if value is True:
+                form.add(path, "1")
+        elif spec.kind in (PICKS, LINES, QUESTIONS, ANSWERS):
+            values = value if isinstance(value, list) else [] if value is None else [value]
+            if spec.kind == LINES:
+                form.add(path, "\n".join(str(v) for v in values))
+            else:
+                form.add(path + ".order", ",".join(str(v) for v in values))
+                for v in values:
+                    form.add(path, str(v))
+        elif value is not None and not isinstance(value, dict | list):
+            form.add(path, str(value).lower() if isinstance(value, bool) else str(value))
+
+
 def _given(value: Any) -> bool:
     """Whether a read value holds anything the therapist entered (0 counts; "" does not)."""
     if isinstance(value, dict):
         return any(_given(v) for v in value.values())
     if isinstance(value, list):
-        return any(_given(v) for v in value)
+        return bool(value)  # an entry added to a list counts, even before it is filled in
     return value is not None and value is not False and value != ""
 
 
@@ -238,7 +550,7 @@ def apply(data: dict[str, Any], action: str, new_type: str = "") -> bool:
     verb, _, path = action.partition(":")
     if verb not in ACTIONS or not _PATH.match(path):
         return False
-    found = _resolve(data, path)
+    found = _resolve(data, path, make_groups=verb == "add")
     if found is None:
         return False
     parent, key, spec = found
@@ -273,8 +585,44 @@ def apply(data: dict[str, Any], action: str, new_type: str = "") -> bool:
     return True
 
 
-def _resolve(data: dict[str, Any], path: str) -> tuple[Any, str | int, FieldSpec] | None:
-    """(container, key, field spec) that a path names; None when the draft has no such place."""
+def landing(data: dict[str, Any], action: str) -> str:
+    """Where focus goes after a button changed the structure: the page element's id.
+
+    The new or moved entry (for a move, its move button again, so it can be pressed
+    again), or after a removal what now stands in its place.
+    """
+    verb, _, path = action.partition(":")
+    parent, _, last = path.rpartition(".")
+    found = _resolve(data, path if verb == "add" else parent) if _PATH.match(path) else None
+    entries = found[0].get(found[1]) if found and isinstance(found[0], dict) else None
+    count = len(entries) if isinstance(entries, list) else 0
+    if verb == "add":
+        return dom_id(f"{path}.{count - 1}") if count else dom_id(path)
+    index = int(last) if last.isdigit() else 0
+    if verb in ("up", "down"):
+        moved = max(0, min(count - 1, index + (-1 if verb == "up" else 1)))
+        edge = (verb == "up" and moved == 0) or (verb == "down" and moved == count - 1)
+        other = "down" if verb == "up" else "up"
+        return dom_id(f"{parent}.{moved}") + "-" + (other if edge else verb)
+    if verb == "copy":
+        return dom_id(f"{parent}.{index + 1}")
+    if verb == "remove" and count:
+        return dom_id(f"{parent}.{min(index, count - 1)}")
+    return dom_id(parent) + "-add"
+
+
+def dom_id(path: str) -> str:
+    """The page element id of a field path: ``sections.0.max`` is ``f-sections-0-max``."""
+    return "f-" + path.replace(".", "-").replace("_", "-") if path else "f-top"
+
+
+def _resolve(
+    data: dict[str, Any], path: str, make_groups: bool = False
+) -> tuple[Any, str | int, FieldSpec] | None:
+    """(container, key, field spec) that a path names; None when the draft has no such place.
+
+    ``make_groups`` starts an optional group left unset on the way (a first show_if condition).
+    """
     parts = path.split(".")
     node: Any = data
     fields = specs(Worksheet)
@@ -302,6 +650,8 @@ def _resolve(data: dict[str, Any], path: str) -> tuple[Any, str | int, FieldSpec
             return None
         if last:
             return node, part, spec
+        if make_groups and spec.kind == GROUP and node.get(part) is None:
+            node[part] = {}
         node = node.get(part)
         if spec.kind == GROUP:
             assert spec.model is not None
@@ -402,14 +752,13 @@ def check(data: dict[str, Any]) -> tuple[Worksheet | None, dict[str, list[str]]]
 
 def _plain(err: Any) -> str:
     if err["type"] in ("missing", "string_too_short"):
-        return "Please fill this in."
+        return gettext("Please fill this in.")
     if err["type"] in ("int_type", "int_parsing"):
-        return "Please give a whole number."
+        return gettext("Please give a whole number.")
     if err["type"] == "too_short":
         fewest = (err.get("ctx") or {}).get("min_length", 1)
-        return "Please add at least one." if fewest == 1 else f"Please add at least {fewest}."
-    message = plain_message(err)
-    return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
+        return ngettext("Please add at least one.", "Please add at least %(num)d.", fewest)
+    return _sentence(plain_paths(plain_message(err)))
 
 
 def client_texts(data: Mapping[str, Any]) -> list[str]:
@@ -525,7 +874,7 @@ class Node:
 
     path: str
     kind: str
-    label: str
+    label: Any  # text, or lazily translated text
     where: str  # the field in plain words, for the list of problems at the top
     spec: FieldSpec | None = None
     value: Any = None
@@ -534,10 +883,12 @@ class Node:
     index: int = 0  # of an entry in its list
     count: int = 0  # entries in the list an entry belongs to
     item_type: str = ""
+    choices: list[tuple[Any, str]] = field(default_factory=list)  # questions or answers
+    question: str = ""  # an answer field's sibling that names its question
 
     @property
     def dom_id(self) -> str:
-        return "f-" + self.path.replace(".", "-").replace("_", "-") if self.path else "f-top"
+        return dom_id(self.path)
 
 
 def nodes(data: Mapping[str, Any], problems: Mapping[str, list[str]]) -> tuple[list[Node], Node]:
@@ -545,8 +896,9 @@ def nodes(data: Mapping[str, Any], problems: Mapping[str, list[str]]) -> tuple[l
 
     Returns the fields and a node holding problems about the worksheet as a whole.
     """
-    top = Node("", "top", "The worksheet", "The worksheet")
-    fields = _nodes(specs(Worksheet), data, "", "")
+    whole = gettext("The worksheet")
+    top = Node("", "top", whole, whole)
+    fields = _nodes(specs(Worksheet), data, "", "", data)
     shown: dict[str, Node] = {"": top}
     stack = list(fields)
     while stack:
@@ -561,42 +913,71 @@ def nodes(data: Mapping[str, Any], problems: Mapping[str, list[str]]) -> tuple[l
     return fields, top
 
 
-def _nodes(fields: tuple[FieldSpec, ...], data: Any, prefix: str, where: str) -> list[Node]:
+def _nodes(
+    fields: tuple[FieldSpec, ...], data: Any, prefix: str, where: str, root: Mapping[str, Any]
+) -> list[Node]:
     values = data if isinstance(data, Mapping) else {}
+    question = next((s for s in fields if s.kind == QUESTION), None)
     out = []
     for spec in fields:
         path = prefix + spec.name
-        here = f"{where}, {spec.label}" if where else spec.label
+        here = f"{where}, {spec.label}" if where else str(spec.label)
         value = values.get(spec.name, spec.default)
         node = Node(path, spec.kind, spec.label, here, spec, value)
-        if spec.kind == GROUP:
+        if spec.kind in (QUESTION, QUESTIONS):
+            node.choices = questions_of(root)
+        elif spec.kind in (ANSWER, ANSWERS):
+            node.choices = answers_of(root, values.get(question.name) if question else None)
+            node.question = prefix + question.name if question else ""
+        elif spec.kind == GROUP:
             assert spec.model is not None
-            node.children = _nodes(specs(spec.model), value, path + ".", here)
+            node.children = _nodes(specs(spec.model), value, path + ".", here, root)
         elif spec.kind in (LIST, ITEMS):
             entries = value if isinstance(value, list) else []
             for index, entry in enumerate(entries):
-                node.children.append(_entry(spec, entry, f"{path}.{index}", where, index, entries))
+                node.children.append(
+                    _entry(spec, entry, f"{path}.{index}", where, (index, len(entries)), root)
+                )
         out.append(node)
     return out
 
 
 def _entry(
-    spec: FieldSpec, entry: Any, path: str, where: str, index: int, entries: list[Any]
+    spec: FieldSpec,
+    entry: Any,
+    path: str,
+    where: str,
+    place: tuple[int, int],
+    root: Mapping[str, Any],
 ) -> Node:
-    name = "question" if spec.kind == ITEMS else spec.singular
-    here = (
-        f"{where}, {name.capitalize()} {index + 1}" if where else f"{name.capitalize()} {index + 1}"
-    )
-    node = Node(path, "entry", f"{name.capitalize()} {index + 1}", here, spec, entry)
-    node.index, node.count = index, len(entries)
+    label = gettext("%(entry)s %(number)s", entry=spec.entry_name, number=place[0] + 1)
+    node = Node(path, "entry", label, f"{where}, {label}" if where else label, spec, entry)
+    node.index, node.count = place
     if spec.kind == ITEMS:
         node.item_type = str(entry.get("type", "")) if isinstance(entry, dict) else ""
         fields = item_specs(node.item_type)
     else:
         assert spec.model is not None
         fields = specs(spec.model)
-    node.children = _nodes(fields, entry, path + ".", here)
+    node.children = _nodes(fields, entry, path + ".", node.where, root)
     return node
+
+
+def problem_nodes(top: Node, fields: list[Node]) -> list[Node]:
+    """Every node with a problem, in page order, for the list at the top."""
+    out = [top] if top.problems else []
+    stack = list(reversed(fields))
+    while stack:
+        node = stack.pop()
+        if node.problems:
+            out.append(node)
+        stack.extend(reversed(node.children))
+    return out
+
+
+def answer_lists(data: Mapping[str, Any]) -> dict[str, list[tuple[Any, str]]]:
+    """Each question's answers that a condition or an alert can name, for builder.js."""
+    return {qid: answers_of(data, qid) for qid, _label in questions_of(data)}
 
 
 def type_choices() -> list[tuple[str, str]]:

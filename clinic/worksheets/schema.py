@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any, ClassVar, Literal, get_args
 
+from flask_babel import lazy_gettext as _l
 from pydantic import (
     Field,
     PlainValidator,
@@ -134,12 +135,12 @@ class AlertRule(Model):
     answered: bool | None = None
 
     hints: ClassVar[dict[str, Hint]] = {
-        "item": Hint("Reference name of the question it watches"),
-        "urgency": Hint("How soon to act"),
-        "any_of": Hint("Choices that raise it", "Reference names, one a line (choice questions)."),
-        "at_least": Hint("A number at least", "Scale questions."),
-        "at_most": Hint("A number at most", "Scale questions."),
-        "answered": Hint("Any answer at all raises it"),
+        "item": Hint(_l("Question it watches"), refers="question"),
+        "urgency": Hint(_l("How soon to act")),
+        "any_of": Hint(_l("Choices that raise it"), _l("Choice questions."), refers="answer"),
+        "at_least": Hint(_l("A number at least"), _l("Scale questions.")),
+        "at_most": Hint(_l("A number at most"), _l("Scale questions.")),
+        "answered": Hint(_l("Any answer at all raises it")),
     }
 
     @model_validator(mode="after")
@@ -166,11 +167,16 @@ class Section(Model):
     items: list[AnyItem] = Field(min_length=1, max_length=MAX_ITEMS)
 
     hints: ClassVar[dict[str, Hint]] = {
-        "id": Hint("Reference name", "Lowercase letters, digits, - or _; unique in the worksheet."),
-        "title": Hint("Section title"),
-        "intro": Hint("Introduction", "Optional: a few words before the questions.", long=True),
-        "items": Hint("Questions"),
-        "fhir": Hint("FHIR link", "Kept from an imported Questionnaire.", when_set=True),
+        "id": Hint(
+            _l("Reference name"), _l("Lowercase letters, digits, - or _; unique in the worksheet.")
+        ),
+        "title": Hint(_l("Section title")),
+        "intro": Hint(
+            _l("Introduction"), _l("Optional: a few words before the questions."), long=True
+        ),
+        "show_if": Hint(_l("Show it only when"), _l("Optional: earlier answers decide.")),
+        "items": Hint(_l("Questions"), entry=_l("Question")),
+        "fhir": Hint(_l("FHIR link"), _l("Kept from an imported Questionnaire."), when_set=True),
     }
 
     @property
@@ -186,8 +192,8 @@ class QuestionnaireOrigin(Model):
     codes: list[Coding] = Field(default_factory=list, max_length=10)
 
     hints: ClassVar[dict[str, Hint]] = {
-        "url": Hint("FHIR canonical URL", "Kept from an imported Questionnaire; optional."),
-        "codes": Hint("FHIR codes", "Optional."),
+        "url": Hint(_l("FHIR canonical URL"), _l("Kept from an imported Questionnaire; optional.")),
+        "codes": Hint(_l("FHIR codes"), _l("Optional.")),
     }
 
 
@@ -197,6 +203,12 @@ class Band(Model):
     min: float
     max: float
     label: Text
+
+    hints: ClassVar[dict[str, Hint]] = {
+        "min": Hint(_l("From")),
+        "max": Hint(_l("To")),
+        "label": Hint(_l("What a score in this stretch means")),
+    }
 
 
 class Score(Model):
@@ -217,6 +229,23 @@ class Score(Model):
     # For the reliable change index (Jacobson & Truax 1991): give both or neither.
     reliability: float | None = Field(None, gt=0, lt=1)
     sd: float | None = Field(None, gt=0)
+
+    hints: ClassVar[dict[str, Hint]] = {
+        "id": Hint(_l("Reference name"), _l("Lowercase letters, digits, - or _.")),
+        "label": Hint(_l("Name of the score")),
+        "items": Hint(_l("Questions it adds up"), refers="question"),
+        "reverse": Hint(_l("Questions scored in reverse"), _l("Optional."), refers="question"),
+        "method": Hint(_l("How answers combine")),
+        "prorate_missing": Hint(_l("Unanswered questions it may fill in")),
+        "higher_is": Hint(_l("A higher score is")),
+        "bands": Hint(_l("Stretches of the score"), _l("Optional."), entry=_l("Band")),
+        "cutoff": Hint(_l("Cutoff"), _l("Optional.")),
+        "cutoff_label": Hint(_l("What the cutoff means"), _l("Optional.")),
+        "reliability": Hint(
+            _l("Reliability"), _l("Optional: for reliable change, with the spread.")
+        ),
+        "sd": Hint(_l("Spread (standard deviation)"), _l("Optional: with the reliability.")),
+    }
 
     @model_validator(mode="after")
     def _check(self) -> Score:
@@ -240,6 +269,11 @@ class Scoring(Model):
     about: Text
     scores: list[Score] = Field(min_length=1, max_length=20)
 
+    hints: ClassVar[dict[str, Hint]] = {
+        "about": Hint(_l("What the scores are, and are not"), long=True),
+        "scores": Hint(_l("Scores"), entry=_l("Score")),
+    }
+
     @model_validator(mode="after")
     def _check(self) -> Scoring:
         require_unique((score.id for score in self.scores), "score id")
@@ -254,9 +288,9 @@ class Guide(Model):
     when_not_to_use: Text
 
     hints: ClassVar[dict[str, Hint]] = {
-        "how_to_use": Hint("How to use it", long=True),
-        "look_for": Hint("What to look for", long=True),
-        "when_not_to_use": Hint("When not to use it", long=True),
+        "how_to_use": Hint(_l("How to use it"), long=True),
+        "look_for": Hint(_l("What to look for"), long=True),
+        "when_not_to_use": Hint(_l("When not to use it"), long=True),
     }
 
 
@@ -285,22 +319,29 @@ class Worksheet(Model):
     fhir: QuestionnaireOrigin | None = None
 
     hints: ClassVar[dict[str, Hint]] = {
-        "id": Hint("Reference name", "Lowercase letters, digits and single hyphens."),
-        "title": Hint("Title"),
-        "purpose": Hint("Purpose", "One or two sentences partners read first.", long=True),
-        "minutes": Hint("Minutes it takes", starter=10),
-        "themes": Hint("Themes"),
-        "answered_by": Hint("Who answers"),
-        "instructions": Hint("Instructions for partners", long=True),
-        "guide": Hint("Therapist guide", "Only you read this; partners never see it."),
-        "discussion_prompts": Hint("Discussion prompts for the session", "One a line."),
-        "sections": Hint("Sections"),
+        "id": Hint(_l("Reference name"), _l("Lowercase letters, digits and single hyphens.")),
+        "title": Hint(_l("Title")),
+        "purpose": Hint(_l("Purpose"), _l("One or two sentences partners read first."), long=True),
+        "minutes": Hint(_l("Minutes it takes"), starter=10),
+        "themes": Hint(_l("Themes")),
+        "answered_by": Hint(_l("Who answers")),
+        "instructions": Hint(_l("Instructions for partners"), long=True),
+        "guide": Hint(_l("Therapist guide"), _l("Only you read this; partners never see it.")),
+        "discussion_prompts": Hint(_l("Discussion prompts for the session"), _l("One a line.")),
+        "sections": Hint(_l("Sections"), entry=_l("Section")),
         "private_only": Hint(
-            "Private: only the therapist reads the answers", "Needed for alert rules."
+            _l("Private: only the therapist reads the answers"), _l("Needed for alert rules.")
         ),
-        "alerts": Hint("Alert rules", "Answers that raise a safety alert for you."),
-        "search_aliases": Hint("Other search words", "One a line; only therapists see them."),
-        "fhir": Hint("FHIR origin", "Kept from an imported Questionnaire.", when_set=True),
+        "alerts": Hint(
+            _l("Alert rules"),
+            _l("Answers that raise a safety alert for you."),
+            entry=_l("Alert rule"),
+        ),
+        "scoring": Hint(_l("Scoring"), _l("Optional: how answers add up to scores.")),
+        "search_aliases": Hint(
+            _l("Other search words"), _l("One a line; only therapists see them.")
+        ),
+        "fhir": Hint(_l("FHIR origin"), _l("Kept from an imported Questionnaire."), when_set=True),
     }
 
     @field_validator("translations")

@@ -63,7 +63,7 @@ def test_build_preview_publish_and_assign_a_three_section_worksheet(
         raise AssertionError(page.locator("#autosave-status").inner_text()) from None
     page.reload()
     assert page.locator("#f-sections-2-items-0-max-label").input_value() == "Very close"
-    assert page.locator("#problems").count() == 0
+    assert page.locator("#problems").is_hidden()
     frame = page.frame_locator("#preview-frame")
     frame.get_by_text("Holding hands in public").wait_for()
     assert frame.get_by_text("We pause when one of us asks.").count() == 1
@@ -131,3 +131,23 @@ def test_build_preview_publish_and_assign_a_three_section_worksheet(
         assert "Our week together" in text and "Holding hands in public" in text
     for text in (joint, therapist_copy):  # the couple's own agreement, with who confirmed it
         assert "We pause when one of us asks." in text and "confirmed on" in text
+
+    # A second version: the assignment made with the first keeps it, and publishing says so.
+    page.goto(f"{demo_server.url}/worksheets/")
+    page.get_by_role("link", name="Our week together").first.click()
+    page.locator("#builder-edit").click()
+    page.locator("#f-title").wait_for()
+    assert "1 assignment uses an earlier version and keeps it." in page.locator("main").inner_text()
+    page.locator("#f-sections-2-title").fill("How close we felt")
+    page.get_by_role("button", name="Publish").first.click()
+    page.get_by_role("heading", name="Our week together").wait_for()
+    said = page.locator(".flash").first.inner_text()
+    assert "1 assignment uses an earlier version and keeps it." in said, said
+    shoot(page, "published-version-2")
+    # The answers already given still show with the version they were made with.
+    page.goto(f"{demo_server.url}/couples/")
+    page.get_by_role("link", name="Couple A (demo)").first.click()
+    page.get_by_role("link", name="Answers side by side").click()
+    review = page.locator("section", has=page.get_by_role("heading", name="Our week together"))
+    review.get_by_text("Holding hands in public").first.wait_for()
+    assert review.get_by_text("How close we felt").count() == 0

@@ -7,49 +7,20 @@ from click.testing import CliRunner
 from werkzeug.datastructures import MultiDict
 
 from clinic.builder import service
-from clinic.builder.schema_forms import MANAGED, item_specs, specs
+from clinic.builder.schema_forms import MANAGED, item_specs
 from clinic.models import CustomWorksheet
 from clinic.worksheets import library
 from clinic.worksheets.cli import worksheets_cli
 from clinic.worksheets.items import item_class, type_names
 from clinic.worksheets.loader import builtin_library, load_text
-from clinic.worksheets.schema import Worksheet
 from tests import factories
 
 BUILTINS = list(builtin_library().values())
 
 
-def flatten(data, prefix="") -> MultiDict:
+def flatten(data) -> MultiDict:
     """Builder data as the builder page's form would post it (field names are paths)."""
-    form = MultiDict()
-
-    def walk(fields, node, prefix):
-        for spec in fields:
-            path, value = prefix + spec.name, node.get(spec.name)
-            if spec.kind in ("list", "items"):
-                entries = value or []
-                form.add(path + ".n", str(len(entries)))
-                for i, entry in enumerate(entries):
-                    if spec.kind == "items":
-                        form.add(f"{path}.{i}.type", entry["type"])
-                        walk(item_specs(entry["type"]), entry, f"{path}.{i}.")
-                    else:
-                        walk(specs(spec.model), entry, f"{path}.{i}.")
-            elif spec.kind == "group":
-                walk(specs(spec.model), value or {}, path + ".")
-            elif spec.kind == "flag":
-                if value:
-                    form.add(path, "1")
-            elif spec.kind == "picks":
-                for v in value or []:
-                    form.add(path, v)
-            elif spec.kind == "lines":
-                form.add(path, "\n".join(value or []))
-            elif value is not None:
-                form.add(path, str(value))
-
-    walk(specs(Worksheet), data, prefix)
-    return form
+    return service.as_form(data)
 
 
 @pytest.mark.parametrize("ws", BUILTINS, ids=lambda ws: ws.id)

@@ -1,5 +1,6 @@
 """The builder pages as a therapist without JavaScript uses them: plain forms, post, redirect."""
 
+import io
 import re
 
 import pytest
@@ -141,7 +142,8 @@ def test_a_problem_shows_beside_its_field_and_keeps_what_was_typed(signed_in):
 
 def test_publishing_with_problems_keeps_the_draft(signed_in):
     url = start(signed_in, start="blank")
-    response = signed_in.post(url, data={"action": "publish", "title": "Half done"})
+    form = filled(browser_form(signed_in.get(url).data, "builder-form"), {"title": "Half done"})
+    response = signed_in.post(url, data={**form, "action": "publish"})
     assert response.status_code == 302 and response.headers["Location"].endswith("#problems")
     page = signed_in.get(url).get_data(as_text=True)
     assert "Not published yet" in page and 'value="Half done"' in page
@@ -207,8 +209,6 @@ def test_export_gives_yaml_that_loads_to_the_same_worksheet(signed_in):
 
 
 def test_start_from_an_uploaded_file(signed_in):
-    import io
-
     text = factories.own_worksheet_yaml()
     response = signed_in.post(
         f"{BUILDER}/new",
@@ -220,16 +220,50 @@ def test_start_from_an_uploaded_file(signed_in):
     assert load_text(text).title in page
 
 
-def test_an_upload_that_does_not_load_says_why(signed_in):
-    import io
-
-    response = signed_in.post(
+def upload(client, text: bytes) -> str:
+    response = client.post(
         f"{BUILDER}/new",
-        data={"start": "upload", "file": (io.BytesIO(b"title: [oops"), "bad.yaml")},
+        data={"start": "upload", "file": (io.BytesIO(text), "mine.yaml")},
         content_type="multipart/form-data",
     )
     assert response.status_code == 302
-    assert "could not be opened" in signed_in.get(f"{BUILDER}/").get_data(as_text=True)
+    return response.headers["Location"]
+
+
+def test_an_upload_with_a_yaml_slip_opens_what_came_before_it_with_the_line(signed_in):
+    text = factories.own_worksheet_yaml().replace("minutes: 5", "minutes: [oops", 1)
+    slip = text.splitlines().index("minutes: [oops") + 1
+    url = upload(signed_in, text.encode())
+    assert re.fullmatch(rf"{BUILDER}/\d+", url)
+    page = signed_in.get(url).get_data(as_text=True)
+    assert "The file opened with problems" in page
+    said = re.search(r"Line (\d+), column \d+: Malformed YAML", page)
+    assert said is not None and int(said.group(1)) >= slip
+    assert f'value="{load_text(factories.own_worksheet_yaml()).title}"' in page  # kept
+
+
+def test_an_upload_that_does_not_pass_opens_with_its_problems_beside_the_fields(signed_in):
+    text = factories.own_worksheet_yaml().replace("minutes: ", "minutes: ten #", 1)
+    text += "\ncolour: blue\n"
+    url = upload(signed_in, text.encode())
+    page = signed_in.get(url).get_data(as_text=True)
+    assert "“colour”: Unknown field" in page  # said once, with the field's name
+    field = re.search(
+        r'<div class="field has-error">\s*<label for="f-minutes">.*?</div>', page, re.S
+    )
+    assert field is not None and "Please give a whole number." in field.group(0)
+    assert "sections[" not in page
+
+
+@pytest.mark.parametrize("junk", [b"", b"- just\n- a list\n", b"title: [oops", b"\xff\xfe\x00"])
+def test_an_upload_of_anything_never_fails(signed_in, junk):
+    response = signed_in.post(
+        f"{BUILDER}/new",
+        data={"start": "upload", "file": (io.BytesIO(junk), "bad.yaml")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    assert signed_in.get(response.headers["Location"]).status_code == 200
 
 
 def test_discard_needs_the_box_ticked(signed_in):
@@ -271,3 +305,107 @@ def test_every_builtin_posted_back_from_the_builder_page_is_unchanged(signed_in,
     fresh = {"id": f"{slug}-own", "title": f"{original.title} (my version)", "version": 1}
     assert (again.id, again.title, again.version) == tuple(fresh.values())
     assert again.model_dump(exclude=set(fresh)) == original.model_dump(exclude=set(fresh))
+
+
+def test_alert_rules_pick_the_question_by_its_prompt_and_the_answers_from_its_options(signed_in):
+    url = start(signed_in, start="builtin", worksheet="safety-check-in")
+    page = signed_in.get(url).get_data(as_text=True)
+    original = builtin_library()["safety-check-in"]
+    rule = original.alerts[0]
+    watched = original.item(rule.item)
+    select = re.search(r'<select id="f-alerts-0-item" name="alerts.0.item".*?</select>', page, re.S)
+    assert select is not None
+    assert re.search(rf'<option value="{rule.item}" selected>[0-9.]+ [^<]*', select.group(0))
+    assert watched.prompt[:40] in select.group(0)  # shown by its prompt, not its name
+    if rule.any_of:
+        for value, label in watched.answer_choices():
+            box = f'name="alerts.0.any_of" value="{value}"'
+            assert box in page and label in page
+    assert 'name="alerts.0.item" value=' not in page  # never a text box to type a name into
+
+
+def test_show_if_picks_the_earlier_question_and_one_of_its_answers(signed_in):
+    url = start(signed_in, start="blank")
+    url = press(signed_in, url, "add:sections.0.items", **{"sections.0.items.new_type": "scale"})
+    url = press(
+        signed_in,
+        url,
+        "save",
+        **{
+            "sections.0.items.1.prompt": "How close did you feel?",
+            "sections.0.items.1.min_label": "Far",
+            "sections.0.items.1.max_label": "Near",
+            "sections.0.items.0.prompt": "Anything to add?",
+        },
+    )
+    url = press(
+        signed_in, url, "add:sections.0.items", **{"sections.0.items.new_type": "long_text"}
+    )
+    url = press(signed_in, url, "add:sections.0.items.2.show_if.all")
+    page = signed_in.get(url).get_data(as_text=True)
+    assert "1.2 How close did you feel?" in page
+    answer = re.search(
+        r'<select id="f-sections-0-items-2-show-if-all-0-equals".*?</select>', page, re.S
+    )
+    assert answer is not None and "Choose the question first" in answer.group(0)
+    url = press(signed_in, url, "save", **{"sections.0.items.2.show_if.all.0.item": "question-2"})
+    page = signed_in.get(url).get_data(as_text=True)
+    answer = re.search(
+        r'<select id="f-sections-0-items-2-show-if-all-0-equals".*?</select>', page, re.S
+    )
+    assert '<option value="10">10 (Near)</option>' in answer.group(0)
+    press(signed_in, url, "save", **{"sections.0.items.2.show_if.all.0.equals": "10"})
+    draft = db.session.scalar(select(WorksheetDraft))
+    db.session.refresh(draft)
+    condition = service_content(draft)["sections"][0]["items"][2]["show_if"]["all"][0]
+    assert condition == {"item": "question-2", "equals": 10}  # the scale's number, not text
+
+
+def service_content(draft):
+    from clinic.builder import service
+
+    return service.content(draft)
+
+
+@pytest.mark.parametrize(
+    ("action", "lands_on"),
+    [
+        ("add:sections.0.items", "f-sections-0-items-2"),
+        ("down:sections.0.items.0", "f-sections-0-items-1-up"),
+        ("up:sections.0.items.1", "f-sections-0-items-0-down"),
+        ("remove:sections.0.items.1", "f-sections-0-items-0"),
+        ("copy:sections.0", "f-sections-1"),
+    ],
+)
+def test_after_a_button_the_page_opens_where_it_acted(signed_in, action, lands_on):
+    url = start(signed_in, start="blank")
+    url = press(signed_in, url, "add:sections.0.items", **{"sections.0.items.new_type": "scale"})
+    url = press(signed_in, url, action)
+    assert url.endswith(f"#{lands_on}")
+    assert f'id="{lands_on}"' in signed_in.get(url).get_data(as_text=True)
+
+
+def test_translations_are_carried_through_untouched(signed_in, therapist):
+    from clinic.builder import service
+
+    data = service.from_builtin(therapist, builtin_library()["small-wins"])
+    data["translations"] = {"de": {"Small wins": "Kleine Erfolge"}}
+    draft = service.new_draft(therapist, data)
+    db.session.commit()
+    url = f"{BUILDER}/{draft.id}"
+    press(signed_in, url, "save", title="Small wins, again")
+    db.session.refresh(draft)
+    assert service.content(draft)["translations"] == {"de": {"Small wins": "Kleine Erfolge"}}
+    assert "translations" not in browser_form(signed_in.get(url).data, "builder-form")
+
+
+def test_publishing_says_how_many_assignments_keep_the_old_version(signed_in, therapist):
+    url = start(signed_in, start="builtin", worksheet="small-wins")
+    press(signed_in, url, "publish")
+    custom = db.session.scalar(select(CustomWorksheet))
+    ws = load_text(custom.source_yaml)
+    for _ in range(2):
+        factories.make_assignment_of(factories.make_couple(therapist), [ws])
+    url = signed_in.post(f"{BUILDER}/own/{custom.id}").headers["Location"]
+    shown = signed_in.get(press(signed_in, url, "publish")).get_data(as_text=True)
+    assert "2 assignments use an earlier version and keep it." in shown

@@ -19,6 +19,7 @@ from datetime import date, datetime
 from typing import Any, ClassVar, Literal
 
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from pydantic import Field, PrivateAttr, ValidationError, model_validator
 
 from clinic import localtime
@@ -66,10 +67,10 @@ class ClauseField(Model):
     options: list[Option] | None = Field(None, min_length=2, max_length=20)
 
     hints: ClassVar[dict[str, Hint]] = {
-        "id": Hint("Reference name", "Lowercase letters, digits, - or _."),
-        "label": Hint("Blank to fill in"),
-        "kind": Hint("Kind of answer", starter="text"),
-        "options": Hint("Choices", "Only for the kind 'choice', which needs two or more."),
+        "id": Hint(_l("Reference name"), _l("Lowercase letters, digits, - or _.")),
+        "label": Hint(_l("Blank to fill in")),
+        "kind": Hint(_l("Kind of answer"), starter="text"),
+        "options": Hint(_l("Choices"), _l("Only for the kind 'choice', which needs two or more.")),
     }
 
     def in_language(self, tr: Callable[[str], str]) -> ClauseField:
@@ -130,9 +131,9 @@ class Clause(Model):
     fields: list[ClauseField] = Field(default_factory=list, max_length=10)
 
     hints: ClassVar[dict[str, Hint]] = {
-        "id": Hint("Reference name", "Lowercase letters, digits, - or _."),
-        "text": Hint("Clause partners confirm", long=True),
-        "fields": Hint("Blanks to fill in", "Optional."),
+        "id": Hint(_l("Reference name"), _l("Lowercase letters, digits, - or _.")),
+        "text": Hint(_l("Clause partners confirm"), long=True),
+        "fields": Hint(_l("Blanks to fill in"), _l("Optional."), entry=_l("Blank")),
     }
     # The English wording of a translated clause: partners reading it in different
     # languages confirm the same clause, so its fingerprint is the source's.
@@ -238,7 +239,7 @@ class AgreementItem(Item):
     prints_alone: ClassVar[bool] = True
     made_together: ClassVar[bool] = True
     builder_name: ClassVar[str] = "Agreement (clauses each partner confirms)"
-    hints: ClassVar[dict[str, Hint]] = {"clauses": Hint("Clauses")}
+    hints: ClassVar[dict[str, Hint]] = {"clauses": Hint(_l("Clauses"), entry=_l("Clause"))}
 
     @model_validator(mode="after")
     def _check(self) -> AgreementItem:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Protocol, Self, get_args
 
 from flask_babel import gettext, lazy_gettext
+from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 ID_PATTERN = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
@@ -52,11 +53,16 @@ class Hint:
     a field without a hint still appears, labelled from its name.
     """
 
-    label: str
-    help: str = ""
+    label: Any  # text marked for translation (flask_babel.lazy_gettext)
+    help: Any = ""
     long: bool = False  # several lines (a textarea) rather than one
     starter: Any = None  # what a new, blank entry starts with
     when_set: bool = False  # shown only once it holds a value (kept from an import)
+    # The field names another part of the worksheet, so the builder offers a list to pick
+    # from: "question" (an item's id) or "answer" (an answer of the question its sibling
+    # "question" field names).
+    refers: str = ""
+    entry: Any = ""  # what one entry of a list is called ("Row"); by default from the label
 
 
 class Model(BaseModel):
@@ -127,9 +133,11 @@ class Option(Model):
         return self.model_copy(update={"label": tr(self.label)})
 
     hints: ClassVar[dict[str, Hint]] = {
-        "value": Hint("Reference name", "Lowercase letters and digits; stored with answers."),
-        "label": Hint("Choice shown to partners"),
-        "code": Hint("FHIR code", "Kept from an imported Questionnaire.", when_set=True),
+        "value": Hint(
+            _l("Reference name"), _l("Lowercase letters and digits; stored with answers.")
+        ),
+        "label": Hint(_l("Choice shown to partners")),
+        "code": Hint(_l("FHIR code"), _l("Kept from an imported Questionnaire."), when_set=True),
     }
 
     def fhir_coding(self) -> dict[str, Any]:
@@ -301,6 +309,15 @@ class Condition(Model):
     greater_than: int | None = None
     less_than: int | None = None
 
+    hints: ClassVar[dict[str, Hint]] = {
+        "item": Hint(_l("Question it depends on"), refers="question"),
+        "equals": Hint(_l("Answer is"), refers="answer"),
+        "not_equals": Hint(_l("Answer is anything but"), refers="answer"),
+        "any_of": Hint(_l("Answer is one of"), refers="answer"),
+        "greater_than": Hint(_l("Number more than"), _l("Scale questions.")),
+        "less_than": Hint(_l("Number less than"), _l("Scale questions.")),
+    }
+
     @model_validator(mode="after")
     def _check(self) -> Condition:
         given = [name for name in CONDITION_TESTS if getattr(self, name) is not None]
@@ -328,6 +345,11 @@ class ShowIf(Model):
 
     all: list[Condition] | None = Field(None, min_length=1, max_length=10)
     any: list[Condition] | None = Field(None, min_length=1, max_length=10)
+
+    hints: ClassVar[dict[str, Hint]] = {
+        "all": Hint(_l("Conditions that must all hold"), entry=_l("Condition")),
+        "any": Hint(_l("Conditions of which one is enough"), entry=_l("Condition")),
+    }
 
     @model_validator(mode="after")
     def _check(self) -> ShowIf:
@@ -377,11 +399,14 @@ class Item(Model):
     # What the builder calls this type in its "Add a question" list.
     builder_name: ClassVar[str] = ""
     hints: ClassVar[dict[str, Hint]] = {
-        "id": Hint("Reference name", "Lowercase letters, digits, - or _; unique in the worksheet."),
-        "prompt": Hint("Question", "What partners read first.", long=True),
-        "help": Hint("Help text", "Optional: a line under the question.", long=True),
-        "required": Hint("Partners must answer this before sending"),
-        "fhir": Hint("FHIR link", "Kept from an imported Questionnaire.", when_set=True),
+        "id": Hint(
+            _l("Reference name"), _l("Lowercase letters, digits, - or _; unique in the worksheet.")
+        ),
+        "prompt": Hint(_l("Question"), _l("What partners read first."), long=True),
+        "help": Hint(_l("Help text"), _l("Optional: a line under the question."), long=True),
+        "required": Hint(_l("Partners must answer this before sending")),
+        "show_if": Hint(_l("Show it only when"), _l("Optional: earlier answers decide.")),
+        "fhir": Hint(_l("FHIR link"), _l("Kept from an imported Questionnaire."), when_set=True),
     }
 
     @classmethod
@@ -511,6 +536,10 @@ class Item(Model):
         return None
 
     # conditions (``show_if`` of later items and sections that test this item's answer)
+
+    def answer_choices(self) -> list[tuple[Target, str]]:
+        """The answers a condition or an alert rule can name, with their labels (builder)."""
+        return []
 
     def condition_problem(self, condition: Condition) -> str | None:
         """Why a condition on this item's answer could never be tested, or None if it can."""

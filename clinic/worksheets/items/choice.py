@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, ClassVar, Literal
 
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from pydantic import Field, model_validator
 
 from clinic.worksheets.items.base import (
@@ -18,6 +19,7 @@ from clinic.worksheets.items.base import (
     Hint,
     Item,
     Option,
+    Target,
     answers_of,
     clean_choice,
     coded,
@@ -29,7 +31,7 @@ from clinic.worksheets.items.base import (
 class _ChoiceItem(Item):
     options: list[Option] = Field(min_length=2, max_length=20)
 
-    hints: ClassVar[dict[str, Hint]] = {"options": Hint("Choices")}
+    hints: ClassVar[dict[str, Hint]] = {"options": Hint(_l("Choices"), entry=_l("Choice"))}
 
     @model_validator(mode="after")
     def _check(self) -> _ChoiceItem:
@@ -41,6 +43,9 @@ class _ChoiceItem(Item):
 
     def own_texts_in(self, tr: Callable[[str], str]) -> dict[str, Any]:
         return {"options": [o.in_language(tr) for o in self.options]}
+
+    def answer_choices(self) -> list[tuple[Target, str]]:
+        return [(o.value, o.label) for o in self.options]
 
     def labels(self) -> dict[str, str]:
         return {o.value: o.label for o in self.options}

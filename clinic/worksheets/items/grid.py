@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from typing import Any, ClassVar, Literal
 
 from flask_babel import gettext, lazy_gettext
+from flask_babel import lazy_gettext as _l
 from pydantic import Field, model_validator
 
 from clinic.i18n import N_
@@ -96,8 +97,8 @@ class GridRow(Model):
     label: Text
 
     hints: ClassVar[dict[str, Hint]] = {
-        "id": Hint("Reference name", "Lowercase letters, digits, - or _."),
-        "label": Hint("Row shown to partners"),
+        "id": Hint(_l("Reference name"), _l("Lowercase letters, digits, - or _.")),
+        "label": Hint(_l("Row shown to partners")),
     }
 
 
@@ -129,7 +130,7 @@ class BoundaryGridItem(Item):
 
     share_label: ClassVar[str] = lazy_gettext("My partner may see all of this list in session")
     builder_name: ClassVar[str] = "Boundary grid (yes / maybe / not now / no per row)"
-    hints: ClassVar[dict[str, Hint]] = {"rows": Hint("Rows")}
+    hints: ClassVar[dict[str, Hint]] = {"rows": Hint(_l("Rows"), entry=_l("Row"))}
 
     @model_validator(mode="after")
     def _check(self) -> BoundaryGridItem:

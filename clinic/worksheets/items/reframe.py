@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any, ClassVar, Literal
 
+from flask_babel import lazy_gettext as _l
 from pydantic import Field, model_validator
 
 from clinic.worksheets.items.base import (
@@ -39,8 +40,8 @@ class Phrase(Model):
     text: Text
 
     hints: ClassVar[dict[str, Hint]] = {
-        "id": Hint("Reference name", "Lowercase letters, digits, - or _."),
-        "text": Hint("Phrase to say another way", long=True),
+        "id": Hint(_l("Reference name"), _l("Lowercase letters, digits, - or _.")),
+        "text": Hint(_l("Phrase to say another way"), long=True),
     }
 
 
@@ -59,8 +60,8 @@ class ReframeItem(Item):
 
     builder_name: ClassVar[str] = "Reframe (say phrases another way)"
     hints: ClassVar[dict[str, Hint]] = {
-        "phrases": Hint("Phrases"),
-        "allow_own": Hint("Partners may add a phrase of their own"),
+        "phrases": Hint(_l("Phrases"), entry=_l("Phrase")),
+        "allow_own": Hint(_l("Partners may add a phrase of their own")),
     }
 
     @model_validator(mode="after")

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, ClassVar, Literal
 
 from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
 from pydantic import Field, model_validator
 
 from clinic.worksheets.items.base import (
@@ -18,6 +19,7 @@ from clinic.worksheets.items.base import (
     Hint,
     Item,
     Model,
+    Target,
     Text,
     clean_whole_number,
     coded,
@@ -34,8 +36,8 @@ class ScalePoint(Model):
     label: Text
 
     hints: ClassVar[dict[str, Hint]] = {
-        "value": Hint("Number"),
-        "label": Hint("What this number means"),
+        "value": Hint(_l("Number")),
+        "label": Hint(_l("What this number means")),
     }
 
 
@@ -50,11 +52,11 @@ class ScaleItem(Item):
 
     builder_name: ClassVar[str] = "Scale (a number between two ends)"
     hints: ClassVar[dict[str, Hint]] = {
-        "min": Hint("Lowest number", "From 0 to 10.", starter=0),
-        "max": Hint("Highest number", "From 0 to 10, above the lowest.", starter=10),
-        "min_label": Hint("What the lowest number means"),
-        "max_label": Hint("What the highest number means"),
-        "points": Hint("Labels for numbers in between", "Optional."),
+        "min": Hint(_l("Lowest number"), _l("From 0 to 10."), starter=0),
+        "max": Hint(_l("Highest number"), _l("From 0 to 10, above the lowest."), starter=10),
+        "min_label": Hint(_l("What the lowest number means")),
+        "max_label": Hint(_l("What the highest number means")),
+        "points": Hint(_l("Labels for numbers in between"), _l("Optional."), entry=_l("Label")),
     }
 
     @model_validator(mode="after")
@@ -71,6 +73,13 @@ class ScaleItem(Item):
         """Every value from min to max with its label, if the author gave one."""
         labels = {p.value: p.label for p in self.points}
         return [(v, labels.get(v)) for v in range(self.min, self.max + 1)]
+
+    def answer_choices(self) -> list[tuple[Target, str]]:
+        ends = {self.min: self.min_label, self.max: self.max_label}
+        return [
+            (v, f"{v} ({label or ends[v]})" if label or v in ends else str(v))
+            for v, label in self.choices()
+        ]
 
     def own_texts(self) -> Iterator[str]:
         return iter((self.min_label, self.max_label, *(p.label for p in self.points)))

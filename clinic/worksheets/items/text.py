@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
+from flask_babel import lazy_gettext as _l
 from pydantic import Field
 
 from clinic.worksheets.items.base import (
@@ -60,7 +61,7 @@ class ShortTextItem(_TextItem):
     max_length: int = Field(300, ge=1, le=1000)
     fhir_type: ClassVar[str] = "string"
     builder_name: ClassVar[str] = "Short answer (one line)"
-    hints: ClassVar[dict[str, Hint]] = {"max_length": Hint("Longest answer, in characters")}
+    hints: ClassVar[dict[str, Hint]] = {"max_length": Hint(_l("Longest answer, in characters"))}
 
 
 @register
@@ -69,4 +70,4 @@ class LongTextItem(_TextItem):
     max_length: int = Field(5000, ge=1, le=20000)
     fhir_type: ClassVar[str] = "text"
     builder_name: ClassVar[str] = "Long answer (a few lines)"
-    hints: ClassVar[dict[str, Hint]] = {"max_length": Hint("Longest answer, in characters")}
+    hints: ClassVar[dict[str, Hint]] = {"max_length": Hint(_l("Longest answer, in characters"))}
