@@ -1,4 +1,4 @@
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
@@ -7,40 +7,44 @@ from clinic.auth.passwords import MIN_PASSWORD_LENGTH
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1000)])
+    email = EmailField(lazy_gettext("E-mail"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(
+        lazy_gettext("Password"), validators=[DataRequired(), Length(max=1000)]
+    )
 
 
 class NewTherapistForm(FlaskForm):
-    display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    display_name = StringField(lazy_gettext("Name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(
-        _l("E-mail"),
+        lazy_gettext("E-mail"),
         validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
     )
     password = PasswordField(
-        _l("Password"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1000)]
+        lazy_gettext("Password"),
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1000)],
     )
     confirm = PasswordField(
-        _l("Repeat password"), validators=[EqualTo("password", message=_l("The passwords differ."))]
+        lazy_gettext("Repeat password"),
+        validators=[EqualTo("password", message=lazy_gettext("The passwords differ."))],
     )
-    is_admin = BooleanField(_l("Administrator (can add therapists)"))
+    is_admin = BooleanField(lazy_gettext("Administrator (can add therapists)"))
 
 
 class ChangePasswordForm(FlaskForm):
     current = PasswordField(
-        _l("Current password"),
+        lazy_gettext("Current password"),
         validators=[DataRequired(), Length(max=1000)],
         render_kw={"autocomplete": "current-password"},
     )
     password = PasswordField(
-        _l("New password"),
+        lazy_gettext("New password"),
         validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1000)],
-        description=_l("At least %(count)s characters.", count=MIN_PASSWORD_LENGTH),
+        description=lazy_gettext("At least %(count)s characters.", count=MIN_PASSWORD_LENGTH),
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
-        _l("Repeat the new password"),
-        validators=[EqualTo("password", message=_l("The passwords differ."))],
+        lazy_gettext("Repeat the new password"),
+        validators=[EqualTo("password", message=lazy_gettext("The passwords differ."))],
         render_kw={"autocomplete": "new-password"},
     )
 
@@ -49,9 +53,9 @@ class LanguageForm(FlaskForm):
     """The language of this therapist's own pages; partners' pages keep their own."""
 
     language = SelectField(
-        _l("Language of your pages"),
+        lazy_gettext("Language of your pages"),
         validators=[DataRequired()],
-        description=_l(
+        description=lazy_gettext(
             "The pages you see in Tandem. Each partner's pages keep the language chosen for them."
         ),
     )

@@ -11,7 +11,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext
 from flask_login import current_user, login_required, logout_user
 from sqlalchemy import select
 
@@ -25,10 +25,10 @@ from clinic.models import Therapist
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
-LOGIN_FAILED = _l("That e-mail and password did not match an active account.")
+LOGIN_FAILED = lazy_gettext("That e-mail and password did not match an active account.")
 
 login_manager.login_view = "auth.login"
-login_manager.login_message = _l("Please sign in to continue.")
+login_manager.login_message = lazy_gettext("Please sign in to continue.")
 login_manager.session_protection = "strong"
 
 
