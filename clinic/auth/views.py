@@ -163,7 +163,7 @@ def change_password():
 def _language_choices() -> list[tuple[str, str]]:
     """Each language the practice offers, named in itself ("English", "Español")."""
     return [
-        (code, Locale.parse(code).get_display_name(code).capitalize())
+        (code, (Locale.parse(code).get_display_name(code) or code).capitalize())
         for code in current_app.config["LANGUAGES"]
     ]
 
