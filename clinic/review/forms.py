@@ -14,7 +14,7 @@ class NoteForm(FlaskForm):
             Length(
                 max=NOTE_MAX,
                 message=lazy_gettext(
-                    "A note can be up to %(num)s characters.", num=f"{NOTE_MAX:,}"
+                    "A note can be up to %(num)s characters.", num=format(NOTE_MAX, ",")
                 ),
             ),
         ],
