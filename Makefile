@@ -8,9 +8,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app clinic
 
-.PHONY: run test lint bench clean
+# Catalogues (docs/i18n.md): messages.pot is extracted from the code, each language's .po is
+# updated from it by `make messages`; the .mo files the app reads are compiled, never committed.
+PYBABEL := $(BIN)/pybabel
+TRANSLATIONS := clinic/translations
+CATALOGUES := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGUES:.po=.mo)
 
-run: $(VENV)/.installed
+.PHONY: run test lint bench clean pot messages compile
+
+run: $(VENV)/.installed compile
 	$(FLASK) db upgrade
 	$(FLASK) demo --if-empty
 	@# The worker runs beside the web server and stops with it (Ctrl-C or the server exiting).
@@ -18,7 +25,7 @@ run: $(VENV)/.installed
 	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-test: $(VENV)/.installed-dev $(FHIR_VALIDATOR)/node_modules/.installed
+test: $(VENV)/.installed-dev $(FHIR_VALIDATOR)/node_modules/.installed compile
 	$(BIN)/ruff check .
 	$(BIN)/bandit --quiet --recursive clinic --severity-level medium
 	$(BIN)/lint-imports
@@ -30,6 +37,24 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/bandit --quiet --recursive clinic --severity-level medium
 	$(BIN)/lint-imports
 	$(BIN)/mypy clinic
+
+# `make pot POT=elsewhere.pot` extracts without touching the catalogues (tests/i18n does).
+POT ?= $(TRANSLATIONS)/messages.pot
+
+pot:
+	$(PYBABEL) --quiet extract --mapping-file babel.cfg --no-location --sort-output \
+		--project Tandem --copyright-holder "Tandem contributors" \
+		--keywords _l --keywords lazy_gettext --keywords lazy_pgettext:1c,2 \
+		--keywords lazy_ngettext:1,2 --output-file $(POT) .
+
+messages: $(VENV)/.installed pot
+	$(PYBABEL) --quiet update --no-fuzzy-matching --ignore-obsolete \
+		--input-file $(TRANSLATIONS)/messages.pot --output-dir $(TRANSLATIONS)
+
+compile: $(COMPILED)
+
+$(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po | $(VENV)/.installed
+	$(PYBABEL) --quiet compile --input-file $< --output-file $@
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

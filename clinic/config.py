@@ -20,6 +20,12 @@ from typing import Any, Union, get_args, get_origin
 
 from flask import Flask
 
+
+def N_(message: str) -> str:
+    """Mark a default for the gettext catalogue (``make messages``); shown translated."""
+    return message
+
+
 DEMO_SECRET_KEY = "demo-not-secret"  # noqa: S105 - marker that production must refuse
 ENV_PREFIX = "CLINIC_"
 
@@ -236,13 +242,24 @@ DEFAULTS: dict[str, Setting] = {
     "QUICK_EXIT_URL": Setting(
         str, "https://www.wikipedia.org/", "where a client's quick-exit button goes"
     ),
+    "LANGUAGES": Setting(
+        list[str],
+        ["en", "es"],
+        "the languages pages can speak (codes with a catalogue in clinic/translations, and en)",
+    ),
+    "DEFAULT_LANGUAGE": Setting(
+        str, "en", "the language of therapist pages and of a partner who has not chosen one"
+    ),
     "SUPPORT_TEXT": Setting(
         str,
-        "Thank you for your answers. Your therapist will read them, but not straight away: "
-        "this is not an emergency service.\n"
-        "If you are in danger now, call your local emergency number (112 in Europe, 911 in "
-        "the US and Canada).\n"
-        "To talk to someone today, call [support line: your practice puts its number here].",
+        # A practice that keeps this placeholder shows it in the partner's language.
+        N_(
+            "Thank you for your answers. Your therapist will read them, but not straight away: "
+            "this is not an emergency service.\n"
+            "If you are in danger now, call your local emergency number (112 in Europe, 911 in "
+            "the US and Canada).\n"
+            "To talk to someone today, call [support line: your practice puts its number here]."
+        ),
         "shown to a partner whose answers raised a safety alert: put your practice's numbers"
         " and hours in place of the placeholder",
     ),

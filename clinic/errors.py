@@ -1,17 +1,28 @@
 """Error pages that say what happened in plain words and leak nothing."""
 
 from flask import Flask, render_template
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 MESSAGES = {
-    400: ("Something was wrong with that request", "Please go back and try again."),
-    403: ("Not allowed", "You do not have access to this page."),
-    404: ("Page not found", "This page does not exist or is not available to you."),
-    405: ("Not allowed", "This page cannot be used that way."),
-    413: ("Too large", "What you sent is larger than this app accepts. Please shorten it."),
-    429: ("Too many attempts", "Please wait a minute and try again."),
-    500: ("Something went wrong", "The problem has been noted. Nothing you saved before is lost."),
+    400: (_l("Something was wrong with that request"), _l("Please go back and try again.")),
+    403: (_l("Not allowed"), _l("You do not have access to this page.")),
+    404: (
+        _l("Page not found"),
+        _l("This page does not exist or is not available to you."),
+    ),
+    405: (_l("Not allowed"), _l("This page cannot be used that way.")),
+    413: (
+        _l("Too large"),
+        _l("What you sent is larger than this app accepts. Please shorten it."),
+    ),
+    429: (_l("Too many attempts"), _l("Please wait a minute and try again.")),
+    500: (
+        _l("Something went wrong"),
+        _l("The problem has been noted. Nothing you saved before is lost."),
+    ),
 }
 
 
@@ -29,7 +40,7 @@ def render_error(code: int, message: str | None = None):
 
 def _csrf_error(error: CSRFError):
     return render_error(
-        400, "This form had expired. Please go back, reload the page and send it again."
+        400, gettext("This form had expired. Please go back, reload the page and send it again.")
     )
 
 

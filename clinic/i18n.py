@@ -6,14 +6,22 @@ A page's language is chosen by the feature that renders it and set with :func:`u
 :func:`flask_babel.gettext` or, at import time, :func:`flask_babel.lazy_gettext`.
 """
 
+import re
 from pathlib import Path
 
 from flask import Flask, current_app, g, has_request_context
-from flask_babel import Babel
+from flask_babel import Babel, get_locale, gettext
+from markupsafe import Markup
 
 TRANSLATIONS_DIR = Path(__file__).parent / "translations"
 
 babel = Babel()
+
+
+def N_(message: str) -> str:
+    """Mark text for the catalogue where it cannot be translated yet (module constants that
+    also reach files in English, such as FHIR exports); it is translated where it is shown."""
+    return message
 
 
 def use_language(code: str | None) -> None:
@@ -28,9 +36,39 @@ def page_language() -> str:
     return current_app.config["DEFAULT_LANGUAGE"]
 
 
+def page_language_tag() -> str:
+    """The page's language as HTML's ``lang`` wants it (BCP 47: ``pt-BR``, not ``pt_BR``)."""
+    locale = get_locale()
+    return str(locale).replace("_", "-") if locale else page_language()
+
+
+def page_direction() -> str:
+    """``rtl`` for a language written right to left (Arabic, Hebrew, …), else ``ltr``."""
+    locale = get_locale()
+    return "rtl" if locale is not None and locale.text_direction == "rtl" else "ltr"
+
+
+def page_numbers_css() -> Markup:
+    """A CSS ``content`` value for "Page 2 of 5" in the page's language, for a PDF's margin
+    box: the numbers are WeasyPrint's counters, so the words around them come from here."""
+    counters = {"%(page)s": "counter(page)", "%(pages)s": "counter(pages)"}
+    parts = re.split(
+        r"(%\(pages?\)s)", gettext("Page %(page)s of %(pages)s", page="%(page)s", pages="%(pages)s")
+    )
+    content = " ".join(counters.get(part) or _css_string(part) for part in parts if part)
+    return Markup(content)  # noqa: S704 - words are CSS strings with " \\ < > and newlines escaped
+
+
+def _css_string(text: str) -> str:
+    return '"' + re.sub(r'["\\\n<>]', lambda m: f"\\{ord(m.group()):x} ", text) + '"'
+
+
 def init_app(app: Flask) -> None:
     app.config.setdefault("DEFAULT_LANGUAGE", "en")
     app.config.setdefault("LANGUAGES", ("en",))
+    app.add_template_global(page_language_tag)
+    app.add_template_global(page_direction)
+    app.add_template_global(page_numbers_css)
     babel.init_app(
         app,
         locale_selector=page_language,

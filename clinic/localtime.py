@@ -3,21 +3,30 @@
 A therapist chooses a time zone (``Therapist.time_zone``); a couple may have its own
 (``Couple.time_zone``), else it follows its therapist's. Pages show moments in the page's
 zone (:func:`set_page_zone`, else the signed-in therapist's, else UTC) through the Jinja
-filters ``moment`` and ``local_day``. Due dates, "overdue", "until the due date" and link
-expiry are judged by :func:`today_in` the couple's zone, never by the server's or UTC's day.
+filters ``moment`` and ``local_day``, written the way the page's language writes dates
+(Babel's CLDR data: "1 dic 2026" in Spanish); English keeps "1 Dec 2026, 18:30 PST". Zone
+abbreviations stay as the zone database spells them. Due dates, "overdue", "until the due date"
+and link expiry are judged by :func:`today_in` the couple's zone, never by the server's or
+UTC's day.
 """
 
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from babel import Locale
+from babel.dates import format_date, format_skeleton, format_time, get_datetime_format
 from flask import Flask, g, has_request_context
+from flask_babel import get_locale
 from flask_login import current_user
 
 from clinic.storage import utcnow
 
 DEFAULT_ZONE = "UTC"
-MOMENT_FORMAT = "{day} {when:%b %Y, %H:%M} {when:%Z}"
+# English as the app has always written it; other languages by CLDR skeletons (day, month
+# as a word, year), so each reads as its speakers write dates.
+ENGLISH_DAYS = {False: "d MMM y", True: "d MMMM y"}
+DAY_SKELETONS = {False: "yMMMd", True: "yMMMMd"}
 
 
 @cache
@@ -82,12 +91,27 @@ def page_zone() -> str:
     return DEFAULT_ZONE
 
 
+def _locale() -> Locale:
+    """The page's language (clinic.i18n), or English outside a request (a worker, a test)."""
+    return get_locale() or Locale("en")
+
+
+def _day_text(day: date, long: bool, locale: Locale) -> str:
+    if locale.language == "en":
+        return format_date(day, ENGLISH_DAYS[long], locale=locale)
+    return format_skeleton(DAY_SKELETONS[long], day, locale=locale)
+
+
 def format_moment(moment: datetime | None, zone_name: str | None = None) -> str:
     """E.g. "1 Dec 2026, 18:30 PST": the zone's own abbreviation, so nobody has to guess."""
     if moment is None:
         return ""
     when = local(moment, zone_name or page_zone())
-    return MOMENT_FORMAT.format(day=when.day, when=when)
+    locale = _locale()
+    day_and_time = get_datetime_format("medium", locale=locale).format(
+        format_time(when, "HH:mm", locale=locale), _day_text(when.date(), False, locale)
+    )
+    return f"{day_and_time} {when:%Z}"
 
 
 def format_day(moment: datetime | date | None, zone_name: str | None = None, long: bool = False):
@@ -95,7 +119,7 @@ def format_day(moment: datetime | date | None, zone_name: str | None = None, lon
     if moment is None:
         return ""
     day = local(moment, zone_name or page_zone()).date() if isinstance(moment, datetime) else moment
-    return f"{day.day} {day:%B %Y}" if long else f"{day.day} {day:%b %Y}"
+    return _day_text(day, long, _locale())
 
 
 def init_app(app: Flask) -> None:

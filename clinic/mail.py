@@ -2,7 +2,9 @@
 the practice's administrators.
 
 A partner's mailbox may be read by someone else, so the subject and body name no worksheet,
-no topic and no partner. Nothing here logs addresses or message text.
+no topic and no partner. Nothing here logs addresses or message text. A message speaks the
+language in force where it is built: the request's, or ``flask_babel.force_locale(code)``
+around the call (a worker writing to a partner in their language).
 """
 
 import smtplib
@@ -11,6 +13,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 
 from flask import current_app
+from flask_babel import gettext
 
 SMTP_TIMEOUT_SECONDS = 15
 
@@ -26,9 +29,13 @@ def mail_enabled() -> bool:
 def link_message(to_address: str, therapist_name: str, url: str) -> EmailMessage:
     return _message(
         to_address,
-        f"A link from {therapist_name}",
-        f"Hello,\n\n{therapist_name} sent you this personal link:\n\n{url}\n\n"
-        "Please keep it to yourself and open it on a device only you use.\n",
+        gettext("A link from %(therapist)s", therapist=therapist_name),
+        gettext(
+            "Hello,\n\n%(therapist)s sent you this personal link:\n\n%(url)s\n\n"
+            "Please keep it to yourself and open it on a device only you use.\n",
+            therapist=therapist_name,
+            url=url,
+        ),
     )
 
 
@@ -37,10 +44,13 @@ def reminder_message(to_address: str, therapist_name: str) -> EmailMessage:
     as hashes, so the partner is asked to use the one they were given, or to ask for a new one."""
     return _message(
         to_address,
-        f"A reminder from {therapist_name}",
-        f"Hello,\n\nThis is a gentle reminder from {therapist_name}: when you have a quiet "
-        "moment, please open the personal link you were given.\n\n"
-        f"If you cannot find it, ask {therapist_name} for a new one.\n",
+        gettext("A reminder from %(therapist)s", therapist=therapist_name),
+        gettext(
+            "Hello,\n\nThis is a gentle reminder from %(therapist)s: when you have a quiet "
+            "moment, please open the personal link you were given.\n\n"
+            "If you cannot find it, ask %(therapist)s for a new one.\n",
+            therapist=therapist_name,
+        ),
     )
 
 
@@ -70,7 +80,7 @@ def send(message: EmailMessage) -> None:
     """Hand one message to the configured mail server; failures raise :class:`MailError`."""
     config = current_app.config
     if not mail_enabled():
-        raise MailError("E-mail is not set up for this practice.")
+        raise MailError(gettext("E-mail is not set up for this practice."))
     try:
         with smtplib.SMTP(
             config["SMTP_HOST"], int(config["SMTP_PORT"]), timeout=SMTP_TIMEOUT_SECONDS
@@ -81,8 +91,10 @@ def send(message: EmailMessage) -> None:
                 smtp.login(config["SMTP_USERNAME"], config["SMTP_PASSWORD"] or "")
             smtp.send_message(message)
     except smtplib.SMTPRecipientsRefused:
-        raise MailError("The mail server refused this address.") from None
+        raise MailError(gettext("The mail server refused this address.")) from None
     except smtplib.SMTPAuthenticationError:
-        raise MailError("The mail server did not accept the configured login.") from None
+        raise MailError(gettext("The mail server did not accept the configured login.")) from None
     except (smtplib.SMTPException, OSError):
-        raise MailError("The mail server could not be reached. Please try again later.") from None
+        raise MailError(
+            gettext("The mail server could not be reached. Please try again later.")
+        ) from None

@@ -10,15 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext
+
 from clinic.audit import service as audit
 from clinic.client import service
 from clinic.enums import SaveOutcome
+from clinic.i18n import N_
 from clinic.models import ClientLink
 from clinic.storage import utcnow
 from clinic.worksheets.items.agreement import AgreementItem
 
 AGREE, WITHDRAW = "agree", "withdraw"
-CHANGED_MEANWHILE = (
+CHANGED_MEANWHILE = N_(
     "Not confirmed yet: your partner changed this part meanwhile. Please read it again, "
     "then confirm it if you still agree."
 )
@@ -66,7 +69,9 @@ def apply(
         done = outcome.status in (SaveOutcome.SAVED, SaveOutcome.UNCHANGED)
         if outcome.status == SaveOutcome.SAVED:
             _audit("agreement_withdrawn", link, sheet, step)
-        message = "Your confirmation is withdrawn. Your partner and your therapist see that."
+        message = gettext(
+            "Your confirmation is withdrawn. Your partner and your therapist see that."
+        )
         return done, message if done else outcome.errors.get("", "")
     seen = (posted.answers.get(item.id) or {}).get(clause_id, {}).get("fields", {})
     partners = [p.id for p in link.assignment.couple.partners]
@@ -80,15 +85,17 @@ def apply(
     try:
         outcome = service.change_answer(link, sheet, item.id, confirm)
     except _ChangedMeanwhile:
-        return False, CHANGED_MEANWHILE
+        return False, gettext(CHANGED_MEANWHILE)
     if outcome.status != SaveOutcome.SAVED:
-        return False, outcome.errors.get("", "You had already confirmed this part.")
+        return False, outcome.errors.get("", gettext("You had already confirmed this part."))
     _audit("agreement_confirmed", link, sheet, step)
     agreed = item.is_agreed(outcome.state[item.id].value)
     return True, (
-        "Thank you: you both agree to all of this now."
+        gettext("Thank you: you both agree to all of this now.")
         if agreed
-        else "Thank you: your confirmation is saved. Your partner confirms on their own link."
+        else gettext(
+            "Thank you: your confirmation is saved. Your partner confirms on their own link."
+        )
     )
 
 

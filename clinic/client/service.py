@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple, cast
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
@@ -186,7 +187,7 @@ def mark_opened(link: ClientLink, sheet: LinkWorksheet | None = None) -> None:
 def closed_reason(assignment: Assignment, response: Response) -> str | None:
     """Why answers can no longer be changed, or None while they can."""
     if assignment.locked_at is not None:
-        return (
+        return gettext(
             "Your therapist has closed these answers, so they can no longer be changed. "
             "Please contact your therapist if you want to change something."
         )
@@ -196,7 +197,7 @@ def closed_reason(assignment: Assignment, response: Response) -> str | None:
         and assignment.due_date is not None
         and assignment.due_date < localtime.today_in(localtime.couple_zone_name(assignment.couple))
     ):
-        return (
+        return gettext(
             "You sent these answers and the due date has passed, so they can no longer be "
             "changed. Please contact your therapist if you want to change something."
         )
@@ -390,7 +391,7 @@ def save(link: ClientLink, sheet: LinkWorksheet, posted: Posted, submit: bool = 
         SaveOutcome.CONFLICT,
         sheet.response.revision,
         stored_state(sheet.response),
-        errors={"": "Too many saves at once. Your text is still here: please save again."},
+        errors={"": gettext("Too many saves at once. Your text is still here: please save again.")},
     )
 
 
@@ -428,7 +429,7 @@ def change_answer(
         SaveOutcome.CONFLICT,
         sheet.response.revision,
         stored_state(sheet.response),
-        errors={"": "Too many saves at once. Please try again."},
+        errors={"": gettext("Too many saves at once. Please try again.")},
     )
 
 

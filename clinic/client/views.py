@@ -29,6 +29,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
@@ -40,6 +41,7 @@ from clinic.audit import service as audit
 from clinic.client import agreements, guessing, service, sessions
 from clinic.enums import AnsweredBy, CodeCheck, SaveOutcome
 from clinic.extensions import csrf, db
+from clinic.i18n import N_
 from clinic.safety import codes
 from clinic.safety import service as safety
 from clinic.security import content_security_policy
@@ -50,40 +52,45 @@ from clinic.worksheets.describe import describe
 bp = Blueprint("client", __name__, template_folder="templates")
 csrf.exempt(bp)  # checked in the views, so that an expired form keeps the partner's text
 
-INACTIVE = "This link is not active. Please contact your therapist."
-STALE_FORM = (
+# Messages a partner reads; English here (tests compare them), gettext where shown.
+INACTIVE = N_("This link is not active. Please contact your therapist.")
+STALE_FORM = N_(
     "Your answers have not been saved yet, because this page was open for a long time or "
     "the browser forgot it. Everything you wrote is still below: please press Save again."
 )
-CONFLICT = (
+CONFLICT = N_(
     "Some answers were changed meanwhile in another tab or on another device. Both versions "
     "are shown below: keep the one you want (you can copy from the other), then save again."
 )
-STALE_GATE = "This page was open for a long time. Please try again."
-PARTNER_CONFLICT = (
+STALE_GATE = N_("This page was open for a long time. Please try again.")
+PARTNER_CONFLICT = N_(
     "Your partner changed some of the same answers at the same time. Nothing of theirs or "
     "yours was overwritten: both versions are shown below, so you can choose which to keep."
 )
-NOT_ALL_SAVED = "Some answers could not be saved; see the messages below. Everything else is saved."
+NOT_ALL_SAVED = N_(
+    "Some answers could not be saved; see the messages below. Everything else is saved."
+)
 ERROR_MESSAGES = {
     404: INACTIVE,
-    413: "What you sent is too long to save. Please shorten your longest answer. "
-    "Answers saved before are safe.",
-    429: "Too many tries. Please wait a minute and try again.",
-    500: "Something went wrong. Answers saved before are safe; please try again.",
+    413: N_(
+        "What you sent is too long to save. Please shorten your longest answer. "
+        "Answers saved before are safe."
+    ),
+    429: N_("Too many tries. Please wait a minute and try again."),
+    500: N_("Something went wrong. Answers saved before are safe; please try again."),
 }
-OTHER_ERROR = "Something was wrong with that request. Please go back and try again."
-TRY_AGAIN = (
+OTHER_ERROR = N_("Something was wrong with that request. Please go back and try again.")
+TRY_AGAIN = N_(
     "Your answers could not be saved just now. Everything you wrote is still here: "
     "please try again in a moment."
 )
-WRONG_CODE = "That code is not right. Please try again."
-LOCKED = "This link is paused. Please contact your therapist."
-SESSION_ENDED = (
+WRONG_CODE = N_("That code is not right. Please try again.")
+LOCKED = N_("This link is paused. Please contact your therapist.")
+SESSION_ENDED = N_(
     "Your time on this page has ended, so this was not saved. Your text is still on this "
     "page: copy it, then open your link again."
 )
-SESSION_ENDED_PAGE = "Your time on that page had ended, so it was not saved."
+SESSION_ENDED_PAGE = N_("Your time on that page had ended, so it was not saved.")
 
 
 @bp.after_request
@@ -122,13 +129,13 @@ def open_link(token: str):
     if sessions.live(link):
         return first_page
     if not _csrf_valid():
-        flash(STALE_GATE, "error")
+        flash(gettext(STALE_GATE), "error")
         return first_page
     partner = link.partner
     if partner.code_hash is not None:
         result = codes.check_code(partner, request.form.get("code", ""))
         if result == CodeCheck.WRONG:
-            flash(WRONG_CODE, "error")
+            flash(gettext(WRONG_CODE), "error")
         if result != CodeCheck.OPENED:
             return first_page
     sessions.start(link)
@@ -143,17 +150,19 @@ def choose_code(token: str):
         return redirect(url_for("client.overview", token=token), 303)
     code, again = request.form.get("code", ""), request.form.get("code_again", "")
     if not _csrf_valid():
-        problem: str | None = STALE_GATE
+        problem: str | None = gettext(STALE_GATE)
     elif not codes.may_choose(link.partner):
-        problem = "Choosing a code is not offered on this link."
+        problem = gettext("Choosing a code is not offered on this link.")
     elif codes.normalise(code) != codes.normalise(again):
-        problem = "The two codes are not the same. Please type it twice."
+        problem = gettext("The two codes are not the same. Please type it twice.")
     else:
         problem = codes.code_problem(code)
     if problem:
         return _render_overview(token, link, code_problem=problem, status=422)
     codes.set_code(link.partner, code, by_partner=True)
-    flash("Your personal code is set. This link will ask for it each time it opens.", "info")
+    flash(
+        gettext("Your personal code is set. This link will ask for it each time it opens."), "info"
+    )
     return redirect(url_for("client.overview", token=token), 303)
 
 
@@ -209,7 +218,7 @@ def save(token: str, number: str):
     """The form without JavaScript: "Save and finish later" and "Send to my therapist"."""
     link = _active_link_or_404(token)
     if not _may_save(link):
-        flash(SESSION_ENDED_PAGE, "warning")
+        flash(gettext(SESSION_ENDED_PAGE), "warning")
         return redirect(url_for("client.overview", token=token), 303)
     sheet = service.link_worksheet_by_number(link, number)
     if sheet is None:
@@ -218,7 +227,7 @@ def save(token: str, number: str):
     if not _csrf_valid():
         state = service.stored_state(sheet.response)
         view = service.view_as_posted(sheet, posted, state)
-        return _render_sheet(token, link, sheet, view, message=STALE_FORM, status=400)
+        return _render_sheet(token, link, sheet, view, message=gettext(STALE_FORM), status=400)
     step = agreements.step_of(sheet, request.form)
     if step is not None:
         return _agreement_step(token, link, sheet, posted, step)
@@ -236,9 +245,9 @@ def save(token: str, number: str):
                 actor=audit.CLIENT_LINK,
             )
         flash(
-            "These answers were already sent to your therapist."
+            gettext("These answers were already sent to your therapist.")
             if outcome.already_submitted
-            else "Thank you. Your answers were sent to your therapist.",
+            else gettext("Thank you. Your answers were sent to your therapist."),
             "info",
         )
         safety.offer_support(sheet.worksheet, service.values(outcome.state))
@@ -251,7 +260,7 @@ def save(token: str, number: str):
             token, link, sheet, view, message=message, conflicts=outcome.conflicts, status=status
         )
     flash(
-        "Saved. You can close this page and come back later with the same link."
+        gettext("Saved. You can close this page and come back later with the same link.")
         + (_newer_note(sheet.joint) if outcome.kept_newer or outcome.merged else ""),
         "info",
     )
@@ -271,7 +280,8 @@ def _agreement_step(token, link, sheet, posted, step):
             status = {SaveOutcome.CLOSED: 403, SaveOutcome.CONFLICT: 409}.get(outcome.status, 422)
             message = (
                 _attention_message(outcome, sheet.joint)
-                + " Nothing was confirmed or withdrawn yet."
+                + " "
+                + gettext("Nothing was confirmed or withdrawn yet.")
             )
             return _render_sheet(
                 token,
@@ -283,7 +293,7 @@ def _agreement_step(token, link, sheet, posted, step):
                 status=status,
             )
         if step.item.id in outcome.kept_newer:
-            flash(agreements.CHANGED_MEANWHILE, "warning")
+            flash(gettext(agreements.CHANGED_MEANWHILE), "warning")
             return redirect(
                 url_for("client.sheet", token=token, number=sheet.number, _anchor=step.anchor)
             )
@@ -304,7 +314,7 @@ def agreement(token: str, number: str, item_id: str):
     item = agreements.agreement_item(sheet, item_id)
     value = service.values(service.stored_state(sheet.response)).get(item_id)
     if item is None or not item.is_agreed(value):
-        flash("This agreement is not agreed by both of you yet.", "warning")
+        flash(gettext("This agreement is not agreed by both of you yet."), "warning")
         return redirect(url_for("client.sheet", token=token, number=sheet.number))
     return render_template(
         "client/agreement.html",
@@ -321,13 +331,13 @@ def autosave(token: str, number: str):
     """Saving as the partner types (static/client.js); answers JSON, never a page."""
     link = _active_link_or_404(token)
     if not _may_save(link):
-        return jsonify({"status": "ended", "message": SESSION_ENDED}), 401
+        return jsonify({"status": "ended", "message": gettext(SESSION_ENDED)}), 401
     sheet = service.link_worksheet_by_number(link, number)
     if sheet is None:
         abort(404)
     posted = service.read_posted(sheet.worksheet, request.form, sheet.joint)
     if not _csrf_valid():
-        body = {"status": "expired", "message": STALE_FORM, "csrf_token": generate_csrf()}
+        body = {"status": "expired", "message": gettext(STALE_FORM), "csrf_token": generate_csrf()}
         return jsonify(body), 400
     outcome = service.save(link, sheet, posted)
     answered, total = service.progress_of(sheet, service.values(outcome.state))
@@ -383,10 +393,10 @@ def _database_error(error: SQLAlchemyError):
     with contextlib.suppress(SQLAlchemyError):
         db.session.rollback()
     if request.endpoint == "client.autosave":
-        return jsonify({"status": "error", "message": TRY_AGAIN}), 503
+        return jsonify({"status": "error", "message": gettext(TRY_AGAIN)}), 503
     worksheet = versions.known_worksheet(request.form.get("definition", ""))
     if request.endpoint != "client.save" or worksheet is None or request.view_args is None:
-        return render_template("client/message.html", message=TRY_AGAIN), 503
+        return render_template("client/message.html", message=gettext(TRY_AGAIN)), 503
     joint = request.form.get("answered_by") == AnsweredBy.COUPLE
     if joint:
         worksheet = worksheet.model_copy(update={"answered_by": AnsweredBy.COUPLE})
@@ -399,7 +409,7 @@ def _database_error(error: SQLAlchemyError):
         joint=joint,
         definition=request.form["definition"],
         view=service.view_of_post(posted),
-        message=TRY_AGAIN,
+        message=gettext(TRY_AGAIN),
     )
     return body, 503
 
@@ -412,7 +422,7 @@ def _unexpected_error(error: Exception):
 
 
 def _neutral_error(code: int):
-    message = ERROR_MESSAGES.get(code, OTHER_ERROR)
+    message = gettext(ERROR_MESSAGES.get(code, OTHER_ERROR))
     if request.endpoint == "client.autosave":
         return jsonify({"status": "error", "message": message}), code
     return render_template("client/message.html", message=message), code
@@ -443,7 +453,7 @@ def _gate(token: str, link):
         token=token,
         needs_code=partner.code_hash is not None,
         locked=partner.code_locked_at is not None,
-        message=LOCKED,
+        message=gettext(LOCKED),
     )
 
 
@@ -464,7 +474,7 @@ def _active_link_or_404(token: str):
 
 
 def _not_on_this_link(token: str):
-    flash("That worksheet is not part of this link.", "warning")
+    flash(gettext("That worksheet is not part of this link."), "warning")
     return redirect(url_for("client.overview", token=token))
 
 
@@ -507,27 +517,39 @@ def _attention_message(outcome, joint: bool = False) -> str:
     if "" in outcome.errors:  # closed, or too many saves racing
         return outcome.errors[""]
     if outcome.status == SaveOutcome.CONFLICT:
-        return PARTNER_CONFLICT if joint else CONFLICT
+        return gettext(PARTNER_CONFLICT if joint else CONFLICT)
     if outcome.status == SaveOutcome.INCOMPLETE:
-        return "Not sent yet: please answer the questions marked below. Everything else is saved."
-    return NOT_ALL_SAVED
+        return gettext(
+            "Not sent yet: please answer the questions marked below. Everything else is saved."
+        )
+    return gettext(NOT_ALL_SAVED)
 
 
 def _newer_note(joint: bool) -> str:
     if joint:
-        return " Your partner had changed some answers meanwhile: their changes are kept and shown."
-    return " Some answers had been changed on another device or tab: the newest are shown."
+        return " " + gettext(
+            "Your partner had changed some answers meanwhile: their changes are kept and shown."
+        )
+    return " " + gettext(
+        "Some answers had been changed on another device or tab: the newest are shown."
+    )
 
 
 def _autosave_message(outcome, joint: bool) -> str:
     if "" in outcome.errors:
         return outcome.errors[""]
     if outcome.status == SaveOutcome.CONFLICT:
-        return "Not saved: " + (PARTNER_CONFLICT if joint else CONFLICT)
+        return gettext(
+            "Not saved: %(reason)s", reason=gettext(PARTNER_CONFLICT if joint else CONFLICT)
+        )
     if outcome.errors:
-        return "Saved, except the answers marked below."
+        return gettext("Saved, except the answers marked below.")
     if outcome.kept_newer or outcome.merged:
         if joint:
-            return "Saved. Your partner changed some answers too: reload to see their changes."
-        return "Saved. Some answers were changed on another device or tab: reload to see them."
-    return "All changes saved."
+            return gettext(
+                "Saved. Your partner changed some answers too: reload to see their changes."
+            )
+        return gettext(
+            "Saved. Some answers were changed on another device or tab: reload to see them."
+        )
+    return gettext("All changes saved.")

@@ -26,9 +26,12 @@ from pathlib import Path
 from urllib import request
 from urllib.parse import unquote_to_bytes, urlsplit
 
+from flask import has_app_context
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from clinic.i18n import page_language_tag
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 HANDOUT_CSS = Path(__file__).resolve().parent / "static" / "handout.css"
@@ -145,7 +148,7 @@ class HandoutRenderer:
             metadata = document.metadata
             metadata.title, metadata.description, metadata.generator = title, None, "Tandem"
             metadata.authors, metadata.keywords, metadata.attachments = [], [], []
-            metadata.lang = "en"
+            metadata.lang = page_language_tag() if has_app_context() else "en"
             if copies > 1:
                 document = document.copy(document.pages * copies)
             return document.write_pdf(**PDF_OPTIONS)

@@ -27,6 +27,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import current_app, render_template
+from flask_babel import gettext, lazy_gettext
 from markupsafe import Markup, escape
 
 from clinic import localtime
@@ -55,13 +56,13 @@ from clinic.worksheets.versions import worksheet_of
 
 JOINT, THERAPIST = "joint", "therapist"
 VERSIONS = (JOINT, THERAPIST)
-# Neutral PDF titles: the only words a file's metadata ever carries.
+# Neutral PDF titles: the only words a file's metadata ever carries (in the page's language).
 PDF_TITLES = {
-    JOINT: "Session handout",
-    THERAPIST: "Session handout",
-    "blank": "Worksheet",
-    "cards": "Worksheet link",
-    "alone": "Worksheet",
+    JOINT: lazy_gettext("Session handout"),
+    THERAPIST: lazy_gettext("Session handout"),
+    "blank": lazy_gettext("Worksheet"),
+    "cards": lazy_gettext("Worksheet link"),
+    "alone": lazy_gettext("Worksheet"),
 }
 
 
@@ -80,7 +81,7 @@ def pdf_renderer() -> RendererPool:
 
 
 def _day(moment: datetime | date) -> str:
-    return f"{moment.day} {moment:%B %Y}"
+    return localtime.format_day(moment, long=True)
 
 
 def _today(couple: Couple) -> str:
@@ -95,8 +96,11 @@ def blank_worksheet_pdf(ws: Worksheet, partner_count: int = 2) -> bytes:
     """A worksheet to fill in by hand: one copy per partner, or one shared copy with room
     for every partner when the couple answers it together."""
     together = ws.answered_by == AnsweredBy.COUPLE
-    who = [f"Partner {n}" for n in range(1, partner_count + 1)] if together else ["Name"]
-    title = PDF_TITLES["blank"]
+    if together:
+        who = [gettext("Partner %(number)s", number=n) for n in range(1, partner_count + 1)]
+    else:
+        who = [gettext("Name")]
+    title = str(PDF_TITLES["blank"])
     html = render_template("handouts/pdf/blank.html", ws=ws, who=who, pdf_title=title)
     return pdf_renderer().render(html, title, _paper(), copies=1 if together else partner_count)
 
@@ -107,7 +111,7 @@ def blank_worksheet_pdf(ws: Worksheet, partner_count: int = 2) -> bytes:
 def item_alone_pdf(item: Item, value: Any, couple: Couple, viewer: int | None = None) -> bytes:
     """An item that prints alone (``Item.prints_alone``) on a page of its own; ``viewer``
     is the partner printing it from their link ("you"), None for the therapist's copy."""
-    title = PDF_TITLES["alone"]
+    title = str(PDF_TITLES["alone"])
     html = render_template(
         "handouts/pdf/alone.html",
         item=item,
@@ -158,7 +162,7 @@ def assignment_cards_pdf(issued: Sequence[IssuedLink], layout: str = "page") -> 
         }
         for link in issued
     ]
-    title = PDF_TITLES["cards"]
+    title = str(PDF_TITLES["cards"])
     html = render_template("handouts/pdf/cards.html", cards=cards, layout=layout, pdf_title=title)
     return pdf_renderer().render(html, title, _paper())
 
@@ -334,12 +338,12 @@ def session_handout_html(handout: SessionHandout) -> str:
         categories=CATEGORIES,
         status_labels=STATUS_LABELS,
         mark=functools.partial(_marked, reviews),
-        pdf_title=PDF_TITLES[handout.version],
+        pdf_title=str(PDF_TITLES[handout.version]),
     )
 
 
 def session_handout_pdf(handout: SessionHandout) -> bytes:
-    title = PDF_TITLES[handout.version]
+    title = str(PDF_TITLES[handout.version])
     return pdf_renderer().render(session_handout_html(handout), title, _paper())
 
 

@@ -9,7 +9,7 @@ links lock until the therapist lifts the lock-out, so a code of four digits cann
 from typing import Any, cast
 
 from flask import current_app
-from flask_babel import gettext as _
+from flask_babel import gettext
 from sqlalchemy import select, update
 from sqlalchemy.engine import CursorResult
 
@@ -33,9 +33,9 @@ def code_problem(code: str) -> str | None:
     """Why this code cannot be used, in words for the person choosing it, or None."""
     length = len(normalise(code))
     if length < MIN_CODE_LENGTH:
-        return _("Please use at least %(num)s digits or letters.", num=MIN_CODE_LENGTH)
+        return gettext("Please use at least %(least)s digits or letters.", least=MIN_CODE_LENGTH)
     if length > MAX_CODE_LENGTH:
-        return _("Please use at most %(num)s characters.", num=MAX_CODE_LENGTH)
+        return gettext("Please use at most %(most)s characters.", most=MAX_CODE_LENGTH)
     return None
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from clinic import audit
+from clinic.config import DEFAULTS
 from clinic.enums import ContactPreference, Urgency
 from clinic.extensions import db
 from clinic.models import (
@@ -114,7 +115,9 @@ def offer_support(worksheet: Worksheet, answers: dict[str, Any]) -> None:
 
 
 def support_text() -> str:
-    return current_app.config["SUPPORT_TEXT"].strip()
+    """The practice's text; the built-in placeholder in the partner's language."""
+    text = current_app.config["SUPPORT_TEXT"].strip()
+    return gettext(text) if text == DEFAULTS["SUPPORT_TEXT"].default.strip() else text
 
 
 # --- showing and reviewing alerts ------------------------------------------------------------

@@ -25,6 +25,16 @@
   var pendingSubmit = null;
   var leaving = false;
 
+  // The page's words for each state, in its language (data-say-* on the form).
+  function words(name, fallback) {
+    return form.getAttribute("data-say-" + name) || fallback;
+  }
+
+  function progressText(answered, total) {
+    return words("progress", "%(answered)s of %(total)s answered")
+      .replace("%(answered)s", answered).replace("%(total)s", total);
+  }
+
   function say(text, kind) {
     statusLine.textContent = text;
     statusLine.setAttribute("data-kind", kind || "");
@@ -36,7 +46,7 @@
     var jsOnly = conflicts.querySelectorAll(".js-only");
     for (var j = 0; j < jsOnly.length; j++) jsOnly[j].hidden = false;
   } else {
-    say("Your answers are saved as you go.");  // only now is that true
+    say(words("autosaving", "Your answers are saved as you go."));  // only now is that true
   }
 
   function input(name) {
@@ -70,14 +80,13 @@
 
   function showProgress(data) {
     if (typeof data.answered !== "number") return;
-    document.getElementById("progress-text").textContent =
-      data.answered + " of " + data.total + " answered";
+    document.getElementById("progress-text").textContent = progressText(data.answered, data.total);
     var bar = document.getElementById("progress-bar");
     bar.value = data.answered;
     bar.max = data.total;
     var copies = form.querySelectorAll("[data-progress]");
     for (var i = 0; i < copies.length; i++) {
-      copies[i].textContent = data.answered + " of " + data.total + " answered";
+      copies[i].textContent = progressText(data.answered, data.total);
     }
   }
 
@@ -95,7 +104,7 @@
     if (!count) return;
     var rows = group.querySelectorAll(".ws-grid-row");
     var answered = group.querySelectorAll(".ws-grid-row .ws-grid-answers input:checked").length;
-    count.textContent = answered + " of " + rows.length + " answered";
+    count.textContent = progressText(answered, rows.length);
   }
 
   function setBases(bases) {
@@ -136,7 +145,7 @@
     }
     if (status === 401 || status === 403 || status === 404) paused = true;  // 401: the session ended
     dirty = true;
-    say(data.message || "Not saved yet. Your text is still here: please press Save.", "error");
+    say(data.message || words("not-saved", "Not saved yet. Your text is still here: please press Save."), "error");
     if (status === 429 || status >= 500) window.setTimeout(function () { schedule(0); }, RETRY_MS);
   }
 
@@ -148,7 +157,7 @@
     window.clearTimeout(timer);
     inFlight = true;
     dirty = false;
-    say("Saving…");
+    say(words("saving", "Saving…"));
     fetch(url, {
       method: "POST",
       body: formBody(),
@@ -163,7 +172,7 @@
         );
       }, function () {
         dirty = true;
-        say("Not saved yet: no connection. Your text is still here; saving will be tried again.", "error");
+        say(words("offline", "Not saved yet: no connection. Your text is still here; saving will be tried again."), "error");
         window.setTimeout(function () { if (dirty) schedule(0); }, RETRY_MS);
       })
       .then(function () {

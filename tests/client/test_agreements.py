@@ -175,8 +175,8 @@ def test_a_real_clash_names_the_partner_and_offers_both_versions_to_keep(client,
     assert response.status_code == 409
     assert "Your partner changed the same answers" in page
     assert "another tab" not in page and "Save what is in the form now" not in page
-    assert "Keep your partner&#39;s version" in page
-    assert "Keep my version (it replaces your partner&#39;s)" in page
+    assert "Keep your partner's version" in page
+    assert "Keep my version (it replaces your partner's)" in page
     assert stored_plan(assignment)[1]["pause"]["fields"] == {"word": "Pineapple"}
 
     theirs = _hidden(page, "theirs.plan")

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, ClassVar, Literal
 
+from flask_babel import gettext
 from pydantic import Field, ValidationError, model_validator
 
 from clinic import localtime
@@ -87,9 +88,11 @@ class ClauseField(Model):
                 return ""
             minutes = clean_whole_number(raw)
             if not 0 <= minutes <= MAX_MINUTES_FIELD:
-                raise AnswerError(f"Please give minutes from 0 to {MAX_MINUTES_FIELD}.")
+                raise AnswerError(
+                    gettext("Please give minutes from 0 to %(most)s.", most=MAX_MINUTES_FIELD)
+                )
             return str(minutes)
-        return clean_text(raw, FIELD_MAX, f"The answer to {self.label!r}")
+        return clean_text(raw, FIELD_MAX, gettext("The answer to “%(label)s”", label=self.label))
 
     def fhir_question(self, link_id: str) -> dict[str, Any]:
         if self.kind == "choice":
@@ -314,7 +317,7 @@ class AgreementItem(Item):
     def _known(self, clause_id: str) -> Clause:
         clause = self.clause(clause_id)
         if clause is None:
-            raise AnswerError("That part is not in this agreement.")
+            raise AnswerError(gettext("That part is not in this agreement."))
         return clause
 
     # --- editing: the form edits fields, never the records ---------------------------------
@@ -393,7 +396,9 @@ class AgreementItem(Item):
                     if str(pid).isdecimal()
                 }
             except ValidationError:
-                raise AnswerError("This agreement's confirmations have the wrong shape.") from None
+                raise AnswerError(
+                    gettext("This agreement's confirmations have the wrong shape.")
+                ) from None
             answer = ClauseAnswer(
                 fields={k: v for k, v in fields.items() if v != ""},
                 by=by,
@@ -530,4 +535,6 @@ def _clean_date(raw: Any) -> str:
     try:
         return date.fromisoformat(raw).isoformat()
     except (TypeError, ValueError):
-        raise AnswerError("Please give the date as year-month-day, e.g. 2027-03-01.") from None
+        raise AnswerError(
+            gettext("Please give the date as year-month-day, e.g. 2027-03-01.")
+        ) from None

@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, get_args
 
+from flask_babel import gettext, lazy_gettext
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 ID_PATTERN = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
@@ -92,35 +93,45 @@ class AnswerError(ValueError):
 # --- cleaning helpers shared by the types ---------------------------------------------------
 
 
-def clean_text(raw: Any, limit: int, what: str = "This answer") -> str:
+def clean_text(raw: Any, limit: int, what: str | None = None) -> str:
+    """``what`` names the answer in messages ("The note on 'Kissing'"); default: this answer."""
     if not isinstance(raw, str):
-        raise AnswerError(f"{what} should be text.")
+        raise AnswerError(gettext("%(what)s should be text.", what=what or gettext("This answer")))
     value = _INVISIBLE.sub("", raw.replace("\r\n", "\n").replace("\r", "\n")).strip()
     if len(value) > limit:
-        raise AnswerError(f"{what} is too long: {len(value)} characters (the limit is {limit}).")
+        raise AnswerError(
+            gettext(
+                "%(what)s is too long: %(length)s characters (the limit is %(limit)s).",
+                what=what or gettext("This answer"),
+                length=len(value),
+                limit=limit,
+            )
+        )
     return value
 
 
 def clean_mapping(raw: Any, allowed: set[str] | None = None) -> dict[str, Any]:
     if not isinstance(raw, dict):
-        raise AnswerError("This answer has the wrong shape.")
+        raise AnswerError(gettext("This answer has the wrong shape."))
     unknown = [
         k for k in raw if not isinstance(k, str) or (allowed is not None and k not in allowed)
     ]
     if unknown:
-        raise AnswerError(f"This answer has an unknown part: {str(unknown[0])[:40]!r}.")
+        raise AnswerError(
+            gettext("This answer has an unknown part: %(part)s.", part=repr(str(unknown[0])[:40]))
+        )
     return raw
 
 
 def clean_choice(raw: Any, options: list[str]) -> str:
     if not isinstance(raw, str) or raw not in options:
-        raise AnswerError("Please pick one of the choices shown.")
+        raise AnswerError(gettext("Please pick one of the choices shown."))
     return raw
 
 
 def clean_flag(raw: Any) -> bool:
     if not isinstance(raw, bool):
-        raise AnswerError("A tick box answer should be true or false.")
+        raise AnswerError(gettext("A tick box answer should be true or false."))
     return raw
 
 
@@ -129,7 +140,7 @@ def clean_whole_number(raw: Any) -> int:
         return int(raw.strip())
     if isinstance(raw, int) and not isinstance(raw, bool):
         return raw
-    raise AnswerError("Please pick a number.")
+    raise AnswerError(gettext("Please pick a number."))
 
 
 class Fields:
@@ -258,7 +269,7 @@ class Item(Model):
     # Whether an answer is one piece of free text a partner can copy back into the form.
     free_text: ClassVar[bool] = False
     # The answer's share box; a type whose parts are shared one by one says "all of it".
-    share_label: ClassVar[str] = "My partner may see this answer in session"
+    share_label: ClassVar[str] = lazy_gettext("My partner may see this answer in session")
     # Whether the item prints on a page of its own (an ``alone`` macro): "Our agreement".
     prints_alone: ClassVar[bool] = False
     # Whether every partner answers the item together (an agreement each one confirms), so

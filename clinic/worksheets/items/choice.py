@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar, Literal
 
+from flask_babel import gettext
 from pydantic import Field, model_validator
 
 from clinic.worksheets.items.base import (
@@ -107,7 +108,7 @@ class SingleChoiceItem(_ChoiceItem):
         return "" if raw == "" else clean_choice(raw, [o.value for o in self.options])
 
     def compare_note(self, values: Sequence[Any]) -> str:
-        return "Same answer." if len(set(values)) == 1 else "Different answers."
+        return gettext("Same answer.") if len(set(values)) == 1 else gettext("Different answers.")
 
     def score_range(self) -> tuple[int, int] | None:
         scores = [o.score for o in self.options if o.score is not None]
@@ -142,7 +143,7 @@ class MultipleChoiceItem(_ChoiceItem):
 
     def clean(self, raw: Any) -> list[str]:
         if not isinstance(raw, list):
-            raise AnswerError("This answer should be a list of choices.")
+            raise AnswerError(gettext("This answer should be a list of choices."))
         values = [o.value for o in self.options]
         picked = {clean_choice(v, values) for v in raw}
         return [v for v in values if v in picked]  # option order, no repeats
@@ -150,7 +151,9 @@ class MultipleChoiceItem(_ChoiceItem):
     def compare_note(self, values: Sequence[Any]) -> str:
         labels = self.labels()
         common = [labels[v] for v in values[0] if all(v in other for other in values[1:])]
-        return f"Chosen by everyone: {', '.join(common)}." if common else "No choice in common."
+        if not common:
+            return gettext("No choice in common.")
+        return gettext("Chosen by everyone: %(choices)s.", choices=", ".join(common))
 
     def sample_answer(self, text: str) -> list[str]:
         return [self.options[0].value, self.options[1].value]

@@ -17,8 +17,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar, Literal
 
+from flask_babel import gettext, lazy_gettext
 from pydantic import Field, model_validator
 
+from clinic.i18n import N_
 from clinic.worksheets.items.base import (
     AnswerError,
     Fields,
@@ -41,7 +43,8 @@ from clinic.worksheets.items.base import (
 )
 
 # Stored value -> label shown to partners, in display order.
-GRID_ANSWERS = {"yes": "Yes", "maybe": "Maybe", "not_now": "Not now", "no": "No"}
+# The labels stay English here (FHIR exports them); pages show them through gettext.
+GRID_ANSWERS = {"yes": N_("Yes"), "maybe": N_("Maybe"), "not_now": N_("Not now"), "no": N_("No")}
 FIRM_ANSWERS = ("maybe", "not_now", "no")  # the answers a firm limit can go with
 NOTE_MAX = 500  # a row's note
 LONG_GRID = 14  # rows; a longer grid may break across pages between rows
@@ -55,20 +58,31 @@ BOTH_NO = "both_no"
 INCOMPLETE = "incomplete"
 
 # key: (label, what it means for the therapist), in the order a session takes them up.
+# English here; pages show them through gettext.
 CATEGORIES: dict[str, tuple[str, str]] = {
-    BOTH_YES: ("Both yes", "Everyone said yes."),
+    BOTH_YES: (N_("Both yes"), N_("Everyone said yes.")),
     EXPLORE: (
-        "To explore together",
-        "A yes or maybe meets a maybe or a not now: something to talk about slowly, "
-        "if both want to.",
+        N_("To explore together"),
+        N_(
+            "A yes or maybe meets a maybe or a not now: something to talk about slowly, "
+            "if both want to."
+        ),
     ),
     LIMIT: (
-        "A limit to respect",
-        "One partner said no or marked a firm limit. The limit stands as it is; it is "
-        "information about how to care for them, not a position to bargain over.",
+        N_("A limit to respect"),
+        N_(
+            "One partner said no or marked a firm limit. The limit stands as it is; it is "
+            "information about how to care for them, not a position to bargain over."
+        ),
     ),
-    BOTH_NO: ("Both no", "Neither partner wants this now: each said no or not now."),
-    INCOMPLETE: ("Not compared yet", "Not everyone has answered this row."),
+    BOTH_NO: (
+        N_("Both no"),
+        N_("Neither partner wants this now: each said no or not now."),
+    ),
+    INCOMPLETE: (
+        N_("Not compared yet"),
+        N_("Not everyone has answered this row."),
+    ),
 }
 _WANTING = ("yes", "maybe")
 
@@ -109,8 +123,7 @@ class BoundaryGridItem(Item):
     type: Literal["boundary_grid"]
     rows: list[GridRow] = Field(min_length=1, max_length=40)
 
-    answer_labels: ClassVar[dict[str, str]] = GRID_ANSWERS
-    share_label: ClassVar[str] = "My partner may see all of this list in session"
+    share_label: ClassVar[str] = lazy_gettext("My partner may see all of this list in session")
     builder_name: ClassVar[str] = "Boundary grid (yes / maybe / not now / no per row)"
     hints: ClassVar[dict[str, Hint]] = {"rows": Hint("Rows")}
 
@@ -119,9 +132,14 @@ class BoundaryGridItem(Item):
         require_unique((r.id for r in self.rows), "row id")
         return self
 
+    @property
+    def answer_labels(self) -> dict[str, str]:
+        """Stored answer -> its label in the page's language, in display order."""
+        return {value: gettext(label) for value, label in GRID_ANSWERS.items()}
+
     def choices(self) -> list[tuple[str, str]]:
         """The answers every row offers: (stored value, label)."""
-        return list(GRID_ANSWERS.items())
+        return list(self.answer_labels.items())
 
     def own_texts(self) -> Iterator[str]:
         return (r.label for r in self.rows)
@@ -172,13 +190,18 @@ class BoundaryGridItem(Item):
             cell = GridCell(
                 answer=None if answer in (None, "") else clean_choice(answer, list(GRID_ANSWERS)),
                 non_negotiable=clean_flag(part.get("non_negotiable", False)),
-                note=clean_text(part.get("note", ""), NOTE_MAX, f"The note on {row.label!r}")
+                note=clean_text(
+                    part.get("note", ""), NOTE_MAX, gettext("The note on “%(row)s”", row=row.label)
+                )
                 or None,
                 shared=clean_flag(part.get("shared", False)),
             )
             if cell.non_negotiable and cell.answer == "yes":
                 raise AnswerError(
-                    f"{row.label!r}: a firm limit goes with Maybe, Not now or No, not with Yes."
+                    gettext(
+                        "“%(row)s”: a firm limit goes with Maybe, Not now or No, not with Yes.",
+                        row=row.label,
+                    )
                 )
             if cell != GridCell():
                 out[row.id] = cell.stored()
@@ -224,9 +247,9 @@ class BoundaryGridItem(Item):
             cell = cells.get(row.id)
             if not cell:
                 continue
-            text = f"{row.label}: {GRID_ANSWERS.get(cell.answer or '', '-')}"
+            text = f"{row.label}: {self.answer_labels.get(cell.answer or '', '-')}"
             if cell.non_negotiable:
-                text += " (a firm limit)"
+                text += " " + gettext("(a firm limit)")
             if cell.note:
                 text += f" - {cell.note}"
             lines.append(text)
@@ -363,8 +386,8 @@ class GridAnswer:
 
     @property
     def label(self) -> str:
-        text = GRID_ANSWERS.get(self.answer or "", "No answer")
-        return f"{text} (firm limit)" if self.non_negotiable else text
+        text = gettext(GRID_ANSWERS.get(self.answer or "", N_("No answer")))
+        return gettext("%(answer)s (firm limit)", answer=text) if self.non_negotiable else text
 
 
 def classify_row(answers: Sequence[GridAnswer | None]) -> str:
@@ -391,7 +414,7 @@ class GridRowComparison:
 
     @property
     def label(self) -> str:
-        return CATEGORIES[self.category][0]
+        return gettext(CATEGORIES[self.category][0])
 
     @property
     def rank(self) -> int:
@@ -428,4 +451,4 @@ class GridLine:
 
     @property
     def category_label(self) -> str:
-        return CATEGORIES[self.category][0] if self.category else ""
+        return gettext(CATEGORIES[self.category][0]) if self.category else ""

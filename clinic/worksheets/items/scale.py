@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar, Literal
 
+from flask_babel import gettext, ngettext
 from pydantic import Field, model_validator
 
 from clinic.worksheets.items.base import (
@@ -76,7 +77,9 @@ class ScaleItem(Item):
             return ""
         value = clean_whole_number(raw)
         if not self.min <= value <= self.max:
-            raise AnswerError(f"Please pick a number from {self.min} to {self.max}.")
+            raise AnswerError(
+                gettext("Please pick a number from %(min)s to %(max)s.", min=self.min, max=self.max)
+            )
         return value
 
     def describe(self, value: Any) -> str:
@@ -85,7 +88,9 @@ class ScaleItem(Item):
 
     def compare_note(self, values: Sequence[Any]) -> str:
         spread = max(values) - min(values)
-        return "Same answer." if spread == 0 else f"{spread} apart on the scale."
+        if spread == 0:
+            return gettext("Same answer.")
+        return ngettext("%(num)s apart on the scale.", "%(num)s apart on the scale.", spread)
 
     def sample_answer(self, text: str) -> int:
         return self.min + 1
