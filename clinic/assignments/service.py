@@ -160,7 +160,7 @@ def sheet_statuses(assignment: Assignment) -> list[WorksheetStatus]:
         by_partner = {r.partner_id: r for r in assigned.responses}
         joint = assigned.answered_by == AnsweredBy.COUPLE
         if joint:
-            cells = [_cell("Together", by_partner.get(None))]
+            cells = [_cell(_("Together"), by_partner.get(None))]
         else:
             cells = [_cell(p.display_name, by_partner.get(p.id)) for p in partners]
         rows.append(WorksheetStatus(assigned.worksheet_version.title, joint, cells))
