@@ -29,6 +29,7 @@ LOGIN_FAILED = lazy_gettext("That e-mail and password did not match an active ac
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = lazy_gettext("Please sign in to continue.")
+login_manager.localize_callback = str  # the flash holds text, in the language of that request
 login_manager.session_protection = "strong"
 
 
