@@ -45,7 +45,7 @@ pot:
 	$(PYBABEL) --quiet extract --mapping-file babel.cfg --no-location --sort-output \
 		--project Tandem --copyright-holder "Tandem contributors" \
 		--keywords _l --keywords lazy_gettext --keywords lazy_pgettext:1c,2 \
-		--keywords lazy_ngettext:1,2 --output-file $(POT) .
+		--keywords lazy_ngettext:1,2 --output-file $(POT) clinic
 
 messages: $(VENV)/.installed pot
 	$(PYBABEL) --quiet update --no-fuzzy-matching --ignore-obsolete \

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 from flask import Flask, current_app, g, has_request_context
-from flask_babel import Babel, get_locale, gettext
+from flask_babel import Babel, get_locale, gettext, refresh
 from markupsafe import Markup
 
 TRANSLATIONS_DIR = Path(__file__).parent / "translations"
@@ -28,6 +28,7 @@ def use_language(code: str | None) -> None:
     """Speak ``code`` for the rest of this request, when the practice offers it."""
     if code and code in current_app.config["LANGUAGES"]:
         g.page_language = code
+        refresh()  # Flask-Babel keeps the locale it looked up first for the whole request
 
 
 def page_language() -> str:

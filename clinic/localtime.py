@@ -108,7 +108,7 @@ def format_moment(moment: datetime | None, zone_name: str | None = None) -> str:
         return ""
     when = local(moment, zone_name or page_zone())
     locale = _locale()
-    day_and_time = get_datetime_format("medium", locale=locale).format(
+    day_and_time = str(get_datetime_format("medium", locale=locale)).format(
         format_time(when, "HH:mm", locale=locale), _day_text(when.date(), False, locale)
     )
     return f"{day_and_time} {when:%Z}"

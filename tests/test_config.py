@@ -137,6 +137,8 @@ def _as_environment_text(value) -> str:
         return str(value).lower()
     if isinstance(value, dict):
         return json.dumps(value)
+    if isinstance(value, list):
+        return ",".join(value)
     return str(value)
 
 

@@ -23,9 +23,7 @@ def _read(path: Path):
 
 
 def _keys(catalogue) -> set[tuple[str | None, str]]:
-    return {
-        (m.context, m.id if isinstance(m.id, str) else m.id[0]) for m in catalogue if m.id
-    }
+    return {(m.context, m.id if isinstance(m.id, str) else m.id[0]) for m in catalogue if m.id}
 
 
 @pytest.fixture(scope="module")

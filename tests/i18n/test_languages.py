@@ -13,6 +13,7 @@ from babel.messages.pofile import read_po
 from clinic import localtime
 from clinic.extensions import db
 from clinic.handouts import service as handouts
+from clinic.handouts.pdf import HANDOUT_CSS
 from clinic.i18n import TRANSLATIONS_DIR, use_language
 from clinic.worksheets.loader import builtin_library
 from tests import factories
@@ -75,9 +76,7 @@ def test_a_partner_page_speaks_english_by_default(app, client):
     assert "Your worksheets" in page and "Quick exit" in page
 
 
-def test_a_partner_reads_their_link_in_spanish_with_the_due_date_as_spanish_writes_it(
-    app, client
-):
+def test_a_partner_reads_their_link_in_spanish_with_the_due_date_as_spanish_writes_it(app, client):
     app.config["DEFAULT_LANGUAGE"] = "es"
     link = a_link(app, due=date(2026, 12, 1))
     page = client.get(link).get_data(as_text=True)
@@ -135,12 +134,16 @@ def test_a_right_to_left_pdf_starts_its_lists_and_margins_on_the_right(rtl_app):
     with rtl_app.test_request_context():
         ws = builtin_library()["boundary-inventory"]
         html = handouts.render_template("handouts/pdf/blank.html", ws=ws, who=["A"], pdf_title="x")
-        stylesheets = handouts.pdf_renderer().stylesheets()
     assert 'dir="rtl"' in html and "@top-left { content: string(doc-date); }" in html
-    document = weasyprint.HTML(string=html).render(stylesheets=stylesheets)
-    lists = [box for box in _boxes(document.pages[0]._page_box) if box.element_tag == "ul"]
-    assert lists, "the grid's choices print as a list"
-    assert all(box.padding_right > 0 and box.padding_left == 0 for box in lists)
+    document = weasyprint.HTML(string=html).render(stylesheets=[weasyprint.CSS(HANDOUT_CSS)])
+    boxes = [  # the tick boxes: the space between a box and its words is on their start side
+        box
+        for page in document.pages
+        for box in _boxes(page._page_box)
+        if box.element_tag == "span" and "box" in (box.element.get("class") or "").split()
+    ]
+    assert boxes, "the worksheet prints boxes to tick"
+    assert all(box.margin_left > 0 and box.margin_right == 0 for box in boxes)
 
 
 def _boxes(box):

@@ -131,7 +131,7 @@ def test_the_navigation_counts_alerts_and_new_work(client, signed_in, therapist)
     assert "badge" not in nav.search(signed_in.get("/couples/").get_data(as_text=True)).group(1)
     send(client, token, RAISING)
     link = nav.search(signed_in.get("/couples/").get_data(as_text=True)).group(1)
-    assert '1<span class="visually-hidden"> alerts</span>' in link
+    assert '1<span class="visually-hidden"> alert</span>' in link
     assert '1<span class="visually-hidden"> new</span>' in link
 
 

@@ -6,6 +6,7 @@ import jinja2
 import pytest
 
 import clinic.worksheets
+from clinic import localtime
 from clinic.worksheets.loader import builtin_library
 
 TEMPLATES = Path(clinic.worksheets.__file__).parent / "templates"
@@ -26,4 +27,5 @@ def form_macro():
         extensions=["jinja2.ext.i18n"],
     )
     env.install_null_translations(newstyle=True)  # as Flask-Babel does: text stays as written
+    env.filters["local_day"] = localtime.format_day  # as the app registers it
     return env.get_template("worksheets/_items.html").module.render_worksheet_form
