@@ -64,6 +64,8 @@ class Therapist(UserMixin, Model):
     time_zone: Mapped[str | None] = mapped_column(String(64))
     # When the Today page was last opened: what counts as "new since your last visit".
     today_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The language of this therapist's pages (clinic.i18n); None follows DEFAULT_LANGUAGE.
+    language: Mapped[str | None] = mapped_column(String(16))
 
     couples: Mapped[list["Couple"]] = relationship(back_populates="therapist")
 

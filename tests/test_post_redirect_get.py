@@ -135,6 +135,7 @@ CASES: dict[str, Case] = {
             },
         )
     ),
+    "auth.language": Case(lambda w: ("/account/language", {"language": "en"})),
     "auth.end_session": Case(
         lambda w: (f"/account/sessions/{factories.make_therapist_session(w.therapist).id}/end", {})
     ),

@@ -1,5 +1,7 @@
 from datetime import date
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import (  # type: ignore[attr-defined]  # types-WTForms 3.2 predates SelectChoice
     DateField,
@@ -29,27 +31,29 @@ NOTE_MAX = 1000
 
 class AssignForm(FlaskForm):
     worksheets = SelectMultipleField(
-        "Worksheets",
-        validators=[DataRequired(message="Choose at least one worksheet.")],
+        lazy_gettext("Worksheets"),
+        validators=[DataRequired(message=lazy_gettext("Choose at least one worksheet."))],
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
     )
     who_answers = RadioField(
-        "Who answers",
+        lazy_gettext("Who answers"),
         choices=[SelectChoice(key, label) for key, label in WHO_ANSWERS.items()],
         default=WhoAnswers.DESIGN,
     )
-    due_date = DateField("Due date (optional)", validators=[Optional()])
+    due_date = DateField(lazy_gettext("Due date (optional)"), validators=[Optional()])
     note = TextAreaField(
-        "A short personal note (optional)",
+        lazy_gettext("A short personal note (optional)"),
         validators=[Optional(), Length(max=NOTE_MAX)],
-        description="Both partners see it above their worksheets. It is never e-mailed.",
+        description=lazy_gettext(
+            "Both partners see it above their worksheets. It is never e-mailed."
+        ),
     )
     link_days = IntegerField(
-        "Links stop working after (days)",
+        lazy_gettext("Links stop working after (days)"),
         validators=[
-            InputRequired(message="Give a number of days."),
-            NumberRange(1, MAX_LINK_DAYS, message=f"Choose 1 to {MAX_LINK_DAYS} days."),
+            InputRequired(message=lazy_gettext("Give a number of days.")),
+            NumberRange(1, MAX_LINK_DAYS, message=lazy_gettext("Choose %(min)s to %(max)s days.")),
         ],
     )
 
@@ -58,4 +62,4 @@ class AssignForm(FlaskForm):
 
     def validate_due_date(self, field):
         if field.data and field.data < (self.today or utcnow().date()):
-            raise ValidationError("The due date is in the past.")
+            raise ValidationError(_("The due date is in the past."))

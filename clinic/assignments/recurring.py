@@ -11,6 +11,7 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -71,12 +72,12 @@ def start_schedule(
 ) -> CheckInSchedule:
     """Make an assignment repeat from the couple's today; it is occurrence 0."""
     if not 1 <= interval <= MAX_INTERVAL:
-        raise ScheduleError(f"Repeat every 1 to {MAX_INTERVAL} weeks or months.")
+        raise ScheduleError(_("Repeat every 1 to %(max)s weeks or months.", max=MAX_INTERVAL))
     if count is not None and count < 2:
-        raise ScheduleError("A check-in that repeats happens at least twice.")
+        raise ScheduleError(_("A check-in that repeats happens at least twice."))
     starts_on = couple_today(assignment.couple)
     if until is not None and until <= starts_on:
-        raise ScheduleError("The last date must be after today.")
+        raise ScheduleError(_("The last date must be after today."))
     schedule = CheckInSchedule(
         assignment=assignment,
         unit=unit,

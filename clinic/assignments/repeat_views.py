@@ -2,6 +2,8 @@
 and an assignment's reminders."""
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from flask_login import current_user
 
 from clinic.assignments import recurring, reminders, service
@@ -10,6 +12,7 @@ from clinic.audit import service as audit
 from clinic.auth.guards import therapists_only
 from clinic.enums import RepeatUnit
 from clinic.extensions import db
+from clinic.localtime import format_day
 from clinic.models import CheckInSchedule
 
 bp = therapists_only(Blueprint("check_ins", __name__))
@@ -20,7 +23,7 @@ def start(assignment_id: int):
     assignment = service.own_assignment_or_404(current_user, assignment_id)
     back = redirect(url_for("assignments.show", assignment_id=assignment.id) + "#repeat")
     if recurring.schedule_of(assignment) is not None:
-        flash("This assignment already repeats.", "info")
+        flash(_("This assignment already repeats."), "info")
         return back
     form = RepeatForm()
     if not form.validate_on_submit() or form.interval.data is None:
@@ -43,17 +46,22 @@ def start(assignment_id: int):
         "check_in_started", "check_in_schedule", schedule.id, couple_id=assignment.couple_id
     )
     flash(
-        f"This check-in repeats; the next one is on "
-        f"{recurring.occurrence_date(schedule, 1):%d %B %Y}.",
+        _(
+            "This check-in repeats; the next one is on %(day)s.",
+            day=format_day(recurring.occurrence_date(schedule, 1), long=True),
+        ),
         "info",
     )
     return back
 
 
 _CHANGES = {
-    "pause": (recurring.pause, "Paused: its dates are recorded but nothing is assigned."),
-    "resume": (recurring.resume, "Resumed from the next date."),
-    "stop": (recurring.stop, "Stopped: no more check-ins will be made."),
+    "pause": (
+        recurring.pause,
+        lazy_gettext("Paused: its dates are recorded but nothing is assigned."),
+    ),
+    "resume": (recurring.resume, lazy_gettext("Resumed from the next date.")),
+    "stop": (recurring.stop, lazy_gettext("Stopped: no more check-ins will be made.")),
 }
 
 
@@ -68,14 +76,14 @@ def change(schedule_id: int):
     back = redirect(url_for("assignments.show", assignment_id=assignment.id) + "#repeat")
     change = request.form.get("change", "")
     if change not in _CHANGES:
-        flash("Choose pause, resume or stop.", "error")
+        flash(_("Choose pause, resume or stop."), "error")
         return back
     apply, message = _CHANGES[change]
     apply(schedule)
     audit.record(
         f"check_in_{change}", "check_in_schedule", schedule.id, couple_id=assignment.couple_id
     )
-    flash(message, "info")
+    flash(str(message), "info")
     return back
 
 
@@ -91,9 +99,9 @@ def set_reminders(assignment_id: int):
         return back
     days = list(form.days_before.data or [])
     if days and assignment.due_date is None:
-        flash("Reminders count back from the due date: give this assignment one first.", "error")
+        flash(_("Reminders count back from the due date: give this assignment one first."), "error")
         return back
     reminders.set_plan(assignment, days, form.max_per_partner.data)
     audit.record("reminders_set", "assignment", assignment.id, couple_id=assignment.couple_id)
-    flash("Reminders saved." if days else "No reminders for this assignment.", "info")
+    flash(_("Reminders saved.") if days else _("No reminders for this assignment."), "info")
     return back

@@ -4,6 +4,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import abort
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -27,15 +29,15 @@ from clinic.worksheets.schema import Worksheet
 from clinic.worksheets.versions import snapshot
 
 WHO_ANSWERS = {
-    WhoAnswers.DESIGN: "As each worksheet is designed",
-    WhoAnswers.EACH_PARTNER: "Each partner on their own",
-    WhoAnswers.COUPLE: "The couple together, on one shared form",
+    WhoAnswers.DESIGN: lazy_gettext("As each worksheet is designed"),
+    WhoAnswers.EACH_PARTNER: lazy_gettext("Each partner on their own"),
+    WhoAnswers.COUPLE: lazy_gettext("The couple together, on one shared form"),
 }
 STATUS_LABELS = {
-    ResponseStatus.NOT_OPENED: "Not opened",
-    ResponseStatus.OPENED: "Opened",
-    ResponseStatus.IN_PROGRESS: "In progress",
-    ResponseStatus.SUBMITTED: "Submitted",
+    ResponseStatus.NOT_OPENED: lazy_gettext("Not opened"),
+    ResponseStatus.OPENED: lazy_gettext("Opened"),
+    ResponseStatus.IN_PROGRESS: lazy_gettext("In progress"),
+    ResponseStatus.SUBMITTED: lazy_gettext("Submitted"),
 }
 
 
@@ -51,7 +53,7 @@ class StatusCell:
 
     @property
     def label(self) -> str:
-        return STATUS_LABELS.get(self.status, self.status)
+        return str(STATUS_LABELS.get(self.status, self.status))
 
 
 @dataclass(frozen=True)
@@ -158,7 +160,7 @@ def sheet_statuses(assignment: Assignment) -> list[WorksheetStatus]:
         by_partner = {r.partner_id: r for r in assigned.responses}
         joint = assigned.answered_by == AnsweredBy.COUPLE
         if joint:
-            cells = [_cell("Together", by_partner.get(None))]
+            cells = [_cell(_("Together"), by_partner.get(None))]
         else:
             cells = [_cell(p.display_name, by_partner.get(p.id)) for p in partners]
         rows.append(WorksheetStatus(assigned.worksheet_version.title, joint, cells))
@@ -188,11 +190,11 @@ def is_overdue(assignment: Assignment, today: date | None = None) -> bool:
 def why_no_email(partner: Partner, mail_enabled: bool) -> str | None:
     """Why this partner's link cannot be e-mailed, or None when it can."""
     if not mail_enabled:
-        return "E-mail is not set up for this practice: copy the link or show the QR code."
+        return _("E-mail is not set up for this practice: copy the link or show the QR code.")
     if refusal := safety.email_refusal(partner):
         return refusal
     if not partner.email:
-        return f"No e-mail address is saved for {partner.display_name}."
+        return _("No e-mail address is saved for %(partner)s.", partner=partner.display_name)
     return None
 
 

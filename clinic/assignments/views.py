@@ -9,6 +9,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice  # type: ignore[attr-defined]  # types-WTForms 3.2 predates SelectChoice
 
@@ -78,7 +79,7 @@ def new(couple_id: int):
             link_days=form.link_days.data,
         )
         _audit_links("link_created", issued)
-        flash("Worksheets assigned.", "info")
+        flash(_("Worksheets assigned."), "info")
         return _show_links_once(assignment, issued)
     return render_template(
         "assignments/new.html",
@@ -123,9 +124,9 @@ def lock(assignment_id: int):
     locked = assignment.locked_at is None
     service.set_locked(assignment, locked)
     flash(
-        "Locked: partners can see their answers but no longer change them."
+        _("Locked: partners can see their answers but no longer change them.")
         if locked
-        else "Unlocked: partners can change their answers again.",
+        else _("Unlocked: partners can change their answers again."),
         "info",
     )
     return redirect(url_for("assignments.show", assignment_id=assignment.id))
@@ -150,11 +151,11 @@ def confirm_reissue_all(assignment_id: int):
 def reissue_all(assignment_id: int):
     assignment = service.own_assignment_or_404(current_user, assignment_id)
     if request.form.get("confirm") != "yes":
-        flash("Nothing changed. Confirm below to make new links for everyone.", "error")
+        flash(_("Nothing changed. Confirm below to make new links for everyone."), "error")
         return redirect(url_for("assignments.confirm_reissue_all", assignment_id=assignment.id))
     issued = links.reissue_all(assignment)
     _audit_links("link_reissued", issued)
-    flash("New links made for everyone; the old links no longer work.", "info")
+    flash(_("New links made for everyone; the old links no longer work."), "info")
     return _show_links_once(assignment, issued)
 
 
@@ -164,7 +165,13 @@ def reissue(assignment_id: int, link_id: int):
     link = service.own_link_or_404(assignment, link_id)
     issued = links.reissue(link)
     _audit_links("link_reissued", [issued])
-    flash(f"New link made for {link.partner.display_name}; the old one no longer works.", "info")
+    flash(
+        _(
+            "New link made for %(partner)s; the old one no longer works.",
+            partner=link.partner.display_name,
+        ),
+        "info",
+    )
     return _show_links_once(assignment, [issued])
 
 
@@ -174,7 +181,7 @@ def revoke(assignment_id: int, link_id: int):
     link = service.own_link_or_404(assignment, link_id)
     links.revoke(link)
     audit.record("link_revoked", "client_link", link.id, couple_id=assignment.couple_id)
-    flash(f"{link.partner.display_name}'s link no longer works.", "info")
+    flash(_("%(partner)s's link no longer works.", partner=link.partner.display_name), "info")
     return redirect(url_for("assignments.show", assignment_id=assignment.id))
 
 
@@ -184,11 +191,11 @@ def email_link(assignment_id: int):
     assignment = service.own_assignment_or_404(current_user, assignment_id)
     issued = links.links_from_tokens(assignment, request.form.getlist("token"))
     if not issued:
-        flash("Those links are no longer active. Make new links to send them.", "error")
+        flash(_("Those links are no longer active. Make new links to send them."), "error")
         return redirect(url_for("assignments.show", assignment_id=assignment.id))
     chosen = next((i for i in issued if str(i.link.id) == request.form.get("send")), None)
     if chosen is None:
-        flash("Choose whose link to send.", "error")
+        flash(_("Choose whose link to send."), "error")
         return _show_links_once(assignment, issued)
     reason = service.why_no_email(chosen.partner, mail.mail_enabled())
     if reason:
@@ -200,9 +207,9 @@ def email_link(assignment_id: int):
             chosen.partner.email, current_user.display_name, chosen.url, chosen.partner.language
         )
     except mail.MailError as error:
-        flash(f"Not sent: {error}", "error")
+        flash(_("Not sent: %(error)s", error=error), "error")
     else:
-        flash(f"Link e-mailed to {chosen.partner.display_name}.", "info")
+        flash(_("Link e-mailed to %(partner)s.", partner=chosen.partner.display_name), "info")
     return _show_links_once(assignment, issued)
 
 
@@ -213,8 +220,10 @@ def new_links(assignment_id: int):
     issued = shown_once.take(assignment)
     if not issued:
         flash(
-            "New links are shown only once, so they cannot be shown again. "
-            "If one was not handed over, make a new link for that partner below.",
+            _(
+                "New links are shown only once, so they cannot be shown again. "
+                "If one was not handed over, make a new link for that partner below."
+            ),
             "info",
         )
         return redirect(url_for("assignments.show", assignment_id=assignment.id))

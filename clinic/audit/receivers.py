@@ -29,6 +29,11 @@ def _account_disabled(therapist: Therapist) -> None:
     record("therapist_disabled", "therapist", therapist.id, owner_id=therapist.id)
 
 
+@signals.language_changed.connect
+def _language_changed(therapist: Therapist) -> None:
+    record("settings_changed", "therapist", therapist.id, detail="language")
+
+
 @signals.sessions_ended.connect
 def _sessions_ended(therapist: Therapist, *, session_ids: list[int], reason: SessionEnd) -> None:
     actor = SYSTEM if reason in _ENDED_BY_THE_SERVER else None

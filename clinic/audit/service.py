@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from flask import has_request_context, request
+from flask_babel import lazy_gettext
 from flask_login import current_user
 from sqlalchemy import event, or_, select
 from sqlalchemy.orm import Session
@@ -30,56 +31,56 @@ _NAME = re.compile(r"[a-z][a-z0-9_.]{0,39}")
 _DETAIL = re.compile(r"[A-Za-z0-9_.,:=/+-]{0,200}")
 
 ACTION_LABELS = {
-    "check_in_started": "Recurring check-in started",
-    "check_in_pause": "Recurring check-in paused",
-    "check_in_resume": "Recurring check-in resumed",
-    "check_in_stop": "Recurring check-in stopped",
-    "check_in_created": "Recurring check-in assigned",
-    "reminders_set": "Reminders set",
-    "reminder_sent": "Reminder sent",
-    "sign_in": "Signed in",
-    "sign_in_failed": "Sign-in failed",
-    "sign_out": "Signed out",
-    "two_factor_enabled": "Two-factor sign-in turned on",
-    "two_factor_disabled": "Two-factor sign-in turned off",
-    "two_factor_reset": "Two-factor sign-in reset",
-    "recovery_codes_renewed": "New recovery codes made",
-    "recovery_code_used": "Recovery code used",
-    "settings_changed": "Settings changed",
-    "therapist_created": "Therapist added",
-    "therapist_disabled": "Therapist account disabled",
-    "password_changed": "Password changed",
-    "session_ended": "Session ended",
-    "link_guessing_alert": "Many unknown links tried",
-    "couple_created": "Couple added",
-    "couple_edited": "Couple edited",
-    "couple_archived": "Couple archived",
-    "couple_restored": "Couple restored",
-    "couple_exported": "Couple's record exported",
-    "couple_erased": "Couple erased",
-    "answers_viewed": "Answers viewed",
-    "answers_saved": "Answers saved",
-    "answers_submitted": "Answers submitted",
-    "agreement_confirmed": "Agreement confirmed",
-    "agreement_withdrawn": "Agreement confirmation withdrawn",
-    "handout_downloaded": "Handout downloaded",
-    "link_created": "Link created",
-    "link_revoked": "Link revoked",
-    "link_reissued": "Link reissued",
-    "link_opened": "Link opened",
-    "safety_alert_raised": "Safety alert raised",
-    "safety_alert_reviewed": "Safety alert reviewed",
-    "contact_preference_changed": "Contact preference changed",
-    "partner_code_set": "Personal code set",
-    "partner_code_chosen": "Personal code chosen by the partner",
-    "partner_code_cleared": "Personal code removed",
-    "partner_code_locked": "Link paused after wrong codes",
-    "partner_code_unlocked": "Paused link opened again",
-    "partner_code_choice_changed": "Partner's own code allowed or not",
-    "audit_exported": "Audit log exported",
-    "keys_rotated": "Encryption keys rotated",
-    "backup_made": "Backup made",
-    "backup_restored": "Backup restored",
+    "check_in_started": lazy_gettext("Recurring check-in started"),
+    "check_in_pause": lazy_gettext("Recurring check-in paused"),
+    "check_in_resume": lazy_gettext("Recurring check-in resumed"),
+    "check_in_stop": lazy_gettext("Recurring check-in stopped"),
+    "check_in_created": lazy_gettext("Recurring check-in assigned"),
+    "reminders_set": lazy_gettext("Reminders set"),
+    "reminder_sent": lazy_gettext("Reminder sent"),
+    "sign_in": lazy_gettext("Signed in"),
+    "sign_in_failed": lazy_gettext("Sign-in failed"),
+    "sign_out": lazy_gettext("Signed out"),
+    "two_factor_enabled": lazy_gettext("Two-factor sign-in turned on"),
+    "two_factor_disabled": lazy_gettext("Two-factor sign-in turned off"),
+    "two_factor_reset": lazy_gettext("Two-factor sign-in reset"),
+    "recovery_codes_renewed": lazy_gettext("New recovery codes made"),
+    "recovery_code_used": lazy_gettext("Recovery code used"),
+    "settings_changed": lazy_gettext("Settings changed"),
+    "therapist_created": lazy_gettext("Therapist added"),
+    "therapist_disabled": lazy_gettext("Therapist account disabled"),
+    "password_changed": lazy_gettext("Password changed"),
+    "session_ended": lazy_gettext("Session ended"),
+    "link_guessing_alert": lazy_gettext("Many unknown links tried"),
+    "couple_created": lazy_gettext("Couple added"),
+    "couple_edited": lazy_gettext("Couple edited"),
+    "couple_archived": lazy_gettext("Couple archived"),
+    "couple_restored": lazy_gettext("Couple restored"),
+    "couple_exported": lazy_gettext("Couple's record exported"),
+    "couple_erased": lazy_gettext("Couple erased"),
+    "answers_viewed": lazy_gettext("Answers viewed"),
+    "answers_saved": lazy_gettext("Answers saved"),
+    "answers_submitted": lazy_gettext("Answers submitted"),
+    "agreement_confirmed": lazy_gettext("Agreement confirmed"),
+    "agreement_withdrawn": lazy_gettext("Agreement confirmation withdrawn"),
+    "handout_downloaded": lazy_gettext("Handout downloaded"),
+    "link_created": lazy_gettext("Link created"),
+    "link_revoked": lazy_gettext("Link revoked"),
+    "link_reissued": lazy_gettext("Link reissued"),
+    "link_opened": lazy_gettext("Link opened"),
+    "safety_alert_raised": lazy_gettext("Safety alert raised"),
+    "safety_alert_reviewed": lazy_gettext("Safety alert reviewed"),
+    "contact_preference_changed": lazy_gettext("Contact preference changed"),
+    "partner_code_set": lazy_gettext("Personal code set"),
+    "partner_code_chosen": lazy_gettext("Personal code chosen by the partner"),
+    "partner_code_cleared": lazy_gettext("Personal code removed"),
+    "partner_code_locked": lazy_gettext("Link paused after wrong codes"),
+    "partner_code_unlocked": lazy_gettext("Paused link opened again"),
+    "partner_code_choice_changed": lazy_gettext("Partner's own code allowed or not"),
+    "audit_exported": lazy_gettext("Audit log exported"),
+    "keys_rotated": lazy_gettext("Encryption keys rotated"),
+    "backup_made": lazy_gettext("Backup made"),
+    "backup_restored": lazy_gettext("Backup restored"),
 }
 
 
@@ -204,7 +205,7 @@ def _therapist_names(events: list[AuditEvent]) -> dict[int, str]:
 
 
 def action_label(action: str) -> str:
-    return ACTION_LABELS.get(action, action.replace("_", " ").capitalize())
+    return str(ACTION_LABELS.get(action, action.replace("_", " ").capitalize()))
 
 
 CSV_COLUMNS = [

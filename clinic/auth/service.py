@@ -1,5 +1,6 @@
 """Therapist accounts: the rules shared by the web UI and the CLI."""
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from clinic.auth import sessions, signals
@@ -28,11 +29,13 @@ def create_therapist(
 ) -> Therapist:
     email = normalise_email(email)
     if "@" not in email or len(email) > 254:
-        raise AccountError("Please give a valid e-mail address.")
+        raise AccountError(_("Please give a valid e-mail address."))
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
+        raise AccountError(
+            _("The password must have at least %(count)s characters.", count=MIN_PASSWORD_LENGTH)
+        )
     if find_therapist(email) is not None:
-        raise AccountError("A therapist with this e-mail address already exists.")
+        raise AccountError(_("A therapist with this e-mail address already exists."))
     therapist = Therapist(
         email=email,
         display_name=display_name.strip() or email.split("@")[0],
@@ -59,9 +62,11 @@ def change_password(therapist: Therapist, current: str, new: str) -> None:
     Called from a request: the browser making the change gets a new session of its own.
     """
     if not verify_password(therapist.password_hash, current):
-        raise AccountError("Your current password is not right.")
+        raise AccountError(_("Your current password is not right."))
     if len(new) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
+        raise AccountError(
+            _("The password must have at least %(count)s characters.", count=MIN_PASSWORD_LENGTH)
+        )
     therapist.password_hash = hash_password(new)
     signals.password_changed.send(therapist)
     sessions.reissue(therapist, SessionEnd.PASSWORD_CHANGED)

@@ -17,6 +17,7 @@ signing_out = _events.signal("signing-out")  # sender: the therapist, still sign
 therapist_created = _events.signal("therapist-created")  # sender: the new therapist
 password_changed = _events.signal("password-changed")  # sender: the therapist
 account_disabled = _events.signal("account-disabled")  # sender: the therapist
+language_changed = _events.signal("language-changed")  # sender: the therapist
 # sender: the therapist; session_ids: the ended rows; reason: a clinic.enums.SessionEnd
 sessions_ended = _events.signal("sessions-ended")
 

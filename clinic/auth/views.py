@@ -1,3 +1,4 @@
+from babel import Locale
 from flask import (
     Blueprint,
     abort,
@@ -5,25 +6,30 @@ from flask import (
     flash,
     redirect,
     render_template,
+    request,
     session,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from flask_login import current_user, login_required, logout_user
 from sqlalchemy import select
 
 from clinic.auth import service, sessions, signals
-from clinic.auth.forms import ChangePasswordForm, LoginForm, NewTherapistForm
+from clinic.auth.forms import ChangePasswordForm, LanguageForm, LoginForm, NewTherapistForm
 from clinic.auth.guards import admin_required
 from clinic.enums import SessionEnd
 from clinic.extensions import db, limiter, login_manager
+from clinic.i18n import use_language
 from clinic.models import Therapist
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
-LOGIN_FAILED = "That e-mail and password did not match an active account."
+LOGIN_FAILED = lazy_gettext("That e-mail and password did not match an active account.")
 
 login_manager.login_view = "auth.login"
-login_manager.login_message = "Please sign in to continue."
+login_manager.login_message = lazy_gettext("Please sign in to continue.")
+login_manager.localize_callback = str  # the flash holds text, in the language of that request
 login_manager.session_protection = "strong"
 
 
@@ -35,6 +41,16 @@ def load_therapist(user_id: str) -> Therapist | None:
         sessions.forget_cookie()
         return None
     return therapist if sessions.check(therapist) else None
+
+
+@bp.before_app_request
+def _speak_the_therapists_language() -> None:
+    """A signed-in therapist's pages speak the language they chose; a partner's link (the
+    client blueprint) chooses its own, and static files load no one."""
+    if request.blueprint == "client" or request.endpoint in (None, "static"):
+        return
+    if current_user.is_authenticated:
+        use_language(current_user.language)
 
 
 def _login_limit() -> str:
@@ -66,7 +82,7 @@ def logout():
     sessions.end_current(therapist, SessionEnd.SIGNED_OUT)
     logout_user()
     session.clear()
-    flash("You are signed out.", "info")
+    flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -86,7 +102,7 @@ def therapists():
             form.email.errors = [str(error)]  # the form was valid, so this is its one error
         else:
             signals.therapist_created.send(created)
-            flash("Therapist added.", "info")
+            flash(_("Therapist added."), "info")
             return redirect(url_for("auth.therapists"))
     everyone = db.session.scalars(select(Therapist).order_by(Therapist.email)).all()
     return render_template("auth/therapists.html", form=form, therapists=everyone)
@@ -107,9 +123,9 @@ def end_session(session_id: int):
     if was_current:
         logout_user()
         session.clear()
-        flash("You are signed out.", "info")
+        flash(_("You are signed out."), "info")
         return redirect(url_for("auth.login"))
-    flash("That session has ended: the device it was on is signed out.", "info")
+    flash(_("That session has ended: the device it was on is signed out."), "info")
     return redirect(url_for("auth.active_sessions"))
 
 
@@ -118,7 +134,7 @@ def end_session(session_id: int):
 def end_other_sessions():
     ended = sessions.end_all(current_user, SessionEnd.ENDED_BY_THERAPIST, except_current=True)
     flash(
-        "You are now signed out everywhere else." if ended else "No other session was open.",
+        _("You are now signed out everywhere else.") if ended else _("No other session was open."),
         "info",
     )
     return redirect(url_for("auth.active_sessions"))
@@ -135,9 +151,33 @@ def change_password():
             form.current.errors = [str(error)]  # the form was valid, so this is its one error
         else:
             flash(
-                "Your password is changed. Every other device you were signed in on is now"
-                " signed out.",
+                _(
+                    "Your password is changed. Every other device you were signed in on is"
+                    " now signed out."
+                ),
                 "info",
             )
             return redirect(url_for("auth.active_sessions"))
     return render_template("auth/password.html", form=form)
+
+
+def _language_choices() -> list[tuple[str, str]]:
+    """Each language the practice offers, named in itself ("English", "Español")."""
+    return [
+        (code, (Locale.parse(code).get_display_name(code) or code).capitalize())
+        for code in current_app.config["LANGUAGES"]
+    ]
+
+
+@bp.route("/account/language", methods=["GET", "POST"])
+@login_required
+def language():
+    chosen = current_user.language or current_app.config["DEFAULT_LANGUAGE"]
+    form = LanguageForm(_language_choices(), data={"language": chosen})
+    if form.validate_on_submit():
+        current_user.language = form.language.data
+        signals.language_changed.send(current_user._get_current_object())
+        use_language(form.language.data)  # the message below speaks the language just chosen
+        flash(_("Your pages are now shown in this language."), "info")
+        return redirect(url_for("auth.language"))
+    return render_template("auth/language.html", form=form)

@@ -1,4 +1,4 @@
-from flask_babel import lazy_gettext
+from flask_babel import gettext, lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import EmailField, FieldList, FormField, SelectField, StringField, TextAreaField
 from wtforms import Form as PlainForm
@@ -8,9 +8,11 @@ MAX_PARTNERS = 6
 
 
 class PartnerFields(PlainForm):
-    display_name = StringField("Name shown to you", validators=[Optional(), Length(max=80)])
+    display_name = StringField(
+        lazy_gettext("Name shown to you"), validators=[Optional(), Length(max=80)]
+    )
     email = EmailField(
-        "E-mail (optional)",
+        lazy_gettext("E-mail (optional)"),
         validators=[Optional(), Email(check_deliverability=False), Length(max=254)],
     )
     # Choices are the practice's languages, set per request (CoupleForm.offer_languages).
@@ -28,27 +30,29 @@ class PartnerFields(PlainForm):
 
     def validate_email(self, field):
         if field.data and not (self.display_name.data or "").strip():
-            raise ValidationError("Give this partner a name too.")
+            raise ValidationError(gettext("Give this partner a name too."))
 
 
 class CoupleForm(FlaskForm):
     label = StringField(
-        "Label",
+        lazy_gettext("Label"),
         validators=[DataRequired(), Length(max=80)],
-        description="Clients never see it on screen, but it heads printed handouts: "
-        "a pseudonym or initials are best.",
+        description=lazy_gettext(
+            "Clients never see it on screen, but it heads printed handouts: "
+            "a pseudonym or initials are best."
+        ),
     )
     partners = FieldList(FormField(PartnerFields), min_entries=3, max_entries=MAX_PARTNERS)
     notes = TextAreaField(
-        "Private notes",
+        lazy_gettext("Private notes"),
         validators=[Optional(), Length(max=20_000)],
-        description="Only you see these.",
+        description=lazy_gettext("Only you see these."),
     )
 
     def validate_partners(self, field):
         named = [p for p in field.entries if (p.display_name.data or "").strip()]
         if len(named) < 2:
-            raise ValidationError("A couple needs at least two partners with a name.")
+            raise ValidationError(gettext("A couple needs at least two partners with a name."))
 
     def offer_languages(self, choices: list[tuple[str, str]]) -> None:
         """Offer the practice's languages in every partner row."""

@@ -1,6 +1,7 @@
 from types import SimpleNamespace
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from clinic import audit, i18n
@@ -36,7 +37,7 @@ def create():
             languages=form.partner_languages(),
         )
         audit.record("couple_created", "couple", couple.id)
-        flash("Couple added.", "info")
+        flash(gettext("Couple added."), "info")
         return redirect(url_for("couples.show", couple_id=couple.id))
     return render_template("couples/form.html", form=form, couple=None)
 
@@ -61,8 +62,10 @@ def edit(couple_id: int):
         existing_rows = form.partners.entries[: len(couple.partners)]
         if any(not (row.display_name.data or "").strip() for row in existing_rows):
             form.partners.errors = [  # the form was valid, so this is its one error
-                "Partners cannot be removed, because their answers belong to them. "
-                "Archive the couple instead."
+                gettext(
+                    "Partners cannot be removed, because their answers belong to them. "
+                    "Archive the couple instead."
+                )
             ]
         else:
             service.update_couple(
@@ -73,7 +76,7 @@ def edit(couple_id: int):
                 form.partner_languages(),
             )
             audit.record("couple_edited", "couple", couple.id)
-            flash("Changes saved.", "info")
+            flash(gettext("Changes saved."), "info")
             return redirect(url_for("couples.show", couple_id=couple.id))
     return render_template(
         "couples/form.html", form=form, couple=couple, banners=pages.banners(couple.id)
@@ -86,7 +89,7 @@ def archive(couple_id: int):
     archived = couple.archived_at is None
     service.set_archived(couple, archived)
     audit.record("couple_archived" if archived else "couple_restored", "couple", couple.id)
-    flash("Couple archived." if archived else "Couple restored.", "info")
+    flash(gettext("Couple archived.") if archived else gettext("Couple restored."), "info")
     return redirect(url_for("couples.show", couple_id=couple.id))
 
 

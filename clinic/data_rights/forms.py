@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
@@ -5,6 +6,9 @@ from wtforms.validators import DataRequired, Length
 
 class EraseForm(FlaskForm):
     label = StringField(
-        "Type the couple's label to confirm", validators=[DataRequired(), Length(max=80)]
+        lazy_gettext("Type the couple's label to confirm"),
+        validators=[DataRequired(), Length(max=80)],
     )
-    password = PasswordField("Your password", validators=[DataRequired(), Length(max=1000)])
+    password = PasswordField(
+        lazy_gettext("Your password"), validators=[DataRequired(), Length(max=1000)]
+    )

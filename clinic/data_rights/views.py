@@ -12,6 +12,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext
 from flask_login import current_user
 
 from clinic import audit
@@ -82,14 +83,14 @@ def erase(couple_id: int):
     couple = own_couple_or_404(current_user, couple_id)
     form = EraseForm()
     if not form.validate_on_submit():
-        flash("Please type the label and your password to erase this couple.", "error")
+        flash(gettext("Please type the label and your password to erase this couple."), "error")
     elif (form.label.data or "").strip() != couple.label:
-        form.label.errors = ["That is not this couple's label."]
+        form.label.errors = [gettext("That is not this couple's label.")]
     elif not verify_password(current_user.password_hash, form.password.data or ""):
-        form.password.errors = ["That password is not right."]
+        form.password.errors = [gettext("That password is not right.")]
     else:
         erase_couple(couple)
-        flash("The couple and everything they wrote were erased.", "info")
+        flash(gettext("The couple and everything they wrote were erased."), "info")
         return redirect(url_for("couples.index"))
     return _record_page(couple, form), 400
 

@@ -5,6 +5,7 @@ only: which kind of PDF, never anything a client wrote.
 """
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from clinic import audit, i18n, localtime
@@ -41,12 +42,12 @@ def session_handout(couple_id: int):
     version = request.args.get("version", service.JOINT)
     ids = request.args.getlist("assignment", type=int)
     if version not in service.VERSIONS:
-        flash("Choose the joint handout or the therapist copy.", "error")
+        flash(gettext("Choose the joint handout or the therapist copy."), "error")
         return redirect(url_for("handouts.index", couple_id=couple.id))
     language = service.printout_language(request.args.get("language"), couple)
     handout = service.build_handout(couple, ids, version, language)
     if not handout.worksheets:
-        flash("Pick at least one assignment to print.", "error")
+        flash(gettext("Pick at least one assignment to print."), "error")
         return redirect(url_for("handouts.index", couple_id=couple.id))
     pdf = service.session_handout_pdf(handout)
     _record_download(f"session_{version}", "couple", couple.id, couple.id)
@@ -58,7 +59,7 @@ def blank_worksheet(couple_id: int):
     couple = own_couple_or_404(current_user, couple_id)
     ws = library.catalogue(current_user).get(request.args.get("worksheet", ""))
     if ws is None:
-        flash("Choose a worksheet to print.", "error")
+        flash(gettext("Choose a worksheet to print."), "error")
         return redirect(url_for("handouts.index", couple_id=couple.id))
     language = service.printout_language(request.args.get("language"), couple)
     pdf = service.blank_worksheet_pdf(ws, max(2, len(couple.partners)), language)
@@ -74,7 +75,7 @@ def item_alone(assignment_id: int, assigned_id: int):
     item_id = request.args.get("item", "")
     found = service.item_alone(assigned, item_id) if assigned is not None else None
     if found is None:
-        flash("That item cannot be printed on its own.", "error")
+        flash(gettext("That item cannot be printed on its own."), "error")
         return redirect(url_for("review.assignment", assignment_id=assignment.id))
     _record_download("item_alone", "assignment", assignment.id, assignment.couple_id)
     return _pdf(found, "our-agreement.pdf")
@@ -85,7 +86,7 @@ def library_blank():
     """ "Print blank" from the library: a worksheet to fill in by hand, for no couple yet."""
     ws = library.catalogue(current_user).get(request.args.get("worksheet", ""))
     if ws is None:
-        flash("Choose a worksheet to print.", "error")
+        flash(gettext("Choose a worksheet to print."), "error")
         return redirect(url_for("worksheets.index"))
     pdf = service.blank_worksheet_pdf(ws)
     audit.record("handout_downloaded", "worksheet", detail="kind=blank_worksheet")
@@ -99,8 +100,10 @@ def assignment_card(assignment_id: int):
     issued = links.links_from_tokens(assignment, request.form.getlist("token"))
     if not issued:
         flash(
-            "Those links are no longer active, so there is nothing to print. "
-            "Make new links from this page, then print the cards.",
+            gettext(
+                "Those links are no longer active, so there is nothing to print. "
+                "Make new links from this page, then print the cards."
+            ),
             "error",
         )
         return redirect(url_for("assignments.show", assignment_id=assignment.id))

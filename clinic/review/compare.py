@@ -2,6 +2,7 @@
 
 Plain data in, plain data out: no database and no Flask, so review pages, the session view
 and PDF handouts all read the same comparison (boundary grids: clinic.worksheets.items.grid).
+Its words come from flask_babel, which falls back to English outside a request.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
+
+from flask_babel import gettext, ngettext
 
 from clinic.enums import ResponseStatus
 from clinic.worksheets.answers import AnswerError, clean_answer
@@ -43,19 +46,15 @@ class GridSummary:
         """
         c = self.counts
         parts = [
-            f"{c[BOTH_YES]} both yes",
-            f"{c[EXPLORE]} to explore",
-            f"{c[LIMIT]} {_limits(c[LIMIT])} to respect",
+            gettext("%(num)s both yes", num=c[BOTH_YES]),
+            gettext("%(num)s to explore", num=c[EXPLORE]),
+            ngettext("%(num)s limit to respect", "%(num)s limits to respect", c[LIMIT]),
         ]
         if c[BOTH_NO]:
-            parts.append(f"{c[BOTH_NO]} both no")
+            parts.append(gettext("%(num)s both no", num=c[BOTH_NO]))
         if c[INCOMPLETE]:
-            parts.append(f"{c[INCOMPLETE]} not compared yet")
+            parts.append(gettext("%(num)s not compared yet", num=c[INCOMPLETE]))
         return ", ".join(parts)
-
-
-def _limits(count: int) -> str:
-    return "limit" if count == 1 else "limits"
 
 
 def summarize(comparisons: Iterable[GridComparison | None]) -> GridSummary:

@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
@@ -7,11 +8,16 @@ from clinic.review.service import NOTE_MAX
 
 class NoteForm(FlaskForm):
     body = TextAreaField(
-        "Session note",
+        lazy_gettext("Session note"),
         validators=[
-            DataRequired(message="Write the note first."),
-            Length(max=NOTE_MAX, message=f"A note can be up to {NOTE_MAX:,} characters."),
+            DataRequired(message=lazy_gettext("Write the note first.")),
+            Length(
+                max=NOTE_MAX,
+                message=lazy_gettext(
+                    "A note can be up to %(num)s characters.", num=format(NOTE_MAX, ",")
+                ),
+            ),
         ],
-        description="Private: only you see it, never the partners.",
+        description=lazy_gettext("Private: only you see it, never the partners."),
         render_kw={"maxlength": NOTE_MAX, "rows": 5},
     )

@@ -178,7 +178,7 @@ def _flags(ws: Worksheet, respondents: Sequence[Respondent]) -> list[FlagLine]:
             raised.setdefault(alert.item_id, []).append(alert.urgency)
         for item_id, urgencies in raised.items():
             urgency = most_pressing(urgencies)
-            label = URGENCY_LABELS.get(urgency, str(urgency))
+            label = str(URGENCY_LABELS.get(urgency, urgency))
             lines.append(FlagLine(person.name, ws.item(item_id).prompt, label))
     return lines
 

@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from flask import abort, g
+from flask_babel import gettext
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -46,7 +47,12 @@ from clinic.worksheets.items.agreement import AgreementItem
 from clinic.worksheets.schema import Worksheet
 from clinic.worksheets.versions import worksheet_of
 
-TOGETHER = "Together"
+
+def together() -> str:
+    """The respondent of a worksheet the couple answers on one form, in the page's language."""
+    return gettext("Together")
+
+
 NOTE_MAX = 20_000
 
 
@@ -161,7 +167,7 @@ def trends_for(
 ) -> list[Trend]:
     """Scale answers over time from every submitted response (of these worksheet slugs)."""
     names = partner_names(partners)
-    return collect_trends(observations(assignments, names, slugs), [*names.values(), TOGETHER])
+    return collect_trends(observations(assignments, names, slugs), [*names.values(), together()])
 
 
 def score_trends_for(
@@ -170,7 +176,7 @@ def score_trends_for(
     """Scores over time from every submitted response of scored worksheets."""
     names = partner_names(partners)
     found = observations(assignments, names, slugs)
-    return collect_score_trends(found, [*names.values(), TOGETHER])
+    return collect_score_trends(found, [*names.values(), together()])
 
 
 def observations(
@@ -186,7 +192,7 @@ def observations(
             for response in assigned.responses:
                 if worksheet is None or response.submitted_at is None:
                     continue
-                who = TOGETHER if response.partner_id is None else names.get(response.partner_id)
+                who = together() if response.partner_id is None else names.get(response.partner_id)
                 if who is None:
                     continue
                 values = {a.item_id: a.value for a in response.answers}
@@ -216,7 +222,7 @@ def respondents_of(
 ) -> list[Respondent]:
     by_partner = {r.partner_id: r for r in assigned.responses}
     if assigned.answered_by == AnsweredBy.COUPLE:
-        return [_respondent(TOGETHER, by_partner.get(None))]
+        return [_respondent(together(), by_partner.get(None))]
     return [_respondent(names[p.id], by_partner.get(p.id)) for p in partners]
 
 

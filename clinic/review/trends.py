@@ -15,6 +15,8 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, TypeGuard
 from xml.sax.saxutils import escape
 
+from flask_babel import gettext, lazy_gettext
+
 from clinic import localtime
 from clinic.worksheets.schema import ScaleItem, Worksheet
 from clinic.worksheets.scoring import number
@@ -59,8 +61,12 @@ class Trend:
 
     @property
     def scale_text(self) -> str:
-        return (
-            f"a scale from {self.minimum} ({self.min_label}) to {self.maximum} ({self.max_label})"
+        return gettext(
+            "a scale from %(min)s (%(min_label)s) to %(max)s (%(max_label)s)",
+            min=self.minimum,
+            min_label=self.min_label,
+            max=self.maximum,
+            max_label=self.max_label,
         )
 
     def table(self) -> list[tuple[date, list[int | None]]]:
@@ -133,16 +139,38 @@ def _in_range(value: Any, item: ScaleItem) -> TypeGuard[int]:
 
 def describe(trend: Trend) -> str:
     """A sentence or two saying what the chart shows, for <desc> and screen readers."""
-    parts = [f"{trend.title} ({trend.worksheet_title}), on {trend.scale_text}."]
+    parts = [
+        gettext(
+            "%(title)s (%(worksheet)s), on %(scale)s.",
+            title=trend.title,
+            worksheet=trend.worksheet_title,
+            scale=trend.scale_text,
+        )
+    ]
     for series in trend.series:
         first, last = series.points[0], series.points[-1]
         count = len(series.points)
         if count == 1:
-            parts.append(f"{series.name}: 1 answer, on {day(first.when)}: {first.value}.")
+            parts.append(
+                gettext(
+                    "%(name)s: 1 answer, on %(day)s: %(value)s.",
+                    name=series.name,
+                    day=day(first.when),
+                    value=first.value,
+                )
+            )
         else:
             parts.append(
-                f"{series.name}: {count} answers from {day(first.when)} to {day(last.when)}, "
-                f"starting at {first.value} and ending at {last.value}."
+                gettext(
+                    "%(name)s: %(count)s answers from %(first_day)s to %(last_day)s, "
+                    "starting at %(first)s and ending at %(last)s.",
+                    name=series.name,
+                    count=count,
+                    first_day=day(first.when),
+                    last_day=day(last.when),
+                    first=first.value,
+                    last=last.value,
+                )
             )
     return " ".join(parts)
 
@@ -277,8 +305,12 @@ def _local_day(when: datetime) -> date:
 
 BAND_FILLS = ("#eef3f4", "#f7f1e8", "#eef3f4", "#f7f1e8", "#eef3f4", "#f7f1e8")
 CHANGE_MARKS = {
-    "improvement": ("#1d5b2a", "Reliable improvement"),
-    "deterioration": ("#8b1e1e", "Reliable deterioration"),
+    "improvement": ("#1d5b2a", lazy_gettext("Reliable improvement")),
+    "deterioration": ("#8b1e1e", lazy_gettext("Reliable deterioration")),
+}
+RELIABLE_CHANGES = {
+    "improvement": lazy_gettext("a reliable improvement"),
+    "deterioration": lazy_gettext("a reliable deterioration"),
 }
 
 
@@ -286,16 +318,28 @@ def describe_scores(trend: ScoreTrend, series: ScoreSeries) -> str:
     """What a score chart shows, in words (its <desc>, the PDF's alt text)."""
     score = trend.score
     parts = [
-        f"{score.label} ({trend.worksheet_title}) for {series.name}, from "
-        f"{number(trend.low)} to {number(trend.high)}."
+        gettext(
+            "%(score)s (%(worksheet)s) for %(name)s, from %(low)s to %(high)s.",
+            score=score.label,
+            worksheet=trend.worksheet_title,
+            name=series.name,
+            low=number(trend.low),
+            high=number(trend.high),
+        )
     ]
     for point in series.points:
         said = f"{day(point.when)}: {point.result.text}"
         if point.change is not None and point.change.kind is not None:
-            said += f", a reliable {point.change.kind}"
+            said += f", {RELIABLE_CHANGES.get(point.change.kind, point.change.kind)}"
         parts.append(said + ".")
     if score.cutoff is not None:
-        parts.append(f"The {score.cutoff_label or 'cutoff'} is {number(score.cutoff)}.")
+        parts.append(
+            gettext(
+                "The %(cutoff)s is %(value)s.",
+                cutoff=score.cutoff_label or gettext("cutoff"),
+                value=number(score.cutoff),
+            )
+        )
     return " ".join(parts)
 
 
@@ -330,7 +374,7 @@ def render_score_svg(
     out += _x_axis(whens, x, height)
     if trend.score.cutoff is not None:
         top = y(trend.score.cutoff)
-        name = trend.score.cutoff_label or "cutoff"
+        name = trend.score.cutoff_label or gettext("cutoff")
         out.append(
             f'<line x1="{LEFT}" y1="{top:.1f}" x2="{LEFT + plot_w}" y2="{top:.1f}" '
             f'stroke="#1f2a30" stroke-width="1.5" stroke-dasharray="6 4"/>'
@@ -359,7 +403,7 @@ def render_score_svg(
             )
             out.append(
                 f'<text x="{cx:.1f}" y="{cy - 16:.1f}" text-anchor="middle" font-size="12" '
-                f'fill="{ring}">{escape(words)}</text>'
+                f'fill="{ring}">{escape(str(words))}</text>'
             )
         label = f"{series.name}, {day(point.when)}: {point.result.text}"
         out.append(_marker(marker, cx, cy, colour, label))
@@ -367,12 +411,14 @@ def render_score_svg(
         if point.result.value is None:
             out.append(
                 f'<text x="{x(point.when):.1f}" y="{TOP + plot_h - 6}" text-anchor="middle" '
-                f'font-size="12" fill="#5b6870">incomplete</text>'
+                f'font-size="12" fill="#5b6870">{escape(gettext("incomplete"))}</text>'
             )
-    out.append(
-        f'<text x="{LEFT}" y="{height - 10}" fill="#5b6870">'
-        f"{escape(f'{trend.score.label}: higher is {trend.score.higher_is}')}</text>"
+    higher = (
+        gettext("%(score)s: higher is better", score=trend.score.label)
+        if trend.score.higher_is == "better"
+        else gettext("%(score)s: higher is worse", score=trend.score.label)
     )
+    out.append(f'<text x="{LEFT}" y="{height - 10}" fill="#5b6870">{escape(higher)}</text>')
     out.append("</svg>")
     return "\n".join(out)
 

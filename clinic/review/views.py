@@ -1,6 +1,7 @@
 """Therapist pages: a couple's and an assignment's review, the session view, session notes."""
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -34,7 +35,7 @@ def add_couple_note(couple_id: int):
     if not form.validate_on_submit() or not form.body.data:
         return _couple_page(couple, form), 400
     service.add_note(couple, form.body.data)
-    flash("Note saved.", "info")
+    flash(gettext("Note saved."), "info")
     return redirect(url_for("review.couple", couple_id=couple.id, _anchor="notes"))
 
 
@@ -52,7 +53,7 @@ def add_assignment_note(assignment_id: int):
     if not form.validate_on_submit() or not form.body.data:
         return _assignment_page(couple, assignment_id, form), 400
     service.add_note(couple, form.body.data, assignment_id=assignment_id)
-    flash("Note saved.", "info")
+    flash(gettext("Note saved."), "info")
     return redirect(url_for("review.assignment", assignment_id=assignment_id, _anchor="notes"))
 
 
@@ -79,7 +80,7 @@ def edit_note(note_id: int):
     # DataRequired gives a text; checking it again narrows its type.
     if form.validate_on_submit() and form.body.data:
         service.update_note(note, form.body.data)
-        flash("Note saved.", "info")
+        flash(gettext("Note saved."), "info")
         return redirect(back)
     return render_template(
         "review/note.html",

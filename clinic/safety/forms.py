@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, StringField  # type: ignore[attr-defined]  # types-WTForms 3.2 predates SelectChoice
 from wtforms.validators import DataRequired, ValidationError
@@ -8,7 +9,7 @@ from clinic.safety.service import CONTACT_PREFERENCES
 
 class ContactPreferenceForm(FlaskForm):
     preference = RadioField(
-        "How this partner may be reached",
+        lazy_gettext("How this partner may be reached"),
         choices=[SelectChoice(key, label) for key, label in CONTACT_PREFERENCES.items()],
     )
 
@@ -20,7 +21,7 @@ class ReviewForm(FlaskForm):
 class PartnerCodeForm(FlaskForm):
     """The therapist sets a partner's personal code, agreed with the partner in a session."""
 
-    code = StringField("New personal code", validators=[DataRequired()])
+    code = StringField(lazy_gettext("New personal code"), validators=[DataRequired()])
 
     def validate_code(self, field):
         if problem := codes.code_problem(field.data or ""):

@@ -13,7 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from flask import abort, current_app, flash
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext
+from flask_babel.speaklater import LazyString
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -36,16 +37,17 @@ from clinic.worksheets.describe import describe
 from clinic.worksheets.schema import Worksheet
 from clinic.worksheets.versions import worksheet_of
 
-URGENCY_LABELS: dict[str, str] = {  # by Urgency; a stored alert holds the plain word
-    Urgency.URGENT: "Urgent: contact this partner alone as soon as possible",
-    Urgency.SOON: "Soon: talk with this partner alone before the next joint session",
-    Urgency.REVIEW: "Review: read before the next session",
+# Lazy: each is read in the language of the page that shows it.
+URGENCY_LABELS: dict[str, LazyString] = {  # by Urgency; a stored alert holds the plain word
+    Urgency.URGENT: lazy_gettext("Urgent: contact this partner alone as soon as possible"),
+    Urgency.SOON: lazy_gettext("Soon: talk with this partner alone before the next joint session"),
+    Urgency.REVIEW: lazy_gettext("Review: read before the next session"),
 }
 CONTACT_PREFERENCES = {
-    ContactPreference.NOT_ASKED: "Not asked yet: no e-mail until you record a choice",
-    ContactPreference.ANY: "Any way, e-mail included",
-    ContactPreference.NO_EMAIL: "No e-mail: give links in person or by phone",
-    ContactPreference.PRINT_ONLY: "Printed card only, handed over in a session",
+    ContactPreference.NOT_ASKED: lazy_gettext("Not asked yet: no e-mail until you record a choice"),
+    ContactPreference.ANY: lazy_gettext("Any way, e-mail included"),
+    ContactPreference.NO_EMAIL: lazy_gettext("No e-mail: give links in person or by phone"),
+    ContactPreference.PRINT_ONLY: lazy_gettext("Printed card only, handed over in a session"),
 }
 REVIEWED_HISTORY = 10  # reviewed alerts kept on the couple page, newest first
 
@@ -142,7 +144,7 @@ class AlertView:
 
     @property
     def urgency_label(self) -> str:
-        return URGENCY_LABELS.get(self.alert.urgency, self.alert.urgency)
+        return str(URGENCY_LABELS.get(self.alert.urgency, self.alert.urgency))
 
     @property
     def raised_at(self) -> datetime:
@@ -296,18 +298,22 @@ def email_refusal(partner: Partner) -> str | None:
     """Why this partner must not be e-mailed, or None when their preference allows it."""
     name = partner.display_name
     if partner.contact_preference == ContactPreference.NOT_ASKED:
-        return (
-            f"You have not recorded yet how {name} may be reached, so no e-mail is sent. "
+        return gettext(
+            "You have not recorded yet how %(name)s may be reached, so no e-mail is sent. "
             "Ask them in a session and record it under Safe contact on the couple's page, "
-            "or give them the link in person, by the QR code or on a printed card."
+            "or give them the link in person, by the QR code or on a printed card.",
+            name=name,
         )
     if partner.contact_preference == ContactPreference.PRINT_ONLY:
-        return (
-            f"{name} asked not to be contacted by e-mail: give them the printed card in a session."
+        return gettext(
+            "%(name)s asked not to be contacted by e-mail: give them the printed card "
+            "in a session.",
+            name=name,
         )
     if partner.contact_preference != ContactPreference.ANY:  # NO_EMAIL, or unknown: fail closed
-        return (
-            f"{name} asked not to be contacted by e-mail. Give them the link in person, "
-            "by the QR code or on a printed card."
+        return gettext(
+            "%(name)s asked not to be contacted by e-mail. Give them the link in person, "
+            "by the QR code or on a printed card.",
+            name=name,
         )
     return None

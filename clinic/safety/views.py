@@ -9,6 +9,7 @@ alerts and contact, never the topic.
 from dataclasses import dataclass
 
 from flask import Blueprint, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from clinic.auth.guards import therapists_only
@@ -29,11 +30,11 @@ bp = therapists_only(Blueprint("safety", __name__, template_folder="templates"))
 def review(alert_id: int):
     alert = service.own_alert_or_404(current_user, alert_id)
     if not ReviewForm().validate_on_submit():
-        flash("That form had expired. Please press the button again.", "error")
+        flash(_("That form had expired. Please press the button again."), "error")
     elif service.mark_reviewed(alert, current_user):
-        flash("Alert marked as reviewed.", "info")
+        flash(_("Alert marked as reviewed."), "info")
     else:
-        flash("This alert had already been reviewed.", "info")
+        flash(_("This alert had already been reviewed."), "info")
     if request.form.get("back") == "dashboard":
         return redirect(url_for("assignments.dashboard", _anchor="alerts"))
     couple_id = alert.response.assigned_worksheet.assignment.couple_id
@@ -46,9 +47,9 @@ def contact(couple_id: int, partner_id: int):
     form = ContactPreferenceForm()
     if form.validate_on_submit():
         service.set_contact_preference(partner, form.preference.data)
-        flash(f"Contact preference saved for {partner.display_name}.", "info")
+        flash(_("Contact preference saved for %(partner)s.", partner=partner.display_name), "info")
     else:
-        flash("Choose how this partner may be reached.", "error")
+        flash(_("Choose how this partner may be reached."), "error")
     return redirect(url_for("couples.show", couple_id=couple_id, _anchor="contact"))
 
 
@@ -62,13 +63,23 @@ def set_code(couple_id: int, partner_id: int):
     if form.validate_on_submit():
         codes.set_code(partner, form.code.data or "")
         flash(
-            f"Personal code set for {partner.display_name}. Their links now ask for it; "
-            "it is never shown again, nor sent anywhere.",
+            _(
+                "Personal code set for %(partner)s. Their links now ask for it; "
+                "it is never shown again, nor sent anywhere.",
+                partner=partner.display_name,
+            ),
             "info",
         )
     else:
-        problems = form.code.errors or ["That form had expired. Please try again."]
-        flash(f"No code set for {partner.display_name}: {problems[0]}", "error")
+        problems = form.code.errors or [_("That form had expired. Please try again.")]
+        flash(
+            _(
+                "No code set for %(partner)s: %(problem)s",
+                partner=partner.display_name,
+                problem=problems[0],
+            ),
+            "error",
+        )
     return _back_to_codes(couple_id, partner_id)
 
 
@@ -77,7 +88,9 @@ def clear_code(couple_id: int, partner_id: int):
     partner = service.own_partner_or_404(current_user, couple_id, partner_id)
     if _action_form_valid():
         codes.clear_code(partner)
-        flash(f"{partner.display_name}'s links no longer ask for a code.", "info")
+        flash(
+            _("%(partner)s's links no longer ask for a code.", partner=partner.display_name), "info"
+        )
     return _back_to_codes(couple_id, partner_id)
 
 
@@ -86,9 +99,9 @@ def unlock_code(couple_id: int, partner_id: int):
     partner = service.own_partner_or_404(current_user, couple_id, partner_id)
     if _action_form_valid():
         flash(
-            f"{partner.display_name} can type their code again."
+            _("%(partner)s can type their code again.", partner=partner.display_name)
             if codes.lift_lockout(partner)
-            else f"{partner.display_name}'s links were not paused.",
+            else _("%(partner)s's links were not paused.", partner=partner.display_name),
             "info",
         )
     return _back_to_codes(couple_id, partner_id)
@@ -101,9 +114,14 @@ def code_choice(couple_id: int, partner_id: int):
         allowed = request.form.get("allowed") == "1"
         codes.allow_choice(partner, allowed)
         flash(
-            f"{partner.display_name} is offered to choose a code on their link."
+            _(
+                "%(partner)s is offered to choose a code on their link.",
+                partner=partner.display_name,
+            )
             if allowed
-            else f"{partner.display_name} is no longer offered to choose a code.",
+            else _(
+                "%(partner)s is no longer offered to choose a code.", partner=partner.display_name
+            ),
             "info",
         )
     return _back_to_codes(couple_id, partner_id)
@@ -112,7 +130,7 @@ def code_choice(couple_id: int, partner_id: int):
 def _action_form_valid() -> bool:
     if PartnerCodeActionForm().validate_on_submit():
         return True
-    flash("That form had expired. Please press the button again.", "error")
+    flash(_("That form had expired. Please press the button again."), "error")
     return False
 
 

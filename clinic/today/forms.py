@@ -1,3 +1,4 @@
+from flask_babel import gettext, lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import SelectField
 from wtforms.validators import DataRequired, ValidationError
@@ -15,28 +16,33 @@ def zone_choices(blank: str | None = None) -> list[tuple[str, str]]:
 
 class TimeZoneForm(FlaskForm):
     time_zone = SelectField(
-        "Your time zone",
-        validators=[DataRequired(message="Choose your time zone.")],
-        description="Times on your pages are shown in it, and couples follow it unless "
-        "they have their own.",
+        lazy_gettext("Your time zone"),
+        validators=[DataRequired(message=lazy_gettext("Choose your time zone."))],
+        description=lazy_gettext(
+            "Times on your pages are shown in it, and couples follow it unless they have their own."
+        ),
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.time_zone.choices = zone_choices(blank="Choose…")
+        self.time_zone.choices = zone_choices(blank=gettext("Choose…"))
 
 
 class CoupleTimeZoneForm(FlaskForm):
     time_zone = SelectField(
-        "The couple's time zone",
-        description="Their due dates, the day their links end and the times on their pages "
-        "follow it. Leave it on yours if they live where you do.",
+        lazy_gettext("The couple's time zone"),
+        description=lazy_gettext(
+            "Their due dates, the day their links end and the times on their pages "
+            "follow it. Leave it on yours if they live where you do."
+        ),
     )
 
     def __init__(self, therapist_zone: str, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.time_zone.choices = zone_choices(blank=f"The same as yours ({therapist_zone})")
+        self.time_zone.choices = zone_choices(
+            blank=gettext("The same as yours (%(zone)s)", zone=therapist_zone)
+        )
 
     def validate_time_zone(self, field):
         if field.data and not localtime.is_zone(field.data):
-            raise ValidationError("Choose a time zone from the list.")
+            raise ValidationError(gettext("Choose a time zone from the list."))

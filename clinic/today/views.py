@@ -13,6 +13,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -50,7 +51,7 @@ def settings():
     if form.validate_on_submit():
         current_user.time_zone = form.time_zone.data
         audit.record("settings_changed", "therapist", current_user.id, detail="time_zone")
-        flash(f"Times are now shown in {form.time_zone.data}.", "info")
+        flash(gettext("Times are now shown in %(zone)s.", zone=form.time_zone.data), "info")
         return redirect(url_for("today.settings"))
     return render_template(
         "today/settings.html", form=form, suggest=not current_user.time_zone, now=utcnow()
@@ -65,7 +66,12 @@ def couple_zone(couple_id: int):
     if form.validate_on_submit():
         couple.time_zone = form.time_zone.data or None
         audit.record("couple_edited", "couple", couple.id, detail="time_zone")
-        flash(f"This couple's days now follow {localtime.couple_zone_name(couple)}.", "info")
+        flash(
+            gettext(
+                "This couple's days now follow %(zone)s.", zone=localtime.couple_zone_name(couple)
+            ),
+            "info",
+        )
         return redirect(url_for("couples.show", couple_id=couple.id, _anchor="time-zone"))
     return render_template(
         "today/couple_zone.html", form=form, couple=couple, banners=couple_pages.banners(couple.id)

@@ -10,6 +10,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user, login_required
 
 from clinic import audit
@@ -25,8 +26,10 @@ from clinic.twofactor.forms import CodeForm, ConfirmForm, PasswordForm, PolicyFo
 
 bp = Blueprint("twofactor", __name__, template_folder="templates")
 
-CODE_REFUSED = "That code did not work. Check the time on your phone, or use a recovery code."
-CHECK_FAILED = "That password is not right."
+CODE_REFUSED = lazy_gettext(
+    "That code did not work. Check the time on your phone, or use a recovery code."
+)
+CHECK_FAILED = lazy_gettext("That password is not right.")
 # Pages a therapist may still open while the clinic requires two-factor and theirs is off.
 _ALLOWED_BEFORE_SETUP = {
     "twofactor.account",
@@ -50,7 +53,10 @@ def _enforce_policy():
     if request.endpoint == "auth.logout" or service.is_enabled(current_user):
         return None
     if service.is_required():
-        flash("This clinic requires two-factor sign-in. Please set it up to continue.", "info")
+        flash(
+            gettext("This clinic requires two-factor sign-in. Please set it up to continue."),
+            "info",
+        )
         return redirect(url_for("twofactor.account"))
     return None
 
@@ -61,7 +67,7 @@ def code():
     therapist_id = flow.pending_therapist_id()
     therapist = db.session.get(Therapist, therapist_id) if therapist_id else None
     if therapist is None or not therapist.is_active or not service.is_enabled(therapist):
-        flash("Please sign in again.", "info")
+        flash(gettext("Please sign in again."), "info")
         return redirect(url_for("auth.login"))
     form = CodeForm()
     if form.validate_on_submit():
@@ -71,8 +77,11 @@ def code():
         if service.use_recovery_code(therapist, code):
             audit.record("recovery_code_used", "therapist", therapist.id, owner_id=therapist.id)
             flash(
-                "You signed in with a recovery code, which now no longer works. "
-                f"{service.unused_recovery_codes(therapist)} are left.",
+                gettext(
+                    "You signed in with a recovery code, which now no longer works. "
+                    "%(num)s are left.",
+                    num=service.unused_recovery_codes(therapist),
+                ),
                 "info",
             )
             return flow.complete_sign_in(therapist, "recovery_code")
@@ -114,7 +123,7 @@ def confirm():
     form = ConfirmForm()
     codes = service.confirm_setup(current_user, form.code.data or "") if form.validate() else None
     if codes is None:
-        flash(CODE_REFUSED, "error")
+        flash(str(CODE_REFUSED), "error")
         return redirect(url_for("twofactor.account"))
     audit.record("two_factor_enabled", "therapist", current_user.id)
     sessions.reissue(current_user, SessionEnd.TWO_FACTOR_CHANGED)
@@ -126,7 +135,7 @@ def confirm():
 def renew_codes():
     form = PasswordForm()
     if not (service.is_enabled(current_user) and _password_ok(form)):
-        flash(CHECK_FAILED, "error")
+        flash(str(CHECK_FAILED), "error")
         return redirect(url_for("twofactor.account"))
     codes = service.renew_recovery_codes(current_user)
     audit.record("recovery_codes_renewed", "therapist", current_user.id)
@@ -142,7 +151,10 @@ def codes():
     except SealError:
         codes = []
     if not codes:
-        flash("Recovery codes are shown only once. Make new ones below if they were lost.", "info")
+        flash(
+            gettext("Recovery codes are shown only once. Make new ones below if they were lost."),
+            "info",
+        )
         return redirect(url_for("twofactor.account"))
     return render_template("twofactor/codes.html", codes=codes)
 
@@ -157,16 +169,18 @@ def _show_codes_once(codes: list[str]):
 @login_required
 def turn_off():
     if service.is_required():
-        flash("This clinic requires two-factor sign-in, so it cannot be turned off.", "error")
+        flash(
+            gettext("This clinic requires two-factor sign-in, so it cannot be turned off."), "error"
+        )
         return redirect(url_for("twofactor.account"))
     form = PasswordForm()
     if not _password_ok(form):
-        flash(CHECK_FAILED, "error")
+        flash(str(CHECK_FAILED), "error")
         return redirect(url_for("twofactor.account"))
     service.disable(current_user)
     audit.record("two_factor_disabled", "therapist", current_user.id)
     sessions.reissue(current_user, SessionEnd.TWO_FACTOR_CHANGED)
-    flash("Two-factor sign-in is off.", "info")
+    flash(gettext("Two-factor sign-in is off."), "info")
     return redirect(url_for("twofactor.account"))
 
 
@@ -186,7 +200,7 @@ def policy():
                 "clinic_setting",
                 detail=f"{service.REQUIRE_SETTING}={'on' if required else 'off'}",
             )
-        flash("Settings saved.", "info")
+        flash(gettext("Settings saved."), "info")
         return redirect(url_for("twofactor.policy"))
     return render_template("twofactor/policy.html", form=form, forced_by_config=_forced_by_config())
 

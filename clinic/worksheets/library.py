@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
@@ -31,13 +32,32 @@ from clinic.worksheets.schema import THEME_LABELS, Worksheet
 
 # Length filter: key -> (label, shortest, longest) in minutes, bounds included.
 LENGTHS = {
-    "short": ("Up to 10 minutes", 0, 10),
-    "medium": ("11 to 20 minutes", 11, 20),
-    "long": ("More than 20 minutes", 21, 10_000),
+    "short": (lazy_gettext("Up to 10 minutes"), 0, 10),
+    "medium": (lazy_gettext("11 to 20 minutes"), 11, 20),
+    "long": (lazy_gettext("More than 20 minutes"), 21, 10_000),
 }
 WHO_ANSWERS = {
-    AnsweredBy.EACH_PARTNER: "Each partner on their own",
-    AnsweredBy.COUPLE: "The couple together",
+    AnsweredBy.EACH_PARTNER: lazy_gettext("Each partner on their own"),
+    AnsweredBy.COUPLE: lazy_gettext("The couple together"),
+}
+# The themes as the library pages name them, in the page's language; search and the FHIR
+# export keep the English schema.THEME_LABELS.
+THEME_NAMES = {
+    "power": lazy_gettext("Power"),
+    "boundaries": lazy_gettext("Boundaries"),
+    "consent": lazy_gettext("Consent"),
+    "communication": lazy_gettext("Communication"),
+    "decisions": lazy_gettext("Decisions"),
+    "emotions": lazy_gettext("Emotions"),
+    "conflict": lazy_gettext("Conflict"),
+    "rituals": lazy_gettext("Rituals"),
+    "exploration": lazy_gettext("Exploration"),
+    "healing": lazy_gettext("Healing"),
+    "check-in": lazy_gettext("Check-in"),
+    "safety": lazy_gettext("Safety"),
+    "trust": lazy_gettext("Trust"),
+    "desire": lazy_gettext("Desire"),
+    "life-changes": lazy_gettext("Life changes"),
 }
 COPY_SUFFIX = "own"
 _TOP_LEVEL_ID = re.compile(r"^id:[^\n]*$", re.MULTILINE)
@@ -137,13 +157,13 @@ def alert_lines(worksheet: Worksheet) -> list[tuple[str, str, str]]:
         item = worksheet.item(rule.item)
         if rule.any_of is not None:
             labels = {option.value: option.label for option in getattr(item, "options", ())}
-            answers = " or ".join(f"“{labels.get(value, value)}”" for value in rule.any_of)
+            answers = gettext(" or ").join(f"“{labels.get(value, value)}”" for value in rule.any_of)
         elif rule.at_least is not None:
-            answers = f"{rule.at_least} or more"
+            answers = gettext("%(num)s or more", num=rule.at_least)
         elif rule.at_most is not None:
-            answers = f"{rule.at_most} or less"
+            answers = gettext("%(num)s or less", num=rule.at_most)
         else:
-            answers = "any answer"
+            answers = gettext("any answer")
         lines.append((rule.urgency.value, item.prompt, answers))
     return lines
 

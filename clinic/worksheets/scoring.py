@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from flask_babel import gettext
+
 from clinic.worksheets.answers import AnswerError, clean_answer
 from clinic.worksheets.conditions import visible_answers
 from clinic.worksheets.schema import Band, Score, Worksheet, score_range
@@ -50,24 +52,29 @@ class Result:
     def text(self) -> str:
         """E.g. "14 of 27 (Moderate)" or "Incomplete: 2 of 9 questions unanswered"."""
         if self.value is None:
-            return (
-                f"Incomplete: {self.missing} of {len(self.score.items)} questions unanswered, "
-                "so no score"
+            return gettext(
+                "Incomplete: %(missing)s of %(count)s questions unanswered, so no score",
+                missing=self.missing,
+                count=len(self.score.items),
             )
-        out = f"{number(self.value)} of {number(self.high)}"
+        out = gettext("%(value)s of %(high)s", value=number(self.value), high=number(self.high))
         if self.band is not None:
             out += f" ({self.band.label})"
-        return out + (" (estimated for unanswered questions)" if self.prorated else "")
+        if self.prorated:
+            out += " " + gettext("(estimated for unanswered questions)")
+        return out
 
     @property
     def cutoff_text(self) -> str | None:
         if self.score.cutoff is None:
             return None
-        name = self.score.cutoff_label or "cutoff"
+        name = self.score.cutoff_label or gettext("cutoff")
+        value = number(self.score.cutoff)
         if self.meets_cutoff is None:
-            return f"{name}: {number(self.score.cutoff)}"
-        side = "at or above" if self.meets_cutoff else "below"
-        return f"{side} the {name} ({number(self.score.cutoff)})"
+            return f"{name}: {value}"
+        if self.meets_cutoff:
+            return gettext("at or above the %(cutoff)s (%(value)s)", cutoff=name, value=value)
+        return gettext("below the %(cutoff)s (%(value)s)", cutoff=name, value=value)
 
 
 @dataclass(frozen=True)
@@ -81,9 +88,18 @@ class Change:
 
     @property
     def text(self) -> str:
+        before, after = number(self.before), number(self.after)
         if self.kind is None:
-            return f"{number(self.before)} to {number(self.after)}: no reliable change"
-        return f"{number(self.before)} to {number(self.after)}: reliable {self.kind}"
+            return gettext(
+                "%(before)s to %(after)s: no reliable change", before=before, after=after
+            )
+        if self.kind == "improvement":
+            return gettext(
+                "%(before)s to %(after)s: reliable improvement", before=before, after=after
+            )
+        return gettext(
+            "%(before)s to %(after)s: reliable deterioration", before=before, after=after
+        )
 
 
 def score_answers(worksheet: Worksheet, answers: Mapping[str, Any]) -> list[Result]:

@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -29,16 +30,18 @@ bp = therapists_only(
 bp.register_blueprint(item_templates)  # items/<type>.html of types defined outside clinic/
 
 SEARCH_MAX = 200
-PREVIEW_NOT_SAVED = (
+PREVIEW_NOT_SAVED = lazy_gettext(
     "Preview: nothing was saved. This is what a partner sees after pressing that button."
 )
-TOO_LARGE = f"the file is larger than the limit of {MAX_FILE_BYTES // 1024} KiB"
+TOO_LARGE = lazy_gettext(
+    "the file is larger than the limit of %(size)s KiB", size=MAX_FILE_BYTES // 1024
+)
 
 
 @bp.context_processor
 def _labels():
     return {
-        "theme_labels": library.THEME_LABELS,
+        "theme_labels": library.THEME_NAMES,
         "lengths": library.LENGTHS,
         "who_answers": library.WHO_ANSWERS,
         "alert_lines": library.alert_lines,
@@ -86,7 +89,7 @@ def preview(slug: str | None = None, custom_id: int | None = None):
         if request.form.get("action") == "submit":
             for item_id in missing_required(ws, answers):
                 errors.setdefault(item_id, NEEDS_ANSWER)
-        message = PREVIEW_NOT_SAVED
+        message = str(PREVIEW_NOT_SAVED)
     answered, total = progress(ws, answers)
     return render_template(
         "worksheets/preview.html",
@@ -129,7 +132,12 @@ def upload():
         except WorksheetError as error:
             problems = error.problems
         else:
-            flash(f"“{custom.title}” is now in your library. Only you can see it.", "info")
+            flash(
+                gettext(
+                    "“%(title)s” is now in your library. Only you can see it.", title=custom.title
+                ),
+                "info",
+            )
             return redirect(url_for("worksheets.show", custom_id=custom.id))
     status = 422 if problems or form.errors else 200
     return render_template("worksheets/upload.html", form=form, problems=problems), status
@@ -158,12 +166,15 @@ def edit(custom_id: int):
 def delete(custom_id: int):
     entry = _entry_or_404(None, custom_id)
     if request.form.get("confirm") != "yes":
-        flash("Tick the box to confirm, then press Remove again.", "error")
+        flash(gettext("Tick the box to confirm, then press Remove again."), "error")
         return redirect(url_for("worksheets.show", custom_id=custom_id))
     library.delete_own(entry.own)
     flash(
-        f"“{entry.title}” was removed from your library. "
-        "Assignments already made with it keep their copy.",
+        gettext(
+            "“%(title)s” was removed from your library. "
+            "Assignments already made with it keep their copy.",
+            title=entry.title,
+        ),
         "info",
     )
     return redirect(url_for("worksheets.index"))
@@ -176,7 +187,7 @@ def _too_large(error):
     if request.endpoint != "worksheets.upload" or not current_user.is_authenticated:
         return render_error(413)
     form = UploadForm(formdata=None)  # the request body is not read again
-    problems = [Problem("upload", "", TOO_LARGE)]
+    problems = [Problem("upload", "", str(TOO_LARGE))]
     return render_template("worksheets/upload.html", form=form, problems=problems), 413
 
 
@@ -189,7 +200,7 @@ def _save_source(form, entry, custom, problems=()):
         except WorksheetError as error:
             problems = error.problems
         else:
-            flash(f"Saved “{saved.title}”. Only you can see it.", "info")
+            flash(gettext("Saved “%(title)s”. Only you can see it.", title=saved.title), "info")
             return redirect(url_for("worksheets.show", custom_id=saved.id))
     status = 422 if request.method == "POST" else 200
     return render_template(
@@ -210,5 +221,8 @@ def _entry_or_404(slug: str | None, custom_id: int | None) -> library.Entry:
 
 
 def _needs_fixing(entry: library.Entry):
-    flash("This worksheet no longer passes the checks. Fix the problems below to use it.", "error")
+    flash(
+        gettext("This worksheet no longer passes the checks. Fix the problems below to use it."),
+        "error",
+    )
     return redirect(url_for("worksheets.edit", custom_id=entry.own.id))
