@@ -20,7 +20,7 @@ from sqlalchemy.orm import joinedload
 from clinic import localtime
 from clinic.enums import AnsweredBy, LinkState
 from clinic.extensions import db
-from clinic.models import Assignment, ClientLink, Partner, Response
+from clinic.models import Assignment, ClientLink, Couple, Partner, Response, Therapist
 from clinic.storage import utcnow
 
 TOKEN_BYTES = 32  # secrets.token_urlsafe(32): 256 bits in 43 URL-safe characters
@@ -75,10 +75,17 @@ def find_active_link(token: str) -> ClientLink | None:
     """The active link for a raw token; None for unknown, expired and revoked alike."""
     if not isinstance(token, str) or not _TOKEN_SHAPE.fullmatch(token):
         return None
+    # One statement for what every client page reads: the couple's zone (and its therapist's,
+    # the fallback), but not the sealed label and notes, which would be opened for nothing.
+    couple = joinedload(ClientLink.assignment).joinedload(Assignment.couple)
     link = db.session.scalar(
         select(ClientLink)
         .where(ClientLink.token_hash == hash_token(token))
-        .options(joinedload(ClientLink.assignment), joinedload(ClientLink.partner))
+        .options(
+            couple.load_only(Couple.time_zone, Couple.therapist_id),
+            couple.joinedload(Couple.therapist).load_only(Therapist.time_zone),
+            joinedload(ClientLink.partner),
+        )
     )
     if link is None or link_state(link) != LinkState.ACTIVE:
         return None

@@ -20,15 +20,22 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple, cast
 
 from flask import current_app
-from sqlalchemy import select, update
-from sqlalchemy.engine import CursorResult
+from sqlalchemy import and_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from clinic import localtime
 from clinic.enums import AnsweredBy, ResponseStatus, SaveOutcome
 from clinic.extensions import db
-from clinic.models import Answer, AssignedWorksheet, Assignment, ClientLink, Response
+from clinic.models import (
+    Answer,
+    AssignedWorksheet,
+    Assignment,
+    ClientLink,
+    Response,
+    WorksheetVersion,
+)
 from clinic.safety import service as safety
 from clinic.storage import utcnow
 from clinic.worksheets.answers import NEEDS_ANSWER, missing_required, parse_form, progress
@@ -56,6 +63,9 @@ class LinkWorksheet:
     assigned: AssignedWorksheet
     worksheet: Worksheet
     response: Response
+    # The response's stored answers when they came in the same query as the response (one
+    # snapshot, so its revision guards them): saves and pages use them instead of asking again.
+    preloaded: dict[str, Answer] | None = None
 
     @property
     def joint(self) -> bool:
@@ -121,38 +131,101 @@ def link_worksheets(link: ClientLink) -> list[LinkWorksheet]:
     Responses are selected by the link's partner alone, so no link can reach another
     partner's answers whatever is put into the URL or the form.
     """
-    assigned = list(
-        db.session.scalars(
-            select(AssignedWorksheet)
-            .where(AssignedWorksheet.assignment_id == link.assignment_id)
-            .order_by(AssignedWorksheet.position, AssignedWorksheet.id)
-            .options(selectinload(AssignedWorksheet.worksheet_version))
-        )
-    )
-    responses = {
-        (r.assigned_worksheet_id, r.partner_id): r
-        for r in db.session.scalars(
-            select(Response).where(
-                Response.assigned_worksheet_id.in_([a.id for a in assigned]),
-                (Response.partner_id == link.partner_id) | Response.partner_id.is_(None),
-            )
-        )
-    }
-    worksheets = []
-    for number, one in enumerate(assigned, start=1):
-        owner = None if one.answered_by == AnsweredBy.COUPLE else link.partner_id
-        response = responses.get((one.id, owner)) or _new_response(one, owner)
-        worksheet = worksheet_of(one.worksheet_version)
-        if worksheet.answered_by != one.answered_by:
-            worksheet = worksheet.model_copy(update={"answered_by": one.answered_by})
-        worksheets.append(LinkWorksheet(number, one, worksheet, response))
-    return worksheets
+    return _link_worksheets(link, None)
 
 
 def link_worksheet_by_number(link: ClientLink, number: str) -> LinkWorksheet | None:
+    """One worksheet of the link, its response and its stored answers, in one query."""
     if not (isinstance(number, str) and number.isdecimal() and len(number) < 4):
         return None
-    return next((s for s in link_worksheets(link) if s.number == int(number)), None)
+    wanted = int(number)
+    if wanted < 1:
+        return None
+    return next((s for s in _link_worksheets(link, wanted) if s.number == wanted), None)
+
+
+def _link_worksheets(link: ClientLink, with_answers: int | None) -> list[LinkWorksheet]:
+    """Every worksheet of the link with its version and response, and the stored answers of
+    worksheet number ``with_answers``: one statement, the busiest pages' main query.
+
+    The version's definition is not loaded when this process parsed it already (by its
+    content hash), so a page does not read and parse the same definition again.
+    """
+    ordered = (AssignedWorksheet.position, AssignedWorksheet.id)
+    statement = (
+        select(AssignedWorksheet, Response)
+        .outerjoin(
+            Response,
+            and_(
+                Response.assigned_worksheet_id == AssignedWorksheet.id,
+                (Response.partner_id == link.partner_id) | Response.partner_id.is_(None),
+            ),
+        )
+        .where(AssignedWorksheet.assignment_id == link.assignment_id)
+        .order_by(*ordered)
+        .options(
+            joinedload(AssignedWorksheet.worksheet_version).defer(WorksheetVersion.definition)
+        )
+        .execution_options(populate_existing=True)
+    )
+    if with_answers is not None:
+        numbered = (
+            select(AssignedWorksheet.id)
+            .where(AssignedWorksheet.assignment_id == link.assignment_id)
+            .order_by(*ordered)
+            .offset(with_answers - 1)
+            .limit(1)
+            .scalar_subquery()
+        )
+        statement = statement.add_columns(Answer).outerjoin(
+            Answer,
+            and_(Answer.response_id == Response.id, Response.assigned_worksheet_id == numbered),
+        )
+    assigned: dict[int, AssignedWorksheet] = {}
+    responses: dict[tuple[int, int | None], Response] = {}
+    answers: dict[int, dict[str, Answer]] = {}
+    for row in db.session.execute(statement):
+        one, response = row[0], row[1]
+        assigned.setdefault(one.id, one)
+        if response is not None:
+            responses[(one.id, response.partner_id)] = response
+            answers.setdefault(response.id, {})
+            if with_answers is not None and row[2] is not None:
+                answers[response.id][row[2].item_id] = row[2]
+    worksheets = []
+    for number, one in enumerate(assigned.values(), start=1):
+        owner = None if one.answered_by == AnsweredBy.COUPLE else link.partner_id
+        response = responses.get((one.id, owner))
+        preloaded = answers.get(response.id) if response is not None else None
+        if response is None:
+            response, preloaded = _new_response(one, owner), {}
+        worksheets.append(
+            LinkWorksheet(
+                number,
+                one,
+                _definition(one),
+                response,
+                preloaded if number == with_answers else None,
+            )
+        )
+    return worksheets
+
+
+def _definition(one: AssignedWorksheet) -> Worksheet:
+    """The version's definition as assigned, parsed (and copied) once per process."""
+    version = one.worksheet_version
+    key = (version.content_hash, one.answered_by)
+    worksheet = _definitions.get(key)
+    if worksheet is None:
+        worksheet = worksheet_of(version)  # loads the deferred definition this once
+        if worksheet.answered_by != one.answered_by:
+            worksheet = worksheet.model_copy(update={"answered_by": one.answered_by})
+        if len(_definitions) < 1024:
+            _definitions[key] = worksheet
+    return worksheet
+
+
+_definitions: dict[tuple[str, AnsweredBy], Worksheet] = {}
 
 
 def _new_response(sheet: AssignedWorksheet, partner_id: int | None) -> Response:
@@ -208,6 +281,12 @@ def closed_reason(assignment: Assignment, response: Response) -> str | None:
 
 def stored_state(response: Response) -> dict[str, Stored]:
     return {a.item_id: Stored(a.value, a.shareable) for a in _answers(response).values()}
+
+
+def sheet_state(sheet: LinkWorksheet) -> dict[str, Stored]:
+    """The sheet's stored answers, from the query that found the sheet when it had them."""
+    answers = sheet.preloaded if sheet.preloaded is not None else _answers(sheet.response)
+    return {a.item_id: Stored(a.value, a.shareable) for a in answers.values()}
 
 
 def stored_states(sheets: list[LinkWorksheet]) -> dict[int, dict[str, Stored]]:
@@ -365,10 +444,14 @@ def save(link: ClientLink, sheet: LinkWorksheet, posted: Posted, submit: bool = 
     Repeating a request stores nothing twice: an unchanged answer is not written, and a
     submitted response stays submitted once, with its first submission time.
     """
-    for _ in range(MERGE_ATTEMPTS):
-        db.session.refresh(sheet.response)
+    for attempt in range(MERGE_ATTEMPTS):
         response = sheet.response
-        current = _answers(response)
+        if attempt == 0 and sheet.preloaded is not None:
+            current = sheet.preloaded  # read with the response, in this request
+        else:
+            db.session.refresh(response)
+            current = _answers(response)
+        sheet.preloaded = None  # a save changes them; whatever asks next reads them anew
         state = {a.item_id: Stored(a.value, a.shareable) for a in current.values()}
         if reason := closed_reason(link.assignment, response):
             return Outcome(SaveOutcome.CLOSED, response.revision, state, errors={"": reason})
@@ -422,7 +505,6 @@ def change_answer(
             return Outcome(SaveOutcome.UNCHANGED, response.revision, state)
         stored = Stored(value, sheet.joint or (before is not None and before.shareable))
         if _write(response, {item_id: stored}, current, finishing=False):
-            db.session.refresh(response)
             return Outcome(SaveOutcome.SAVED, response.revision, {**state, item_id: stored})
     return Outcome(
         SaveOutcome.CONFLICT,
@@ -541,6 +623,8 @@ def _write(
     Its own commit, not the request's: the revision claim holds the response's row lock
     until then, so it is released as soon as the answers are stored, and a partner's text
     is safe before anything else the request does (alerts, audit, the page) can fail.
+    The claim returns the response's new columns, and the commit keeps what the request
+    loaded: the rest of the request reads nothing again that it already knows.
     """
     now = utcnow()
     new_values: dict[str, Any] = {"revision": Response.revision + 1, "updated_at": now}
@@ -548,16 +632,14 @@ def _write(
         new_values |= {"status": ResponseStatus.SUBMITTED, "submitted_at": now}
     elif response.submitted_at is None:
         new_values["status"] = ResponseStatus.IN_PROGRESS
-    claimed = cast(  # an UPDATE gives a CursorResult
-        CursorResult,
-        db.session.execute(
-            update(Response)
-            .where(Response.id == response.id, Response.revision == response.revision)
-            .values(**new_values)
-            .execution_options(synchronize_session=False)
-        ),
-    )
-    if claimed.rowcount != 1:
+    claimed = db.session.execute(
+        update(Response)
+        .where(Response.id == response.id, Response.revision == response.revision)
+        .values(**new_values)
+        .returning(Response.revision, Response.status, Response.submitted_at)
+        .execution_options(synchronize_session=False)
+    ).one_or_none()
+    if claimed is None:
         db.session.rollback()
         return False
     for item_id, stored in changes.items():
@@ -575,14 +657,20 @@ def _write(
             )
         else:
             answer.value, answer.shareable = stored.value, stored.shareable
-    db.session.commit()  # compare-and-set: the claimed revision and its answers land together now
+    for name, value in (*claimed._mapping.items(), ("updated_at", now)):
+        set_committed_value(response, name, value)
+    session = db.session()
+    expiring, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()  # compare-and-set: the claimed revision and its answers land together
+    finally:
+        session.expire_on_commit = expiring
     return True
 
 
 def _outcome(
     sheet: LinkWorksheet, submit: bool, response: Response, plan: _Plan, was_submitted: bool
 ) -> Outcome:
-    db.session.refresh(response)
     errors = dict(plan.errors)
     if plan.conflicts:
         status = SaveOutcome.CONFLICT
