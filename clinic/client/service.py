@@ -17,7 +17,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
 from flask import current_app
 from sqlalchemy import and_, select, update
@@ -163,9 +163,7 @@ def _link_worksheets(link: ClientLink, with_answers: int | None) -> list[LinkWor
         )
         .where(AssignedWorksheet.assignment_id == link.assignment_id)
         .order_by(*ordered)
-        .options(
-            joinedload(AssignedWorksheet.worksheet_version).defer(WorksheetVersion.definition)
-        )
+        .options(joinedload(AssignedWorksheet.worksheet_version).defer(WorksheetVersion.definition))
         .execution_options(populate_existing=True)
     )
     if with_answers is not None:
@@ -185,13 +183,16 @@ def _link_worksheets(link: ClientLink, with_answers: int | None) -> list[LinkWor
     responses: dict[tuple[int, int | None], Response] = {}
     answers: dict[int, dict[str, Answer]] = {}
     for row in db.session.execute(statement):
-        one, response = row[0], row[1]
+        columns: tuple[Any, ...] = tuple(row)  # (worksheet, response[, answer])
+        one: AssignedWorksheet = columns[0]
+        found: Response | None = columns[1]
+        answer: Answer | None = columns[2] if len(columns) > 2 else None
         assigned.setdefault(one.id, one)
-        if response is not None:
-            responses[(one.id, response.partner_id)] = response
-            answers.setdefault(response.id, {})
-            if with_answers is not None and row[2] is not None:
-                answers[response.id][row[2].item_id] = row[2]
+        if found is not None:
+            responses[(one.id, found.partner_id)] = found
+            stored = answers.setdefault(found.id, {})
+            if answer is not None:
+                stored[answer.item_id] = answer
     worksheets = []
     for number, one in enumerate(assigned.values(), start=1):
         owner = None if one.answered_by == AnsweredBy.COUPLE else link.partner_id
@@ -246,7 +247,14 @@ def _new_response(sheet: AssignedWorksheet, partner_id: int | None) -> Response:
 def mark_opened(link: ClientLink, sheet: LinkWorksheet | None = None) -> None:
     """Record that the link (and a worksheet on it) was opened, for the therapist's status."""
     now = utcnow()
-    link.last_opened_at = now
+    # A plain UPDATE, not the unit of work: this runs on every page a partner opens.
+    db.session.execute(
+        update(ClientLink)
+        .where(ClientLink.id == link.id)
+        .values(last_opened_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    set_committed_value(link, "last_opened_at", now)
     if sheet is not None and sheet.response.status == ResponseStatus.NOT_OPENED:
         db.session.execute(
             update(Response)

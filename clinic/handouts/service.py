@@ -21,19 +21,23 @@ from __future__ import annotations
 import base64
 import dataclasses
 import functools
+import logging
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from flask import current_app, render_template
+from flask import Flask, current_app, has_request_context, render_template
+from flask_login import current_user
 from markupsafe import Markup, escape
 
 from clinic import localtime
 from clinic.assignments.links import IssuedLink
 from clinic.assignments.service import STATUS_LABELS
 from clinic.enums import AnsweredBy, ResponseStatus
-from clinic.handouts.pdf import RendererPool, renderer
+from clinic.handouts import cache
+from clinic.handouts.pdf import RendererPool, paper_size, renderer
 from clinic.models import AssignedWorksheet, Assignment, Couple, SessionNote
 from clinic.review import language
 from clinic.review import service as review
@@ -79,6 +83,55 @@ def pdf_renderer() -> RendererPool:
     return renderer(int(current_app.config["PDF_RENDER_CONCURRENCY"]))
 
 
+def prepare() -> None:
+    """Get this process ready for its first PDF: compile the PDF templates, make the pool's
+    renderers and lay out a small page on each (fonts, stylesheets, WeasyPrint's imports).
+
+    Called before a web or background worker takes its first request (gunicorn.conf.py,
+    ``flask jobs worker``): otherwise the first download after a start pays for all of it.
+    """
+    for name in ("session.html", "blank.html", "alone.html", "cards.html"):
+        current_app.jinja_env.get_template(f"handouts/pdf/{name}")
+    pdf_renderer().prepare(paper_size(_paper()))
+
+
+def prepare_in_background(app: Flask) -> threading.Thread:
+    """:func:`prepare` on a thread of its own, so a web worker answers at once while it
+    prepares; a PDF asked for meanwhile waits for a prepared renderer."""
+
+    def run() -> None:
+        try:
+            with app.app_context():
+                prepare()
+        except Exception:  # a PDF renders all the same, only slower the first time
+            logging.getLogger(__name__).exception("Preparing the PDF renderers failed")
+
+    thread = threading.Thread(target=run, name="prepare-pdfs", daemon=True)
+    thread.start()
+    return thread
+
+
+def _render(html: str, title: str, copies: int = 1, *, owner: int | None = None) -> bytes:
+    """The PDF for ``html``, from this process's cache when ``owner`` (the therapist who
+    downloads it) had exactly this one made already (clinic.handouts.cache)."""
+    paper = _paper()
+    if owner is None:
+        return pdf_renderer().render(html, title, paper, copies)
+    cache_key = cache.key(owner, html, title, paper, copies)
+    data = cache.pdfs.get(cache_key)
+    if data is None:
+        data = pdf_renderer().render(html, title, paper, copies)
+        cache.pdfs.put(cache_key, data)
+    return data
+
+
+def _therapist_id() -> int | None:
+    """The signed-in therapist of this request; None for a partner's link or no request."""
+    if has_request_context() and current_user.is_authenticated:
+        return int(current_user.id)
+    return None
+
+
 def _day(moment: datetime | date) -> str:
     return f"{moment.day} {moment:%B %Y}"
 
@@ -98,7 +151,8 @@ def blank_worksheet_pdf(ws: Worksheet, partner_count: int = 2) -> bytes:
     who = [f"Partner {n}" for n in range(1, partner_count + 1)] if together else ["Name"]
     title = PDF_TITLES["blank"]
     html = render_template("handouts/pdf/blank.html", ws=ws, who=who, pdf_title=title)
-    return pdf_renderer().render(html, title, _paper(), copies=1 if together else partner_count)
+    copies = 1 if together else partner_count
+    return _render(html, title, copies, owner=_therapist_id())
 
 
 # --- one item on its own page ("Our agreement") ---------------------------------------------
@@ -116,7 +170,7 @@ def item_alone_pdf(item: Item, value: Any, couple: Couple, viewer: int | None = 
         date=_today(couple),
         pdf_title=title,
     )
-    return pdf_renderer().render(html, title, _paper())
+    return _render(html, title, owner=None if viewer is not None else _therapist_id())
 
 
 def item_alone(assigned: AssignedWorksheet, item_id: str) -> bytes | None:
@@ -340,7 +394,7 @@ def session_handout_html(handout: SessionHandout) -> str:
 
 def session_handout_pdf(handout: SessionHandout) -> bytes:
     title = PDF_TITLES[handout.version]
-    return pdf_renderer().render(session_handout_html(handout), title, _paper())
+    return _render(session_handout_html(handout), title, owner=_therapist_id())
 
 
 def _printed(row: ItemRow) -> PrintedItem:
