@@ -71,7 +71,7 @@ def test_the_cache_is_never_shared_between_therapists(client, layouts):
     pdfs = []
     for therapist in (first, second):
         factories.sign_in(client, therapist)
-        response = client.get("/worksheets/blank.pdf?worksheet=consent-check-in")
+        response = client.get("/worksheets/blank.pdf?worksheet=builtin:consent-check-in")
         assert response.status_code == 200
         pdfs.append(response.data)
         client.post("/logout")
