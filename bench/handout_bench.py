@@ -191,9 +191,11 @@ def main() -> None:
                 )
 
             pages, heap_mib, rss_mib = big_handout(therapist, args.big_pages)
-            print(f"\nPeak memory rendering a {pages}-page therapist copy: "
-                  f"{heap_mib:.0f} MiB Python heap (tracemalloc), "
-                  f"{rss_mib:.0f} MiB peak resident size of the process")
+            print(
+                f"\nPeak memory rendering a {pages}-page therapist copy: "
+                f"{heap_mib:.0f} MiB Python heap (tracemalloc), "
+                f"{rss_mib:.0f} MiB peak resident size of the process"
+            )
 
 
 if __name__ == "__main__":

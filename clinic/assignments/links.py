@@ -6,6 +6,7 @@ that shows a link (the "shown once" page, an e-mail, a printed card) gets it fro
 checked by :func:`links_from_tokens`.
 """
 
+import functools
 import hashlib
 import re
 import secrets
@@ -14,7 +15,7 @@ from datetime import datetime, timedelta
 
 import segno
 from flask import current_app, has_request_context, url_for
-from sqlalchemy import select
+from sqlalchemy import Select, String, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from clinic import localtime
@@ -75,21 +76,29 @@ def find_active_link(token: str) -> ClientLink | None:
     """The active link for a raw token; None for unknown, expired and revoked alike."""
     if not isinstance(token, str) or not _TOKEN_SHAPE.fullmatch(token):
         return None
-    # One statement for what every client page reads: the couple's zone (and its therapist's,
-    # the fallback), but not the sealed label and notes, which would be opened for nothing.
+    link = db.session.scalar(_active_link_statement(), {"token_hash": hash_token(token)})
+    if link is None or link_state(link) != LinkState.ACTIVE:
+        return None
+    return link
+
+
+@functools.cache
+def _active_link_statement() -> Select[ClientLink]:
+    """Built once (its value is a bound parameter): it runs on every client page and save.
+
+    It also loads what those pages read, the couple's zone and its therapist's (the
+    fallback), but not the sealed label and notes, which would be opened for nothing.
+    """
     couple = joinedload(ClientLink.assignment).joinedload(Assignment.couple)
-    link = db.session.scalar(
+    return (
         select(ClientLink)
-        .where(ClientLink.token_hash == hash_token(token))
+        .where(ClientLink.token_hash == bindparam("token_hash", type_=String))
         .options(
             couple.load_only(Couple.time_zone, Couple.therapist_id),
             couple.joinedload(Couple.therapist).load_only(Therapist.time_zone),
             joinedload(ClientLink.partner),
         )
     )
-    if link is None or link_state(link) != LinkState.ACTIVE:
-        return None
-    return link
 
 
 def issue_link(assignment: Assignment, partner: Partner) -> IssuedLink:

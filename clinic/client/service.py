@@ -12,6 +12,7 @@ Writes are guarded by ``Response.revision`` (compare-and-set), so two saves raci
 are serialised and the loser merges again against what the winner stored.
 """
 
+import functools
 import hashlib
 import json
 import re
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from flask import current_app
-from sqlalchemy import and_, select, update
+from sqlalchemy import Integer, Select, and_, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -151,38 +152,14 @@ def _link_worksheets(link: ClientLink, with_answers: int | None) -> list[LinkWor
     The version's definition is not loaded when this process parsed it already (by its
     content hash), so a page does not read and parse the same definition again.
     """
-    ordered = (AssignedWorksheet.position, AssignedWorksheet.id)
-    statement = (
-        select(AssignedWorksheet, Response)
-        .outerjoin(
-            Response,
-            and_(
-                Response.assigned_worksheet_id == AssignedWorksheet.id,
-                (Response.partner_id == link.partner_id) | Response.partner_id.is_(None),
-            ),
-        )
-        .where(AssignedWorksheet.assignment_id == link.assignment_id)
-        .order_by(*ordered)
-        .options(joinedload(AssignedWorksheet.worksheet_version).defer(WorksheetVersion.definition))
-        .execution_options(populate_existing=True)
-    )
+    statement = _sheets_statement(with_answers is not None)
+    params = {"assignment": link.assignment_id, "partner": link.partner_id}
     if with_answers is not None:
-        numbered = (
-            select(AssignedWorksheet.id)
-            .where(AssignedWorksheet.assignment_id == link.assignment_id)
-            .order_by(*ordered)
-            .offset(with_answers - 1)
-            .limit(1)
-            .scalar_subquery()
-        )
-        statement = statement.add_columns(Answer).outerjoin(
-            Answer,
-            and_(Answer.response_id == Response.id, Response.assigned_worksheet_id == numbered),
-        )
+        params["skip"] = with_answers - 1
     assigned: dict[int, AssignedWorksheet] = {}
     responses: dict[tuple[int, int | None], Response] = {}
     answers: dict[int, dict[str, Answer]] = {}
-    for row in db.session.execute(statement):
+    for row in db.session.execute(statement, params):
         columns: tuple[Any, ...] = tuple(row)  # (worksheet, response[, answer])
         one: AssignedWorksheet = columns[0]
         found: Response | None = columns[1]
@@ -210,6 +187,42 @@ def _link_worksheets(link: ClientLink, with_answers: int | None) -> list[LinkWor
             )
         )
     return worksheets
+
+
+@functools.cache
+def _sheets_statement(with_answers: bool) -> Select:
+    """The statement of :func:`_link_worksheets`, built once: its values are bound parameters,
+    so SQLAlchemy neither builds nor compiles it again on each page."""
+    ordered = (AssignedWorksheet.position, AssignedWorksheet.id)
+    assignment = bindparam("assignment", type_=Integer)
+    statement = (
+        select(AssignedWorksheet, Response)
+        .outerjoin(
+            Response,
+            and_(
+                Response.assigned_worksheet_id == AssignedWorksheet.id,
+                (Response.partner_id == bindparam("partner", type_=Integer))
+                | Response.partner_id.is_(None),
+            ),
+        )
+        .where(AssignedWorksheet.assignment_id == assignment)
+        .order_by(*ordered)
+        .options(joinedload(AssignedWorksheet.worksheet_version).defer(WorksheetVersion.definition))
+        .execution_options(populate_existing=True)
+    )
+    if not with_answers:
+        return statement
+    numbered = (
+        select(AssignedWorksheet.id)
+        .where(AssignedWorksheet.assignment_id == assignment)
+        .order_by(*ordered)
+        .offset(bindparam("skip", type_=Integer))
+        .limit(1)
+        .scalar_subquery()
+    )
+    return statement.add_columns(Answer).outerjoin(
+        Answer, and_(Answer.response_id == Response.id, Response.assigned_worksheet_id == numbered)
+    )
 
 
 def _definition(one: AssignedWorksheet) -> Worksheet:
