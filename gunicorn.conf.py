@@ -6,8 +6,12 @@ restart is about as fast as any other (see docs/benchmarks.md). Command-line opt
 ``GUNICORN_CMD_ARGS`` still set everything else.
 """
 
+import sys
+
 
 def post_worker_init(worker):
+    if "clinic.handouts.service" not in sys.modules:
+        return  # another app served from this folder (the benchmarks' bare Flask app)
     from clinic.handouts.service import prepare_in_background
 
     prepare_in_background(worker.wsgi)
