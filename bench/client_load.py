@@ -190,7 +190,12 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL, not SQLite")
     args = parser.parse_args()
 
+    from tests.slow import servers
     from tests.slow.servers import Gunicorn
+
+    # On a crowded machine four workers importing the app take longer than the tests' 30 s.
+    patient = servers.wait_until
+    servers.wait_until = lambda check, timeout, what: patient(check, max(timeout, 300), what)
 
     cleanup: list[Callable[[], None]] = []
     try:
