@@ -133,6 +133,10 @@ def add_round(couple) -> int:
     assignment = factories.make_assignment(couple, sample.WORKSHEETS)
     for sheet in assignment.worksheets:
         slug = sheet.worksheet_version.slug
+        if slug in sample.TOGETHER:  # answered together, each clause confirmed by both
+            values = sample.confirmed_by_both(slug, sample.TOGETHER[slug], couple.partners)
+            factories.answer_worksheet(sheet, None, values, shared=all)
+            continue
         for partner, answers in ((alex, sample.ALEX), (sam, sample.SAM)):
             values, shared = answers[slug]
             factories.answer_worksheet(sheet, partner, values, shared=shared)
@@ -221,22 +225,12 @@ def big_handout(therapist, pages_wanted: int) -> tuple[int, float, float]:
     """
     couple, first = sample.make_session(therapist, label="Couple B (bench)")
     ids = [first.id]
-    alex, sam = couple.partners
     per_round = page_count(
         service.session_handout_pdf(service.build_handout(couple, ids, service.THERAPIST))
     )
 
-    def another_round() -> int:
-        assignment = factories.make_assignment(couple, sample.WORKSHEETS)
-        for sheet in assignment.worksheets:
-            slug = sheet.worksheet_version.slug
-            for partner, answers in ((alex, sample.ALEX), (sam, sample.SAM)):
-                values, shared = answers[slug]
-                factories.answer_worksheet(sheet, partner, values, shared=shared)
-        return assignment.id
-
     while len(ids) * per_round < pages_wanted:
-        ids.append(another_round())
+        ids.append(add_round(couple))
     while True:
         handout = service.build_handout(couple, ids, service.THERAPIST)
         tracemalloc.start()
@@ -245,7 +239,7 @@ def big_handout(therapist, pages_wanted: int) -> tuple[int, float, float]:
         tracemalloc.stop()
         if page_count(data) >= pages_wanted:
             break
-        ids.append(another_round())
+        ids.append(add_round(couple))
     max_rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     return page_count(data), peak / 2**20, max_rss_kib / 1024
 
@@ -255,12 +249,19 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=15, help="warm renders per measurement")
     parser.add_argument("--big-pages", type=int, default=50, help="size of the memory run")
     parser.add_argument("--first", choices=["prepared", "cold"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--parts",
+        default="first,ratio,five,repeat,memory",
+        help="comma-separated: first, ratio, five, repeat, memory (default: all)",
+    )
     args = parser.parse_args()
 
     if args.first:
         first_download(args.first, args.rounds)
         return
-    first_downloads(args.rounds)
+    parts = set(args.parts.split(","))
+    if "first" in parts:
+        first_downloads(args.rounds)
     with tempfile.TemporaryDirectory() as tmp:
         app = bench_app(tmp)
         with app.app_context():
@@ -269,36 +270,43 @@ def main() -> None:
             couple, assignment = sample.make_session(therapist)
             db.session.commit()
 
-            print(
-                f"Session handout, 2 partners, {len(sample.WORKSHEETS)} worksheets, A4, "
-                f"{args.rounds} warm rounds each; medians, wall clock (CPU time of this process)"
-            )
-            print(
-                f"{'version':<10} {'pages':>5} {'whole download':>18} "
-                f"{'WeasyPrint alone':>18} {'ratio':>11} {'naive, no reuse':>18}"
-            )
-            for version in service.VERSIONS:
-                r = bench_version(couple, [assignment.id], version, args.rounds)
-                (ours, ours_cpu), (alone, alone_cpu) = r["ours"], r["alone"]
+            if "ratio" in parts:
+                ratios(couple, assignment.id, args.rounds)
+            if "five" in parts:
+                pages, five = five_assignments(therapist, args.rounds)
+                print(f"\nTherapist copy of five assignments ({pages} pages), warm: {ms(five)}")
+            if "repeat" in parts:
+                first, repeat = repeat_download(app, therapist, couple, assignment.id, args.rounds)
                 print(
-                    f"{r['version']:<10} {r['pages']:>5} {ms(r['ours']):>18} {ms(r['alone']):>18} "
-                    f"{ours / alone:>5.2f} ({ours_cpu / alone_cpu:.2f}) {ms(r['naive']):>18}"
+                    f"Download through the app: first {ms(first)}, repeat of the unchanged "
+                    f"handout {ms(repeat)} (cache)"
+                )
+            if "memory" in parts:
+                pages, heap_mib, rss_mib = big_handout(therapist, args.big_pages)
+                print(
+                    f"\nPeak memory rendering a {pages}-page therapist copy: "
+                    f"{heap_mib:.0f} MiB Python heap (tracemalloc), "
+                    f"{rss_mib:.0f} MiB peak resident size of the process"
                 )
 
-            pages, five = five_assignments(therapist, args.rounds)
-            print(f"\nTherapist copy of five assignments ({pages} pages), warm: {ms(five)}")
-            first, repeat = repeat_download(app, therapist, couple, assignment.id, args.rounds)
-            print(
-                f"Download through the app: first {ms(first)}, repeat of the unchanged "
-                f"handout {ms(repeat)} (cache)"
-            )
 
-            pages, heap_mib, rss_mib = big_handout(therapist, args.big_pages)
-            print(
-                f"\nPeak memory rendering a {pages}-page therapist copy: "
-                f"{heap_mib:.0f} MiB Python heap (tracemalloc), "
-                f"{rss_mib:.0f} MiB peak resident size of the process"
-            )
+def ratios(couple, assignment_id: int, rounds: int) -> None:
+    """The whole download against WeasyPrint alone, for both versions."""
+    print(
+        f"Session handout, 2 partners, {len(sample.WORKSHEETS)} worksheets, A4, "
+        f"{rounds} warm rounds each; medians, wall clock (CPU time of this process)"
+    )
+    print(
+        f"{'version':<10} {'pages':>5} {'whole download':>18} "
+        f"{'WeasyPrint alone':>18} {'ratio':>11} {'naive, no reuse':>18}"
+    )
+    for version in service.VERSIONS:
+        r = bench_version(couple, [assignment_id], version, rounds)
+        (ours, ours_cpu), (alone, alone_cpu) = r["ours"], r["alone"]
+        print(
+            f"{r['version']:<10} {r['pages']:>5} {ms(r['ours']):>18} {ms(r['alone']):>18} "
+            f"{ours / alone:>5.2f} ({ours_cpu / alone_cpu:.2f}) {ms(r['naive']):>18}"
+        )
 
 
 if __name__ == "__main__":
