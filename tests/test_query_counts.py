@@ -11,7 +11,7 @@ import pytest
 from tests import factories
 from tests.client.browser_form import filled, open_form
 
-PAGE_STATEMENTS = 4  # the link, the browser's session, the worksheet with its answers, "opened"
+PAGE_STATEMENTS = 4  # the link, the session, the worksheet with its answers, "opened" (1 a minute)
 AUTOSAVE_STATEMENTS = 5  # the link, the session, the worksheet, the revision claim, the answer
 
 

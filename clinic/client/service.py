@@ -18,6 +18,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, NamedTuple
 
 from flask import current_app
@@ -49,6 +50,7 @@ PART_LENGTH = 8
 BASE_LIMIT = 4000  # a base with its parts' fingerprints (a long agreement or grid)
 _BASE = re.compile(r"[0-9a-f]{16}(?:~[a-z0-9._-]{0,130}=[0-9a-f]{8})*")
 MERGE_ATTEMPTS = 10
+OPENED_EVERY = timedelta(seconds=60)  # how often a link's "last opened" time is written
 
 
 class Stored(NamedTuple):
@@ -260,14 +262,16 @@ def _new_response(sheet: AssignedWorksheet, partner_id: int | None) -> Response:
 def mark_opened(link: ClientLink, sheet: LinkWorksheet | None = None) -> None:
     """Record that the link (and a worksheet on it) was opened, for the therapist's status."""
     now = utcnow()
-    # A plain UPDATE, not the unit of work: this runs on every page a partner opens.
-    db.session.execute(
-        update(ClientLink)
-        .where(ClientLink.id == link.id)
-        .values(last_opened_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    set_committed_value(link, "last_opened_at", now)
+    # At most once a minute, as a session's idle clock: a partner moving between pages or
+    # reloading one writes nothing, so those pages never wait for SQLite's one writer.
+    if link.last_opened_at is None or now - link.last_opened_at >= OPENED_EVERY:
+        db.session.execute(
+            update(ClientLink)
+            .where(ClientLink.id == link.id)
+            .values(last_opened_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        set_committed_value(link, "last_opened_at", now)
     if sheet is not None and sheet.response.status == ResponseStatus.NOT_OPENED:
         db.session.execute(
             update(Response)
