@@ -10,8 +10,9 @@ app under the same gunicorn settings (sync workers on 127.0.0.1) and sends each 
 number of requests from ``--concurrency`` threads:
 
 * bare Flask endpoint: ``GET /ping`` answering "ok", the ceiling of this machine and server;
-* client page: a partner opening a worksheet (``GET /w/<token>/1``: link lookup, the stored
-  answers decrypted, the form rendered, "opened" recorded);
+* client page: a partner opening a worksheet again with their session cookie
+  (``GET /w/<token>/1``: link and session lookup, the stored answers decrypted, the form
+  rendered, "opened" recorded);
 * autosave: partners saving as they type (``POST /w/<token>/1/autosave``, each thread its own
   partner, every save a new text, so every request merges, encrypts and commits).
 
@@ -189,7 +190,12 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL, not SQLite")
     args = parser.parse_args()
 
+    from tests.slow import servers
     from tests.slow.servers import Gunicorn
+
+    # On a crowded machine four workers importing the app take longer than the tests' 30 s.
+    patient = servers.wait_until
+    servers.wait_until = lambda check, timeout, what: patient(check, max(timeout, 300), what)
 
     cleanup: list[Callable[[], None]] = []
     try:
@@ -200,14 +206,18 @@ def main() -> None:
         tandem = Gunicorn.tandem(url, args.workers)
         cleanup.append(tandem.stop)
 
-        partners = [Partner(tandem.port, path) for path in paths[: args.concurrency]]
-        pages = itertools.cycle(paths)
+        # Every partner opens their link once, as from the therapist's message: a page opened
+        # again needs that browser's session (the link's session cookie), or it is the
+        # neutral gate page (a redirect) and not the worksheet.
+        phones = [Partner(tandem.port, path) for path in paths]
+        partners = phones[: args.concurrency]
+        pages = itertools.cycle(phones)
         page_lock = threading.Lock()
 
         def open_page(_thread: int) -> int:
             with page_lock:
-                path = next(pages)
-            return send(tandem.port, "GET", path)[0]
+                phone = next(pages)
+            return send(tandem.port, "GET", phone.path, headers={"Cookie": phone.cookie})[0]
 
         scenarios: dict[str, Callable[[int], int]] = {
             "bare Flask endpoint": lambda _thread: send(bare.port, "GET", "/ping")[0],

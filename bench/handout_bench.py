@@ -13,8 +13,16 @@ prints, for the joint and the therapist copy:
 * the median time of a naive render that parses the CSS and loads the fonts every time,
   which is what reusing them saves.
 
-Then it renders one handout of about 50 pages and reports its peak memory: the Python heap
-high-water mark (tracemalloc) and the process's peak resident size (getrusage).
+Then:
+
+* the first download in a fresh process, after ``service.prepare()`` as gunicorn.conf.py and
+  the jobs worker call it, and without it, each against the warm median of the same process
+  (two child processes, ``--first prepared`` and ``--first cold``);
+* a warm therapist copy of five assignments (15 worksheets);
+* a repeat download of an unchanged handout through the app (signed in, the test client),
+  which the per-therapist cache answers (clinic.handouts.cache), against its first download;
+* one handout of about 50 pages and its peak memory: the Python heap high-water mark
+  (tracemalloc) and the process's peak resident size (getrusage).
 Runs alternate between the pipeline and the baseline, so load from other processes on a
 shared machine falls on both alike.
 """
@@ -24,6 +32,7 @@ from __future__ import annotations
 import argparse
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -38,10 +47,10 @@ from weasyprint.text.fonts import FontConfiguration  # noqa: E402
 
 from clinic import create_app  # noqa: E402
 from clinic.extensions import db  # noqa: E402
-from clinic.handouts import pdf, service  # noqa: E402
+from clinic.handouts import cache, pdf, service  # noqa: E402
 from tests import factories  # noqa: E402
 from tests.handouts import sample  # noqa: E402
-from tests.helpers import TEST_ENCRYPTION_KEY  # noqa: E402
+from tests.helpers import TEST_ENCRYPTION_KEY, TandemClient  # noqa: E402
 
 
 def timed(call) -> tuple[float, float]:
@@ -118,6 +127,97 @@ def bench_version(couple, assignment_ids: list[int], version: str, rounds: int) 
     }
 
 
+def add_round(couple) -> int:
+    """Another assignment of the sample worksheets, answered by both; returns its id."""
+    alex, sam = couple.partners
+    assignment = factories.make_assignment(couple, sample.WORKSHEETS)
+    for sheet in assignment.worksheets:
+        slug = sheet.worksheet_version.slug
+        if slug in sample.TOGETHER:  # answered together, each clause confirmed by both
+            values = sample.confirmed_by_both(slug, sample.TOGETHER[slug], couple.partners)
+            factories.answer_worksheet(sheet, None, values, shared=all)
+            continue
+        for partner, answers in ((alex, sample.ALEX), (sam, sample.SAM)):
+            values, shared = answers[slug]
+            factories.answer_worksheet(sheet, partner, values, shared=shared)
+    return assignment.id
+
+
+def five_assignments(therapist, rounds: int) -> tuple[int, tuple[float, float]]:
+    """(pages, median warm time) of a therapist copy of five assignments."""
+    couple, first = sample.make_session(therapist, label="Couple C (bench)")
+    ids = [first.id] + [add_round(couple) for _ in range(4)]
+
+    def download() -> bytes:
+        return service.session_handout_pdf(service.build_handout(couple, ids, service.THERAPIST))
+
+    pages = page_count(download())
+    return pages, medians([timed(download) for _ in range(max(3, rounds // 3))])
+
+
+def repeat_download(app, therapist, couple, assignment_id: int, rounds: int):
+    """(first download, median repeat download) through the app, signed in as the therapist."""
+    app.test_client_class = TandemClient  # sends the form token a browser would
+    client = app.test_client()
+    factories.sign_in(client, therapist)
+    url = f"/couples/{couple.id}/handouts/session.pdf?version=therapist&assignment={assignment_id}"
+
+    def download() -> None:
+        assert client.get(url).status_code == 200
+
+    cache.pdfs.clear()
+    first = timed(download)
+    return first, medians([timed(download) for _ in range(rounds)])
+
+
+def first_download(mode: str, rounds: int) -> None:
+    """In a fresh process: the first download after start-up, then the warm median."""
+    with tempfile.TemporaryDirectory() as tmp:
+        app = bench_app(tmp)
+        with app.app_context():
+            db.create_all()
+            couple, assignment = sample.make_session(factories.make_therapist())
+            db.session.commit()
+            if mode == "prepared":
+                service.prepare()  # what gunicorn.conf.py does before the first request
+
+            def download() -> bytes:
+                handout = service.build_handout(couple, [assignment.id], service.THERAPIST)
+                return service.session_handout_pdf(handout)
+
+            first = timed(download)
+            warm = medians([timed(download) for _ in range(rounds)])
+    print(f"{first[0]} {first[1]} {warm[0]} {warm[1]}")
+
+
+def bench_app(tmp: str):
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "bench",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(tmp) / 'bench.sqlite3'}",
+            "ENCRYPTION_KEYS": TEST_ENCRYPTION_KEY,
+        }
+    )
+
+
+def first_downloads(rounds: int) -> None:
+    for mode in ("prepared", "cold"):
+        out = subprocess.run(
+            [sys.executable, __file__, "--first", mode, "--rounds", str(rounds)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()[-4:]
+        first, first_cpu, warm, warm_cpu = (float(x) for x in out)
+        label = "after prepare()" if mode == "prepared" else "not prepared"
+        print(
+            f"First therapist copy in a new process, {label:<15}: "
+            f"{ms((first, first_cpu))} against warm {ms((warm, warm_cpu))}: "
+            f"{first / warm:.2f}x ({first_cpu / warm_cpu:.2f}x CPU)"
+        )
+
+
 def big_handout(therapist, pages_wanted: int) -> tuple[int, float, float]:
     """Render a therapist copy of at least ``pages_wanted`` pages.
 
@@ -125,22 +225,12 @@ def big_handout(therapist, pages_wanted: int) -> tuple[int, float, float]:
     """
     couple, first = sample.make_session(therapist, label="Couple B (bench)")
     ids = [first.id]
-    alex, sam = couple.partners
     per_round = page_count(
         service.session_handout_pdf(service.build_handout(couple, ids, service.THERAPIST))
     )
 
-    def another_round() -> int:
-        assignment = factories.make_assignment(couple, sample.WORKSHEETS)
-        for sheet in assignment.worksheets:
-            slug = sheet.worksheet_version.slug
-            for partner, answers in ((alex, sample.ALEX), (sam, sample.SAM)):
-                values, shared = answers[slug]
-                factories.answer_worksheet(sheet, partner, values, shared=shared)
-        return assignment.id
-
     while len(ids) * per_round < pages_wanted:
-        ids.append(another_round())
+        ids.append(add_round(couple))
     while True:
         handout = service.build_handout(couple, ids, service.THERAPIST)
         tracemalloc.start()
@@ -149,7 +239,7 @@ def big_handout(therapist, pages_wanted: int) -> tuple[int, float, float]:
         tracemalloc.stop()
         if page_count(data) >= pages_wanted:
             break
-        ids.append(another_round())
+        ids.append(add_round(couple))
     max_rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     return page_count(data), peak / 2**20, max_rss_kib / 1024
 
@@ -158,42 +248,65 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=15, help="warm renders per measurement")
     parser.add_argument("--big-pages", type=int, default=50, help="size of the memory run")
+    parser.add_argument("--first", choices=["prepared", "cold"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--parts",
+        default="first,ratio,five,repeat,memory",
+        help="comma-separated: first, ratio, five, repeat, memory (default: all)",
+    )
     args = parser.parse_args()
 
+    if args.first:
+        first_download(args.first, args.rounds)
+        return
+    parts = set(args.parts.split(","))
+    if "first" in parts:
+        first_downloads(args.rounds)
     with tempfile.TemporaryDirectory() as tmp:
-        app = create_app(
-            {
-                "TESTING": True,
-                "SECRET_KEY": "bench",
-                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(tmp) / 'bench.sqlite3'}",
-                "ENCRYPTION_KEYS": TEST_ENCRYPTION_KEY,
-            }
-        )
+        app = bench_app(tmp)
         with app.app_context():
             db.create_all()
             therapist = factories.make_therapist()
             couple, assignment = sample.make_session(therapist)
+            db.session.commit()
 
-            print(
-                f"Session handout, 2 partners, {len(sample.WORKSHEETS)} worksheets, A4, "
-                f"{args.rounds} warm rounds each; medians, wall clock (CPU time of this process)"
-            )
-            print(
-                f"{'version':<10} {'pages':>5} {'whole download':>18} "
-                f"{'WeasyPrint alone':>18} {'ratio':>11} {'naive, no reuse':>18}"
-            )
-            for version in service.VERSIONS:
-                r = bench_version(couple, [assignment.id], version, args.rounds)
-                (ours, ours_cpu), (alone, alone_cpu) = r["ours"], r["alone"]
+            if "ratio" in parts:
+                ratios(couple, assignment.id, args.rounds)
+            if "five" in parts:
+                pages, five = five_assignments(therapist, args.rounds)
+                print(f"\nTherapist copy of five assignments ({pages} pages), warm: {ms(five)}")
+            if "repeat" in parts:
+                first, repeat = repeat_download(app, therapist, couple, assignment.id, args.rounds)
                 print(
-                    f"{r['version']:<10} {r['pages']:>5} {ms(r['ours']):>18} {ms(r['alone']):>18} "
-                    f"{ours / alone:>5.2f} ({ours_cpu / alone_cpu:.2f}) {ms(r['naive']):>18}"
+                    f"Download through the app: first {ms(first)}, repeat of the unchanged "
+                    f"handout {ms(repeat)} (cache)"
+                )
+            if "memory" in parts:
+                pages, heap_mib, rss_mib = big_handout(therapist, args.big_pages)
+                print(
+                    f"\nPeak memory rendering a {pages}-page therapist copy: "
+                    f"{heap_mib:.0f} MiB Python heap (tracemalloc), "
+                    f"{rss_mib:.0f} MiB peak resident size of the process"
                 )
 
-            pages, heap_mib, rss_mib = big_handout(therapist, args.big_pages)
-            print(f"\nPeak memory rendering a {pages}-page therapist copy: "
-                  f"{heap_mib:.0f} MiB Python heap (tracemalloc), "
-                  f"{rss_mib:.0f} MiB peak resident size of the process")
+
+def ratios(couple, assignment_id: int, rounds: int) -> None:
+    """The whole download against WeasyPrint alone, for both versions."""
+    print(
+        f"Session handout, 2 partners, {len(sample.WORKSHEETS)} worksheets, A4, "
+        f"{rounds} warm rounds each; medians, wall clock (CPU time of this process)"
+    )
+    print(
+        f"{'version':<10} {'pages':>5} {'whole download':>18} "
+        f"{'WeasyPrint alone':>18} {'ratio':>11} {'naive, no reuse':>18}"
+    )
+    for version in service.VERSIONS:
+        r = bench_version(couple, [assignment_id], version, rounds)
+        (ours, ours_cpu), (alone, alone_cpu) = r["ours"], r["alone"]
+        print(
+            f"{r['version']:<10} {r['pages']:>5} {ms(r['ours']):>18} {ms(r['alone']):>18} "
+            f"{ours / alone:>5.2f} ({ours_cpu / alone_cpu:.2f}) {ms(r['naive']):>18}"
+        )
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ that shows a link (the "shown once" page, an e-mail, a printed card) gets it fro
 checked by :func:`links_from_tokens`.
 """
 
+import functools
 import hashlib
 import re
 import secrets
@@ -14,13 +15,13 @@ from datetime import datetime, timedelta
 
 import segno
 from flask import current_app, has_request_context, url_for
-from sqlalchemy import select
+from sqlalchemy import Select, String, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from clinic import localtime
 from clinic.enums import AnsweredBy, LinkState
 from clinic.extensions import db
-from clinic.models import Assignment, ClientLink, Partner, Response
+from clinic.models import Assignment, ClientLink, Couple, Partner, Response, Therapist
 from clinic.storage import utcnow
 
 TOKEN_BYTES = 32  # secrets.token_urlsafe(32): 256 bits in 43 URL-safe characters
@@ -75,14 +76,29 @@ def find_active_link(token: str) -> ClientLink | None:
     """The active link for a raw token; None for unknown, expired and revoked alike."""
     if not isinstance(token, str) or not _TOKEN_SHAPE.fullmatch(token):
         return None
-    link = db.session.scalar(
-        select(ClientLink)
-        .where(ClientLink.token_hash == hash_token(token))
-        .options(joinedload(ClientLink.assignment), joinedload(ClientLink.partner))
-    )
+    link = db.session.scalar(_active_link_statement(), {"token_hash": hash_token(token)})
     if link is None or link_state(link) != LinkState.ACTIVE:
         return None
     return link
+
+
+@functools.cache
+def _active_link_statement() -> Select[ClientLink]:
+    """Built once (its value is a bound parameter): it runs on every client page and save.
+
+    It also loads what those pages read, the couple's zone and its therapist's (the
+    fallback), but not the sealed label and notes, which would be opened for nothing.
+    """
+    couple = joinedload(ClientLink.assignment).joinedload(Assignment.couple)
+    return (
+        select(ClientLink)
+        .where(ClientLink.token_hash == bindparam("token_hash", type_=String))
+        .options(
+            couple.load_only(Couple.time_zone, Couple.therapist_id),
+            couple.joinedload(Couple.therapist).load_only(Therapist.time_zone),
+            joinedload(ClientLink.partner),
+        )
+    )
 
 
 def issue_link(assignment: Assignment, partner: Partner) -> IssuedLink:

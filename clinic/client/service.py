@@ -12,25 +12,34 @@ Writes are guarded by ``Response.revision`` (compare-and-set), so two saves raci
 are serialised and the loser merges again against what the winner stored.
 """
 
+import functools
 import hashlib
 import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, cast
+from datetime import timedelta
+from typing import Any, NamedTuple
 
 from flask import current_app
 from flask_babel import gettext
-from sqlalchemy import select, update
-from sqlalchemy.engine import CursorResult
+from sqlalchemy import Integer, Select, and_, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from clinic import localtime
 from clinic.enums import AnsweredBy, ResponseStatus, SaveOutcome
 from clinic.extensions import db
 from clinic.i18n import reader_language
-from clinic.models import Answer, AssignedWorksheet, Assignment, ClientLink, Response
+from clinic.models import (
+    Answer,
+    AssignedWorksheet,
+    Assignment,
+    ClientLink,
+    Response,
+    WorksheetVersion,
+)
 from clinic.safety import service as safety
 from clinic.storage import utcnow
 from clinic.worksheets.answers import NEEDS_ANSWER, missing_required, parse_form, progress
@@ -43,6 +52,7 @@ PART_LENGTH = 8
 BASE_LIMIT = 4000  # a base with its parts' fingerprints (a long agreement or grid)
 _BASE = re.compile(r"[0-9a-f]{16}(?:~[a-z0-9._-]{0,130}=[0-9a-f]{8})*")
 MERGE_ATTEMPTS = 10
+OPENED_EVERY = timedelta(seconds=60)  # how often a link's "last opened" time is written
 
 
 class Stored(NamedTuple):
@@ -64,6 +74,9 @@ class LinkWorksheet:
     worksheet: Worksheet
     response: Response
     language: str = SOURCE_LANGUAGE
+    # The response's stored answers when they came in the same query as the response (one
+    # snapshot, so its revision guards them): saves and pages use them instead of asking again.
+    preloaded: dict[str, Answer] | None = None
     shown: Worksheet = field(init=False)
 
     def __post_init__(self) -> None:
@@ -152,40 +165,117 @@ def link_worksheets(link: ClientLink) -> list[LinkWorksheet]:
     Responses are selected by the link's partner alone, so no link can reach another
     partner's answers whatever is put into the URL or the form.
     """
-    assigned = list(
-        db.session.scalars(
-            select(AssignedWorksheet)
-            .where(AssignedWorksheet.assignment_id == link.assignment_id)
-            .order_by(AssignedWorksheet.position, AssignedWorksheet.id)
-            .options(selectinload(AssignedWorksheet.worksheet_version))
-        )
-    )
-    responses = {
-        (r.assigned_worksheet_id, r.partner_id): r
-        for r in db.session.scalars(
-            select(Response).where(
-                Response.assigned_worksheet_id.in_([a.id for a in assigned]),
-                (Response.partner_id == link.partner_id) | Response.partner_id.is_(None),
-            )
-        )
-    }
-    worksheets = []
-    wanted = reading_language(link)
-    for number, one in enumerate(assigned, start=1):
-        owner = None if one.answered_by == AnsweredBy.COUPLE else link.partner_id
-        response = responses.get((one.id, owner)) or _new_response(one, owner)
-        worksheet = worksheet_of(one.worksheet_version)
-        if worksheet.answered_by != one.answered_by:
-            worksheet = worksheet.model_copy(update={"answered_by": one.answered_by})
-        language = worksheet.language_for(wanted)
-        worksheets.append(LinkWorksheet(number, one, worksheet, response, language))
-    return worksheets
+    return _link_worksheets(link, None)
 
 
 def link_worksheet_by_number(link: ClientLink, number: str) -> LinkWorksheet | None:
+    """One worksheet of the link, its response and its stored answers, in one query."""
     if not (isinstance(number, str) and number.isdecimal() and len(number) < 4):
         return None
-    return next((s for s in link_worksheets(link) if s.number == int(number)), None)
+    wanted = int(number)
+    if wanted < 1:
+        return None
+    return next((s for s in _link_worksheets(link, wanted) if s.number == wanted), None)
+
+
+def _link_worksheets(link: ClientLink, with_answers: int | None) -> list[LinkWorksheet]:
+    """Every worksheet of the link with its version and response, and the stored answers of
+    worksheet number ``with_answers``: one statement, the busiest pages' main query.
+
+    The version's definition is not loaded when this process parsed it already (by its
+    content hash), so a page does not read and parse the same definition again.
+    """
+    statement = _sheets_statement(with_answers is not None)
+    params = {"assignment": link.assignment_id, "partner": link.partner_id}
+    if with_answers is not None:
+        params["skip"] = with_answers - 1
+    assigned: dict[int, AssignedWorksheet] = {}
+    responses: dict[tuple[int, int | None], Response] = {}
+    answers: dict[int, dict[str, Answer]] = {}
+    for row in db.session.execute(statement, params):
+        columns: tuple[Any, ...] = tuple(row)  # (worksheet, response[, answer])
+        one: AssignedWorksheet = columns[0]
+        found: Response | None = columns[1]
+        answer: Answer | None = columns[2] if len(columns) > 2 else None
+        assigned.setdefault(one.id, one)
+        if found is not None:
+            responses[(one.id, found.partner_id)] = found
+            stored = answers.setdefault(found.id, {})
+            if answer is not None:
+                stored[answer.item_id] = answer
+    worksheets = []
+    wanted = reading_language(link)
+    for number, one in enumerate(assigned.values(), start=1):
+        owner = None if one.answered_by == AnsweredBy.COUPLE else link.partner_id
+        response = responses.get((one.id, owner))
+        preloaded = answers.get(response.id) if response is not None else None
+        if response is None:
+            response, preloaded = _new_response(one, owner), {}
+        worksheet = _definition(one)
+        worksheets.append(
+            LinkWorksheet(
+                number,
+                one,
+                worksheet,
+                response,
+                worksheet.language_for(wanted),
+                preloaded if number == with_answers else None,
+            )
+        )
+    return worksheets
+
+
+@functools.cache
+def _sheets_statement(with_answers: bool) -> Select:
+    """The statement of :func:`_link_worksheets`, built once: its values are bound parameters,
+    so SQLAlchemy neither builds nor compiles it again on each page."""
+    ordered = (AssignedWorksheet.position, AssignedWorksheet.id)
+    assignment = bindparam("assignment", type_=Integer)
+    statement = (
+        select(AssignedWorksheet, Response)
+        .outerjoin(
+            Response,
+            and_(
+                Response.assigned_worksheet_id == AssignedWorksheet.id,
+                (Response.partner_id == bindparam("partner", type_=Integer))
+                | Response.partner_id.is_(None),
+            ),
+        )
+        .where(AssignedWorksheet.assignment_id == assignment)
+        .order_by(*ordered)
+        .options(joinedload(AssignedWorksheet.worksheet_version).defer(WorksheetVersion.definition))
+        .execution_options(populate_existing=True)
+    )
+    if not with_answers:
+        return statement
+    numbered = (
+        select(AssignedWorksheet.id)
+        .where(AssignedWorksheet.assignment_id == assignment)
+        .order_by(*ordered)
+        .offset(bindparam("skip", type_=Integer))
+        .limit(1)
+        .scalar_subquery()
+    )
+    return statement.add_columns(Answer).outerjoin(
+        Answer, and_(Answer.response_id == Response.id, Response.assigned_worksheet_id == numbered)
+    )
+
+
+def _definition(one: AssignedWorksheet) -> Worksheet:
+    """The version's definition as assigned, parsed (and copied) once per process."""
+    version = one.worksheet_version
+    key = (version.content_hash, one.answered_by)
+    worksheet = _definitions.get(key)
+    if worksheet is None:
+        worksheet = worksheet_of(version)  # loads the deferred definition this once
+        if worksheet.answered_by != one.answered_by:
+            worksheet = worksheet.model_copy(update={"answered_by": one.answered_by})
+        if len(_definitions) < 1024:
+            _definitions[key] = worksheet
+    return worksheet
+
+
+_definitions: dict[tuple[str, AnsweredBy], Worksheet] = {}
 
 
 def _new_response(sheet: AssignedWorksheet, partner_id: int | None) -> Response:
@@ -206,7 +296,16 @@ def _new_response(sheet: AssignedWorksheet, partner_id: int | None) -> Response:
 def mark_opened(link: ClientLink, sheet: LinkWorksheet | None = None) -> None:
     """Record that the link (and a worksheet on it) was opened, for the therapist's status."""
     now = utcnow()
-    link.last_opened_at = now
+    # At most once a minute, as a session's idle clock: a partner moving between pages or
+    # reloading one writes nothing, so those pages never wait for SQLite's one writer.
+    if link.last_opened_at is None or now - link.last_opened_at >= OPENED_EVERY:
+        db.session.execute(
+            update(ClientLink)
+            .where(ClientLink.id == link.id)
+            .values(last_opened_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        set_committed_value(link, "last_opened_at", now)
     if sheet is not None and sheet.response.status == ResponseStatus.NOT_OPENED:
         db.session.execute(
             update(Response)
@@ -241,6 +340,12 @@ def closed_reason(assignment: Assignment, response: Response) -> str | None:
 
 def stored_state(response: Response) -> dict[str, Stored]:
     return {a.item_id: Stored(a.value, a.shareable) for a in _answers(response).values()}
+
+
+def sheet_state(sheet: LinkWorksheet) -> dict[str, Stored]:
+    """The sheet's stored answers, from the query that found the sheet when it had them."""
+    answers = sheet.preloaded if sheet.preloaded is not None else _answers(sheet.response)
+    return {a.item_id: Stored(a.value, a.shareable) for a in answers.values()}
 
 
 def stored_states(sheets: list[LinkWorksheet]) -> dict[int, dict[str, Stored]]:
@@ -398,10 +503,14 @@ def save(link: ClientLink, sheet: LinkWorksheet, posted: Posted, submit: bool = 
     Repeating a request stores nothing twice: an unchanged answer is not written, and a
     submitted response stays submitted once, with its first submission time.
     """
-    for _ in range(MERGE_ATTEMPTS):
-        db.session.refresh(sheet.response)
+    for attempt in range(MERGE_ATTEMPTS):
         response = sheet.response
-        current = _answers(response)
+        if attempt == 0 and sheet.preloaded is not None:
+            current = sheet.preloaded  # read with the response, in this request
+        else:
+            db.session.refresh(response)
+            current = _answers(response)
+        sheet.preloaded = None  # a save changes them; whatever asks next reads them anew
         state = {a.item_id: Stored(a.value, a.shareable) for a in current.values()}
         if reason := closed_reason(link.assignment, response):
             return Outcome(SaveOutcome.CLOSED, response.revision, state, errors={"": reason})
@@ -457,7 +566,6 @@ def change_answer(
             return Outcome(SaveOutcome.UNCHANGED, response.revision, state)
         stored = Stored(value, sheet.joint or (before is not None and before.shareable))
         if _write(response, {item_id: stored}, current, False, sheet.language):
-            db.session.refresh(response)
             return Outcome(SaveOutcome.SAVED, response.revision, {**state, item_id: stored})
     return Outcome(
         SaveOutcome.CONFLICT,
@@ -579,6 +687,8 @@ def _write(
     Its own commit, not the request's: the revision claim holds the response's row lock
     until then, so it is released as soon as the answers are stored, and a partner's text
     is safe before anything else the request does (alerts, audit, the page) can fail.
+    The claim returns the response's new columns, and the commit keeps what the request
+    loaded: the rest of the request reads nothing again that it already knows.
     """
     now = utcnow()
     new_values: dict[str, Any] = {
@@ -590,16 +700,14 @@ def _write(
         new_values |= {"status": ResponseStatus.SUBMITTED, "submitted_at": now}
     elif response.submitted_at is None:
         new_values["status"] = ResponseStatus.IN_PROGRESS
-    claimed = cast(  # an UPDATE gives a CursorResult
-        CursorResult,
-        db.session.execute(
-            update(Response)
-            .where(Response.id == response.id, Response.revision == response.revision)
-            .values(**new_values)
-            .execution_options(synchronize_session=False)
-        ),
-    )
-    if claimed.rowcount != 1:
+    claimed = db.session.execute(
+        update(Response)
+        .where(Response.id == response.id, Response.revision == response.revision)
+        .values(**new_values)
+        .returning(Response.revision, Response.status, Response.submitted_at)
+        .execution_options(synchronize_session=False)
+    ).one_or_none()
+    if claimed is None:
         db.session.rollback()
         return False
     for item_id, stored in changes.items():
@@ -617,14 +725,20 @@ def _write(
             )
         else:
             answer.value, answer.shareable = stored.value, stored.shareable
-    db.session.commit()  # compare-and-set: the claimed revision and its answers land together now
+    for name, value in (*claimed._mapping.items(), ("updated_at", now), ("language", language)):
+        set_committed_value(response, name, value)
+    session = db.session()
+    expiring, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()  # compare-and-set: the claimed revision and its answers land together
+    finally:
+        session.expire_on_commit = expiring
     return True
 
 
 def _outcome(
     sheet: LinkWorksheet, submit: bool, response: Response, plan: _Plan, was_submitted: bool
 ) -> Outcome:
-    db.session.refresh(response)
     errors = dict(plan.errors)
     if plan.conflicts:
         status = SaveOutcome.CONFLICT

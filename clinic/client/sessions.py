@@ -12,7 +12,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app, session
-from sqlalchemy import select, update
+from sqlalchemy import Integer, String, bindparam, select, update
 
 from clinic.extensions import db
 from clinic.models import ClientLink, ClientSession
@@ -34,12 +34,19 @@ def _browser_key() -> str | None:
 
 
 def _newest(link: ClientLink, key: str) -> ClientSession | None:
-    return db.session.scalar(
-        select(ClientSession)
-        .where(ClientSession.link_id == link.id, ClientSession.key_hash == _key_hash(key))
-        .order_by(ClientSession.id.desc())
-        .limit(1)
+    return db.session.scalar(_NEWEST, {"link": link.id, "key_hash": _key_hash(key)})
+
+
+# Built once, with bound parameters: it runs on every page and save of a link.
+_NEWEST = (
+    select(ClientSession)
+    .where(
+        ClientSession.link_id == bindparam("link", type_=Integer),
+        ClientSession.key_hash == bindparam("key_hash", type_=String),
     )
+    .order_by(ClientSession.id.desc())
+    .limit(1)
+)
 
 
 def live(link: ClientLink) -> bool:

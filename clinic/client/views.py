@@ -210,7 +210,7 @@ def sheet(token: str, number: str):
     if sheet is None:
         return _not_on_this_link(token)
     service.mark_opened(link, sheet)
-    state = service.stored_state(sheet.response)
+    state = service.sheet_state(sheet)
     return _render_sheet(token, link, sheet, service.view_of(sheet, state, sheet.response.revision))
 
 
@@ -226,7 +226,7 @@ def save(token: str, number: str):
         return _not_on_this_link(token)
     posted = service.read_posted(sheet.worksheet, request.form, sheet.joint)
     if not _csrf_valid():
-        state = service.stored_state(sheet.response)
+        state = service.sheet_state(sheet)
         view = service.view_as_posted(sheet, posted, state)
         return _render_sheet(token, link, sheet, view, message=gettext(STALE_FORM), status=400)
     step = agreements.step_of(sheet, request.form)
@@ -320,7 +320,7 @@ def agreement(token: str, number: str, item_id: str):
     if sheet is None:
         return _not_on_this_link(token)
     item = agreements.agreement_item(sheet, item_id)
-    value = service.values(service.stored_state(sheet.response)).get(item_id)
+    value = service.values(service.sheet_state(sheet)).get(item_id)
     if item is None or not item.is_agreed(value):
         flash(gettext("This agreement is not agreed by both of you yet."), "warning")
         return redirect(url_for("client.sheet", token=token, number=sheet.number))

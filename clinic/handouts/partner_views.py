@@ -29,7 +29,7 @@ def agreement(token: str, number: str, item_id: str):
     item = agreements.agreement_item(sheet, item_id) if sheet is not None else None
     if sheet is None or item is None:
         abort(404)
-    value = client.values(client.stored_state(sheet.response)).get(item_id)
+    value = client.values(client.sheet_state(sheet)).get(item_id)
     if not item.is_agreed(value):
         abort(404)
     i18n.use_language(client.reading_language(link))  # printed as the partner reads it

@@ -41,6 +41,22 @@ PDF_OPTIONS = {"pdf_variant": "pdf/ua-1", "pdf_tags": True, "custom_metadata": F
 
 logger = logging.getLogger(__name__)
 
+# What a handout uses, in little: every face of the font, a table, a list, an SVG chart.
+WARM_UP_HTML = """<!doctype html><html lang="en"><head><title>Tandem</title></head><body>
+<p class="doc-kind">Handout</p><h1>Tandem</h1><h2>Part</h2><h3>Item</h3>
+<p>Regular, <strong>bold</strong> and <em>italic</em> text: 0123456789 &ndash;
+&ldquo;quoted&rdquo; &hellip;</p>
+<table class="grid"><thead><tr><th>Row</th><th>Yes</th></tr></thead>
+<tbody><tr><th scope="row">A row</th><td><span class="note">A note</span></td></tr></tbody></table>
+<ul class="answer-list"><li>An answer</li></ul>
+<img alt="" src="data:image/svg+xml;base64,{svg}">
+</body></html>""".format(
+    svg=base64.b64encode(
+        b'<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9">'
+        b'<rect width="9" height="9"/></svg>'
+    ).decode("ascii")
+)
+
 
 class RefusedURL(ValueError):
     """A URL the handout renderer will not load; WeasyPrint skips the resource and goes on."""
@@ -210,6 +226,24 @@ class RendererPool:
         """:meth:`HandoutRenderer.render` on a free renderer."""
         with self.borrowed() as renderer:
             return renderer.render(html, title, paper, copies, lang)
+
+    def prepare(self, paper: str = "A4") -> None:
+        """Make every renderer now and lay out a small page on each, so that the first real
+        render finds fonts loaded, stylesheets parsed and WeasyPrint's code imported."""
+        made: list[HandoutRenderer] = []
+        while len(made) < self.size and self._slots.acquire(blocking=False):
+            try:
+                one = self._idle.get_nowait()
+            except queue.Empty:
+                one = self._make()
+            made.append(one)
+        try:
+            for one in made:
+                one.render(WARM_UP_HTML, "Tandem", paper)
+        finally:
+            for one in made:
+                self._idle.put(one)
+                self._slots.release()
 
 
 _pools: dict[int, RendererPool] = {}

@@ -21,20 +21,24 @@ from __future__ import annotations
 import base64
 import dataclasses
 import functools
+import logging
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from flask import current_app, render_template
+from flask import Flask, current_app, has_request_context, render_template
 from flask_babel import force_locale, gettext, lazy_gettext
+from flask_login import current_user
 from markupsafe import Markup, escape
 
 from clinic import localtime
 from clinic.assignments.links import IssuedLink
 from clinic.assignments.service import STATUS_LABELS
 from clinic.enums import AnsweredBy, ResponseStatus
-from clinic.handouts.pdf import RendererPool, renderer
+from clinic.handouts import cache
+from clinic.handouts.pdf import RendererPool, paper_size, renderer
 from clinic.i18n import reader_language
 from clinic.models import AssignedWorksheet, Assignment, Couple, SessionNote
 from clinic.review import language
@@ -81,6 +85,57 @@ def pdf_renderer() -> RendererPool:
     return renderer(int(current_app.config["PDF_RENDER_CONCURRENCY"]))
 
 
+def prepare() -> None:
+    """Get this process ready for its first PDF: compile the PDF templates, make the pool's
+    renderers and lay out a small page on each (fonts, stylesheets, WeasyPrint's imports).
+
+    Called before a web or background worker takes its first request (gunicorn.conf.py,
+    ``flask jobs worker``): otherwise the first download after a start pays for all of it.
+    """
+    for name in ("session.html", "blank.html", "alone.html", "cards.html"):
+        current_app.jinja_env.get_template(f"handouts/pdf/{name}")
+    pdf_renderer().prepare(paper_size(_paper()))
+
+
+def prepare_in_background(app: Flask) -> threading.Thread:
+    """:func:`prepare` on a thread of its own, so a web worker answers at once while it
+    prepares; a PDF asked for meanwhile waits for a prepared renderer."""
+
+    def run() -> None:
+        try:
+            with app.app_context():
+                prepare()
+        except Exception:  # a PDF renders all the same, only slower the first time
+            logging.getLogger(__name__).exception("Preparing the PDF renderers failed")
+
+    thread = threading.Thread(target=run, name="prepare-pdfs", daemon=True)
+    thread.start()
+    return thread
+
+
+def _render(
+    html: str, title: str, copies: int = 1, *, owner: int | None = None, lang: str | None = None
+) -> bytes:
+    """The PDF for ``html`` written in ``lang``, from this process's cache when ``owner`` (the
+    therapist who downloads it) had exactly this one made already (clinic.handouts.cache)."""
+    paper = _paper()
+    if owner is None:
+        return pdf_renderer().render(html, title, paper, copies, lang)
+    cache_key = cache.key(owner, html, title, paper, copies, lang)
+    data = cache.pdfs.get(cache_key)
+    if data is None:
+        data = pdf_renderer().render(html, title, paper, copies, lang)
+        cache.pdfs.put(cache_key, data)
+    return data
+
+
+def _therapist_id() -> int | None:
+    """The signed-in therapist of this request; None for a partner's link or no request."""
+    if has_request_context() and current_user.is_authenticated:
+        return int(current_user.id)
+    return None
+
+
 def _day(moment: datetime | date) -> str:
     return localtime.format_day(moment, long=True)
 
@@ -115,7 +170,7 @@ def blank_worksheet_pdf(
             pdf_lang=lang,
         )
     copies = 1 if together else partner_count
-    return pdf_renderer().render(html, title, _paper(), copies=copies, lang=lang)
+    return _render(html, title, copies, owner=_therapist_id(), lang=lang)
 
 
 def couple_language(couple: Couple) -> str:
@@ -151,7 +206,8 @@ def item_alone_pdf(
         pdf_title=title,
         pdf_lang=lang,
     )
-    return pdf_renderer().render(html, title, _paper(), lang=lang)
+    owner = None if viewer is not None else _therapist_id()
+    return _render(html, title, owner=owner, lang=lang)
 
 
 def item_alone(assigned: AssignedWorksheet, item_id: str) -> bytes | None:
@@ -398,7 +454,7 @@ def session_handout_pdf(handout: SessionHandout) -> bytes:
     with force_locale(handout.language):
         title = str(PDF_TITLES[handout.version])
     html = session_handout_html(handout)
-    return pdf_renderer().render(html, title, _paper(), lang=handout.language)
+    return _render(html, title, owner=_therapist_id(), lang=handout.language)
 
 
 def _printed(row: ItemRow) -> PrintedItem:

@@ -6,6 +6,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from clinic.handouts import service as pdfs
 from clinic.jobs.engine import describe_task, jobs, queue_description
 
 jobs_cli = AppGroup("jobs", help="Background work: check-ins and reminders.")
@@ -43,5 +44,7 @@ def worker(workers: int) -> None:
     huey_log = logging.getLogger("huey")
     huey_log.setLevel(logging.INFO)
     huey_log.addHandler(logging.StreamHandler())
+    with app.app_context():
+        pdfs.prepare()  # fonts and stylesheets before the first handout it renders
     consumer = queue.huey.create_consumer(workers=workers, worker_type="thread", periodic=True)
     consumer.run()
