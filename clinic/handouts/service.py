@@ -39,7 +39,7 @@ from clinic.assignments.service import STATUS_LABELS
 from clinic.enums import AnsweredBy, ResponseStatus
 from clinic.handouts import cache
 from clinic.handouts.pdf import RendererPool, paper_size, renderer
-from clinic.i18n import reader_language
+from clinic.i18n import page_language, reader_language
 from clinic.models import AssignedWorksheet, Assignment, Couple, SessionNote
 from clinic.review import language
 from clinic.review import service as review
@@ -153,8 +153,8 @@ def blank_worksheet_pdf(
 ) -> bytes:
     """A worksheet to fill in by hand: one copy per partner, or one shared copy with room
     for every partner when the couple answers it together; in ``language`` (default: the
-    practice's) when the worksheet's translation is complete, else as written."""
-    lang = ws.language_for(language or current_app.config["DEFAULT_LANGUAGE"])
+    page's) when the worksheet's translation is complete, else as written."""
+    lang = ws.language_for(language or page_language())
     with force_locale(lang):
         together = ws.answered_by == AnsweredBy.COUPLE
         if together:
