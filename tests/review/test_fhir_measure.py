@@ -51,7 +51,7 @@ def complete_in_builder(client, url: str) -> str:
     )
     score = {
         "scoring.scores.0.label": "Total",
-        "scoring.scores.0.items": "\n".join(ITEMS),
+        "scoring.scores.0.items": list(ITEMS),  # ticked in the list of questions
         "scoring.scores.0.higher_is": "worse",
         "scoring.scores.0.cutoff": "10",
         "scoring.scores.0.reliability": "0.84",
@@ -70,7 +70,7 @@ def complete_in_builder(client, url: str) -> str:
     alert = {
         "alerts.0.item": ITEMS[-1],
         "alerts.0.urgency": "urgent",
-        "alerts.0.any_of": "\n".join(code.lower() for code in ANSWER_CODES[1:]),
+        "alerts.0.any_of": [code.lower() for code in ANSWER_CODES[1:]],
     }
     return press(client, url, "publish", **alert)
 
@@ -157,7 +157,7 @@ def test_the_session_view_shows_a_score_only_for_the_partner_who_shared_it(
     )
     score = {
         "scoring.scores.0.label": "Total",
-        "scoring.scores.0.items": "\n".join(ITEMS),
+        "scoring.scores.0.items": list(ITEMS),  # ticked in the list of questions
         "scoring.scores.0.higher_is": "worse",
         "guide.how_to_use": "Placeholder guide.",
         "guide.look_for": "Placeholder guide.",

@@ -170,12 +170,13 @@ def test_worksheets_that_do_not_use_the_new_fields_keep_their_content_hash():
 
 
 def _without_later_fields(node):
-    """The dump as it was before scoring, show_if and option scores existed (all unset here)."""
+    """The dump as it was before scoring, show_if, option scores and FHIR origins existed (all
+    unset here)."""
     if isinstance(node, dict):
         return {
             k: _without_later_fields(v)
             for k, v in node.items()
-            if not (k in {"scoring", "show_if", "score"} and v is None)
+            if not (k in {"scoring", "show_if", "score", "fhir", "code"} and v is None)
         }
     if isinstance(node, list):
         return [_without_later_fields(v) for v in node]
