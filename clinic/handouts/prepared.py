@@ -21,6 +21,7 @@ from clinic.enums import PreparedStatus
 from clinic.extensions import db
 from clinic.handouts import cache
 from clinic.handouts.pdf import renderer
+from clinic.handouts.service import SessionHandout
 from clinic.models import PreparedPdf
 from clinic.storage import utcnow
 
@@ -35,17 +36,17 @@ def queue_with(app: Flask, enqueue: Callable[[int], object]) -> None:
     app.extensions[_QUEUE] = enqueue
 
 
-def estimated_pages(handout) -> float:
+def estimated_pages(handout: SessionHandout) -> float:
     """A rough page count known before rendering: what decides whether it is rendered in the
     background. About five printed items and two charts fill a page; each worksheet starts
     on its own."""
     pages = 0.0
     for printed in handout.worksheets:
         pages += 1 + len(printed.items) / 5 + len(printed.charts) / 2
-    return pages + len(getattr(handout, "notes", [])) / 4
+    return pages + len(handout.notes) / 4
 
 
-def is_large(handout) -> bool:
+def is_large(handout: SessionHandout) -> bool:
     return estimated_pages(handout) > current_app.config["PDF_BACKGROUND_PAGES"]
 
 
@@ -122,9 +123,9 @@ def render(prepared_id: int) -> None:
     pool = renderer(int(current_app.config["PDF_RENDER_CONCURRENCY"]))
     try:
         data = pool.render(row.html, row.title, current_app.config["PAPER_SIZE"], 1, row.language)
-    except Exception:
+    except Exception as error:
         # The type only: a rendering error may quote the HTML, which holds client text.
-        current_app.logger.exception("A prepared PDF failed to render")
+        current_app.logger.error("A prepared PDF failed to render: %s", type(error).__name__)
         row.status = PreparedStatus.FAILED
     else:
         row.pdf = base64.b64encode(data).decode("ascii")
