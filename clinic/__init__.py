@@ -67,6 +67,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)
     security_cli.init_app(app)
+    _queue_prepared_pdfs(app)
     transaction_init_app(app)  # last: its after_request hook runs first
     if app.config["ENV_NAME"] == "production":
         _refuse_demo_sign_ins(app)
@@ -76,6 +77,14 @@ def create_app(test_config: dict | None = None) -> Flask:
         return redirect(url_for("today.index"))
 
     return app
+
+
+def _queue_prepared_pdfs(app: Flask) -> None:
+    """Long PDFs go to the background worker's queue, which lives in the layer above them."""
+    from clinic.handouts import prepared
+    from clinic.jobs.engine import jobs
+
+    prepared.queue_with(app, lambda prepared_id: jobs(app).prepare_pdf(prepared_id))
 
 
 def _trust_proxies(app: Flask) -> None:

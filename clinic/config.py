@@ -206,6 +206,12 @@ DEFAULTS: dict[str, Setting] = {
         " with `due_date`, not after the due date (`lock`: only locking ends revising)",
     ),
     "PAPER_SIZE": Setting(str, "A4", "`A4` or `Letter` for PDFs"),
+    "PDF_BACKGROUND_PAGES": Setting(
+        int,
+        30,
+        "a session handout estimated longer than this many pages is rendered by the background"
+        ' worker (`flask jobs worker`), with a "preparing" page, instead of in the request',
+    ),
     "PDF_RENDER_CONCURRENCY": Setting(
         int,
         2,

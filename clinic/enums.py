@@ -116,3 +116,11 @@ class OccurrenceOutcome(StrEnum):
     CREATED = "created"
     MISSED = "missed"  # the worker was down past this date and the next one: not assigned
     PAUSED = "paused"  # the date passed while the check-in was paused
+
+
+class PreparedStatus(StrEnum):
+    """Where a PDF rendered in the background is: queued or rendering, ready, or failed."""
+
+    PREPARING = "preparing"
+    READY = "ready"
+    FAILED = "failed"

@@ -13,6 +13,7 @@ from clinic.enums import (
     AnsweredBy,
     ContactPreference,
     OccurrenceOutcome,
+    PreparedStatus,
     RepeatUnit,
     ResponseStatus,
     ScheduleState,
@@ -493,3 +494,28 @@ class ReminderSent(Model):
 
     partner: Mapped[Partner] = relationship()
     assignment: Mapped[Assignment] = relationship()
+
+
+class PreparedPdf(Model):
+    """A long PDF a therapist asked for, rendered by the background worker (issue #19).
+
+    The HTML it is made from and the PDF itself (base64) are sealed: both hold client text.
+    The HTML is dropped once rendered; the row goes when it expires or its couple is erased.
+    """
+
+    __tablename__ = "prepared_pdfs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    therapist_id: Mapped[int] = mapped_column(
+        ForeignKey("therapists.id", ondelete="CASCADE"), index=True
+    )
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"), index=True)
+    cache_key: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(40))  # the audit word, e.g. session_therapist
+    status: Mapped[PreparedStatus] = mapped_column(EnumWord(PreparedStatus))
+    title: Mapped[str] = mapped_column(String(80))  # the neutral PDF title
+    language: Mapped[str | None] = mapped_column(String(16))
+    html: Mapped[str | None] = mapped_column(SealedText)
+    pdf: Mapped[str | None] = mapped_column(SealedText)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

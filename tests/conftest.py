@@ -84,8 +84,9 @@ def database_url(request, tmp_path):
 
 
 @pytest.fixture
-def app(database_url):
-    app = make_app(database_url)
+def app(database_url, tmp_path):
+    # Background tasks a test queues (a long PDF) go to a queue file of its own.
+    app = make_app(database_url, JOBS_SQLITE_FILE=str(tmp_path / "jobs.sqlite3"))
     app.test_client_class = TandemClient
     with app.app_context():
         test_session = db.session()

@@ -211,3 +211,24 @@ def make_therapist_session(therapist, *, user_agent: str = ""):
 
     with current_app.test_request_context(headers={"User-Agent": user_agent}):
         return sessions.start(therapist)
+
+
+def make_prepared_pdf(therapist, couple, *, status=None, html: str = "<p>Handout</p>"):
+    """A long PDF queued for the background worker (clinic.handouts.prepared), not rendered."""
+    from clinic.enums import PreparedStatus
+    from clinic.extensions import db
+    from clinic.models import PreparedPdf
+
+    row = PreparedPdf(
+        therapist_id=therapist.id,
+        couple_id=couple.id,
+        cache_key="0" * 64,
+        kind="session_therapist",
+        status=status or PreparedStatus.PREPARING,
+        title="Session handout",
+        language="en",
+        html=html,
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row

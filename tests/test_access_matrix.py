@@ -32,6 +32,7 @@ def owned_objects(owner) -> dict[str, int]:
         "custom_id": factories.make_custom_worksheet(owner, factories.own_worksheet_yaml()).id,
         "session_id": factories.make_therapist_session(owner).id,
         "draft_id": factories.make_draft(owner).id,
+        "prepared_id": factories.make_prepared_pdf(owner, couple).id,
     }
 
 

@@ -124,6 +124,14 @@ def _choice_allowed(world: World) -> None:
     db.session.commit()
 
 
+def _failed_pdf(world: World) -> int:
+    from clinic.enums import PreparedStatus
+
+    row = factories.make_prepared_pdf(world.therapist, world.couple, status=PreparedStatus.FAILED)
+    db.session.commit()
+    return row.id
+
+
 CASES: dict[str, Case] = {
     "auth.change_password": Case(
         lambda w: (
@@ -200,6 +208,18 @@ CASES: dict[str, Case] = {
     "couples.create": Case(lambda w: ("/couples/new", _couple_form("Couple N"))),
     "couples.edit": Case(lambda w: (f"/couples/{w.couple.id}/edit", _couple_form("Couple E"))),
     "couples.archive": Case(lambda w: (f"/couples/{w.couple.id}/archive", {})),
+    "handouts.prepare_session_handout": Case(
+        lambda w: (
+            f"/couples/{w.couple.id}/handouts/prepare",
+            {"version": "therapist", "assignment": str(w.assignment.id)},
+        )
+    ),
+    "handouts.retry_prepared_pdf": Case(
+        lambda w: (
+            f"/handouts/prepared/{_failed_pdf(w)}/retry",
+            {},
+        )
+    ),
     "data_rights.erase": Case(
         lambda w: (
             f"/couples/{w.couple.id}/erase",

@@ -16,8 +16,8 @@ ROOT_TABLE = "couples"
 PARTNERS_TABLE = "partners"
 # Rows a couple points at but does not own; never exported raw nor erased.
 SHARED_TABLES = {"therapists", "worksheet_versions", "custom_worksheets"}
-# The therapist's notes and safety triage, not given to one partner alone.
-THERAPIST_ONLY_TABLES = {"session_notes", "safety_alerts"}
+# The therapist's notes, safety triage and prepared therapist copies, not given to one partner.
+THERAPIST_ONLY_TABLES = {"session_notes", "safety_alerts", "prepared_pdfs"}
 THERAPIST_ONLY_COLUMNS = {"couples": {"notes"}}
 
 

@@ -450,10 +450,16 @@ def session_handout_html(handout: SessionHandout) -> str:
         )
 
 
-def session_handout_pdf(handout: SessionHandout) -> bytes:
+def session_handout_source(handout: SessionHandout) -> tuple[str, str]:
+    """The HTML and neutral title a session handout is rendered from (here or by the
+    background worker, clinic.handouts.prepared)."""
     with force_locale(handout.language):
         title = str(PDF_TITLES[handout.version])
-    html = session_handout_html(handout)
+    return session_handout_html(handout), title
+
+
+def session_handout_pdf(handout: SessionHandout) -> bytes:
+    html, title = session_handout_source(handout)
     return _render(html, title, owner=_therapist_id(), lang=handout.language)
 
 

@@ -4,7 +4,7 @@ Every download is recorded in the audit log (:func:`_record_download`) with mach
 only: which kind of PDF, never anything a client wrote.
 """
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
@@ -14,7 +14,8 @@ from clinic.assignments import service as assignments
 from clinic.auth.guards import therapists_only
 from clinic.couples import pages as couple_pages
 from clinic.couples.service import own_couple_or_404
-from clinic.handouts import service
+from clinic.enums import PreparedStatus
+from clinic.handouts import prepared, service
 from clinic.worksheets import library
 
 bp = therapists_only(Blueprint("handouts", __name__, template_folder="templates"))
@@ -49,9 +50,70 @@ def session_handout(couple_id: int):
     if not handout.worksheets:
         flash(gettext("Pick at least one assignment to print."), "error")
         return redirect(url_for("handouts.index", couple_id=couple.id))
+    if prepared.is_large(handout):
+        # A GET writes nothing: the page offers the POST that queues it.
+        return render_template(
+            "handouts/large.html", couple=couple, version=version, ids=ids, language=language
+        )
     pdf = service.session_handout_pdf(handout)
     _record_download(f"session_{version}", "couple", couple.id, couple.id)
     return _pdf(pdf, f"session-handout-{version}.pdf")
+
+
+@bp.post("/couples/<int:couple_id>/handouts/prepare")
+def prepare_session_handout(couple_id: int):
+    """Queue a long session handout for the background worker, then show it preparing."""
+    couple = own_couple_or_404(current_user, couple_id)
+    localtime.set_page_zone(localtime.couple_zone_name(couple))
+    version = request.form.get("version", service.JOINT)
+    ids = request.form.getlist("assignment", type=int)
+    if version not in service.VERSIONS:
+        flash(gettext("Choose the joint handout or the therapist copy."), "error")
+        return redirect(url_for("handouts.index", couple_id=couple.id))
+    language = service.printout_language(request.form.get("language"), couple)
+    handout = service.build_handout(couple, ids, version, language)
+    if not handout.worksheets:
+        flash(gettext("Pick at least one assignment to print."), "error")
+        return redirect(url_for("handouts.index", couple_id=couple.id))
+    html, title = service.session_handout_source(handout)
+    row = prepared.start(
+        current_user.id, couple.id, f"session_{version}", html, title, handout.language
+    )
+    return redirect(url_for("handouts.prepared_pdf", prepared_id=row.id))
+
+
+@bp.get("/handouts/prepared/<int:prepared_id>")
+def prepared_pdf(prepared_id: int):
+    """Preparing (the page looks again by itself), ready to download, or failed."""
+    row = prepared.own_or_404(current_user.id, prepared_id)
+    if row is None:
+        return render_template("handouts/prepared.html", row=None), 404
+    return render_template(
+        "handouts/prepared.html",
+        row=row,
+        statuses=PreparedStatus,
+        can_retry=prepared.can_retry(row),
+        refresh=prepared.REFRESH_SECONDS,
+    )
+
+
+@bp.post("/handouts/prepared/<int:prepared_id>/retry")
+def retry_prepared_pdf(prepared_id: int):
+    row = prepared.own_or_404(current_user.id, prepared_id)
+    if row is not None:
+        prepared.retry(row)
+    return redirect(url_for("handouts.prepared_pdf", prepared_id=prepared_id))
+
+
+@bp.get("/handouts/prepared/<int:prepared_id>/download")
+def download_prepared_pdf(prepared_id: int):
+    row = prepared.own_or_404(current_user.id, prepared_id)
+    if row is None or row.status != PreparedStatus.READY:
+        return redirect(url_for("handouts.prepared_pdf", prepared_id=prepared_id))
+    if not row.kind.startswith("session_"):
+        abort(404)
+    _record_download(row.kind, "couple", row.couple_id, row.couple_id)
+    return _pdf(prepared.pdf_bytes(row), f"session-handout-{row.kind.removeprefix('session_')}.pdf")
 
 
 @bp.get("/couples/<int:couple_id>/handouts/blank.pdf")

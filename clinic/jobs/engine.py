@@ -17,6 +17,7 @@ from huey import Huey, RedisHuey, SqliteHuey, crontab
 from huey.api import TaskWrapper
 
 from clinic.extensions import db
+from clinic.handouts import prepared
 from clinic.jobs import tick as ticking
 from clinic.storage import utcnow
 
@@ -34,6 +35,7 @@ class Jobs:
 
     huey: Huey
     tick: TaskWrapper
+    prepare_pdf: TaskWrapper
 
     def last_tick(self) -> datetime | None:
         """When the scheduler's tick last finished (any worker), or None if never."""
@@ -80,7 +82,14 @@ def _build(app: Flask) -> Jobs:
         ticking.run(utcnow())
         huey.put(LAST_TICK_KEY, datetime.now(UTC).isoformat())
 
-    return Jobs(huey=huey, tick=tick)
+    # A few retries for a lost worker; a rendering error is recorded on the row, not raised.
+    @huey.task(retries=2, retry_delay=10)
+    @in_app_context(app)
+    def prepare_pdf(prepared_id: int) -> None:
+        """Render one long PDF a therapist asked for (clinic.handouts.prepared)."""
+        prepared.render(prepared_id)
+
+    return Jobs(huey=huey, tick=tick, prepare_pdf=prepare_pdf)
 
 
 def in_app_context(app: Flask) -> Callable[[Callable[P, R]], Callable[P, R]]:

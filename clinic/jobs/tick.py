@@ -10,6 +10,7 @@ from clinic.assignments import recurring, reminders
 from clinic.assignments.service import why_no_email
 from clinic.audit import service as audit
 from clinic.extensions import db
+from clinic.handouts import prepared
 
 # A lost race: the unique row is already there (IntegrityError), or, on SQLite, another
 # worker's write came first and this transaction's snapshot is stale (OperationalError).
@@ -19,6 +20,7 @@ LOST_RACE = (IntegrityError, OperationalError)
 def run(now: datetime) -> None:
     create_check_ins(now)
     send_reminders(now)
+    prepared.delete_expired(now)  # long PDFs an hour old: committed with the tick
 
 
 def create_check_ins(now: datetime) -> None:
