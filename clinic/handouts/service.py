@@ -318,6 +318,17 @@ class SessionHandout:
 def build_handout(
     couple: Couple, assignment_ids: Iterable[int], version: str, language: str | None = None
 ) -> SessionHandout:
+    """:func:`_built_handout`, its dates and comparison notes in the joint handout's language
+    like the rest of its words (the therapist copy speaks the therapist's pages' language)."""
+    if version == THERAPIST or not language:
+        return _built_handout(couple, assignment_ids, version, language)
+    with force_locale(language):
+        return _built_handout(couple, assignment_ids, version, language)
+
+
+def _built_handout(
+    couple: Couple, assignment_ids: Iterable[int], version: str, language: str | None = None
+) -> SessionHandout:
     """Everything one version of the session handout prints, following the rule above.
 
     Ids that are not this couple's assignments are ignored, so a tampered form shows nothing

@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
+from babel.dates import format_date
 from sqlalchemy import select
 
 from clinic.extensions import db
@@ -226,6 +227,10 @@ def test_the_joint_handout_prints_in_the_language_picked_with_answers_as_given(
     assert "Pequeños pasos" in text and "¿Con qué frecuencia habláis?" in text
     assert "Cada semana" in text and "Cada día" in text
     assert "Hablar más." in text and "Talk more." in text  # each partner's words as given
+    # Its dates and comparison notes speak Spanish too, not only the worksheet's text.
+    month = format_date(assignment.created_at, "MMMM", locale="es")
+    assert f"de {month} de" in text and "Respuestas distintas." in text
+    assert "Different answers." not in text
     english = pdf_text(signed_in.get(url + "&language=en").data)
     assert "Small steps" in english and "Every week" in english and "Hablar más." in english
     therapist_url = f"{base}?version=therapist&assignment={assignment.id}&language=es"
