@@ -57,7 +57,7 @@ def test_the_therapist_sees_what_would_be_stored_then_stores_it_for_one_partner(
     assert page.status_code == 200  # found by the questionnaire it names
     html = page.get_data(as_text=True)
     assert f"Answers to “{CHECK_IN.title}”" in html
-    assert SECRET in html and "other-tool-extra" in html and "Answered on 2026-03-02" in html
+    assert SECRET in html and "other-tool-extra" in html and "Answered on 2 Mar 2026" in html
     assert db.session.scalar(select(func.count(Response.id))) == 0  # a preview stores nothing
 
     form = browser_form(html, "response-store-form")
