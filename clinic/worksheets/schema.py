@@ -313,7 +313,7 @@ class Worksheet(Model):
     # Other words therapists search for (clinical names, older titles); never shown to partners.
     search_aliases: list[Text] = Field(default_factory=list, max_length=20)
     # language code -> {English text as written above: its translation}, gettext-style; the
-    # keys are what ``client_texts`` yields (see "Translations" in docs/worksheet-format.md).
+    # keys are what ``translatable_texts`` yields ("Translations" in docs/worksheet-format.md).
     translations: dict[str, dict[str, str]] = Field(default_factory=dict)
     # Where an imported FHIR Questionnaire came from; never shown to partners.
     fhir: QuestionnaireOrigin | None = None
@@ -544,14 +544,20 @@ class Worksheet(Model):
                 yield from filter(None, (item.prompt, item.help))
                 yield from item.own_texts()
 
+    def translatable_texts(self) -> Iterator[str]:
+        """Every text partners read: the form's, and the discussion prompts the joint handout
+        prints for both; the keys of ``translations``."""
+        yield from self.client_texts()
+        yield from self.discussion_prompts
+
     def missing_translations(self, code: str) -> list[str]:
-        """Client texts without a translation into ``code``, in reading order."""
+        """Texts partners read without a translation into ``code``, in reading order."""
         table = self.translations.get(code, {})
-        return [text for text in dict.fromkeys(self.client_texts()) if text not in table]
+        return [text for text in dict.fromkeys(self.translatable_texts()) if text not in table]
 
     def stale_translations(self, code: str) -> list[str]:
-        """Translated texts that are no longer client texts (left after an English edit)."""
-        texts = set(self.client_texts())
+        """Translated texts partners no longer read (left after an English edit)."""
+        texts = set(self.translatable_texts())
         return [text for text in self.translations.get(code, {}) if text not in texts]
 
     def complete_languages(self) -> tuple[str, ...]:
@@ -579,6 +585,7 @@ class Worksheet(Model):
                 "title": tr(self.title),
                 "purpose": tr(self.purpose),
                 "instructions": tr(self.instructions),
+                "discussion_prompts": [tr(prompt) for prompt in self.discussion_prompts],
                 "sections": [_section_in(section, tr) for section in self.sections],
             }
         )
