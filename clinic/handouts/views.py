@@ -7,6 +7,8 @@ only: which kind of PDF, never anything a client wrote.
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response as BaseResponse
 
 from clinic import audit, i18n, localtime
 from clinic.assignments import links
@@ -16,6 +18,8 @@ from clinic.couples import pages as couple_pages
 from clinic.couples.service import own_couple_or_404
 from clinic.enums import PreparedStatus
 from clinic.handouts import prepared, service
+from clinic.handouts.service import SessionHandout
+from clinic.models import Couple
 from clinic.worksheets import library
 
 bp = therapists_only(Blueprint("handouts", __name__, template_folder="templates"))
@@ -39,21 +43,18 @@ def index(couple_id: int):
 @bp.get("/couples/<int:couple_id>/handouts/session.pdf")
 def session_handout(couple_id: int):
     couple = own_couple_or_404(current_user, couple_id)
-    localtime.set_page_zone(localtime.couple_zone_name(couple))  # printed for the couple
-    version = request.args.get("version", service.JOINT)
-    ids = request.args.getlist("assignment", type=int)
-    if version not in service.VERSIONS:
-        flash(gettext("Choose the joint handout or the therapist copy."), "error")
-        return redirect(url_for("handouts.index", couple_id=couple.id))
-    language = service.printout_language(request.args.get("language"), couple)
-    handout = service.build_handout(couple, ids, version, language)
-    if not handout.worksheets:
-        flash(gettext("Pick at least one assignment to print."), "error")
-        return redirect(url_for("handouts.index", couple_id=couple.id))
+    handout = _requested_handout(couple, request.args)
+    if not isinstance(handout, SessionHandout):
+        return handout
+    version, ids = handout.version, request.args.getlist("assignment", type=int)
     if prepared.is_large(handout):
         # A GET writes nothing: the page offers the POST that queues it.
         return render_template(
-            "handouts/large.html", couple=couple, version=version, ids=ids, language=language
+            "handouts/large.html",
+            couple=couple,
+            version=version,
+            ids=ids,
+            language=handout.language,
         )
     pdf = service.session_handout_pdf(handout)
     _record_download(f"session_{version}", "couple", couple.id, couple.id)
@@ -64,22 +65,33 @@ def session_handout(couple_id: int):
 def prepare_session_handout(couple_id: int):
     """Queue a long session handout for the background worker, then show it preparing."""
     couple = own_couple_or_404(current_user, couple_id)
+    handout = _requested_handout(couple, request.form)
+    if not isinstance(handout, SessionHandout):
+        return handout
+    html, title = service.session_handout_source(handout)
+    row = prepared.start(
+        current_user.id, couple.id, f"session_{handout.version}", html, title, handout.language
+    )
+    return redirect(url_for("handouts.prepared_pdf", prepared_id=row.id))
+
+
+def _requested_handout(
+    couple: Couple, values: MultiDict[str, str]
+) -> SessionHandout | BaseResponse:
+    """The session handout the download link or the prepare form asks for, or the redirect
+    back to the print page with what is wrong; both print it for the couple's zone."""
     localtime.set_page_zone(localtime.couple_zone_name(couple))
-    version = request.form.get("version", service.JOINT)
-    ids = request.form.getlist("assignment", type=int)
+    version = values.get("version", service.JOINT)
     if version not in service.VERSIONS:
         flash(gettext("Choose the joint handout or the therapist copy."), "error")
         return redirect(url_for("handouts.index", couple_id=couple.id))
-    language = service.printout_language(request.form.get("language"), couple)
+    language = service.printout_language(values.get("language"), couple)
+    ids = values.getlist("assignment", type=int)
     handout = service.build_handout(couple, ids, version, language)
     if not handout.worksheets:
         flash(gettext("Pick at least one assignment to print."), "error")
         return redirect(url_for("handouts.index", couple_id=couple.id))
-    html, title = service.session_handout_source(handout)
-    row = prepared.start(
-        current_user.id, couple.id, f"session_{version}", html, title, handout.language
-    )
-    return redirect(url_for("handouts.prepared_pdf", prepared_id=row.id))
+    return handout
 
 
 @bp.get("/handouts/prepared/<int:prepared_id>")
