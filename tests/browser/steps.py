@@ -1,5 +1,7 @@
 """Steps a therapist takes in the browser, shared by the browser tests."""
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
 from clinic.demo import DEMO_EMAIL, DEMO_PASSWORD
 
 
@@ -19,3 +21,12 @@ def open_link_again(page, url: str) -> None:
     page.goto(url)
     page.get_by_role("button", name="Continue").click()
     page.locator("#sheet-list").wait_for()
+
+
+def autosaved(page) -> None:
+    """Waits until the page's script says every change is stored (generous for a busy CI)."""
+    status = page.locator("#save-status")
+    try:
+        status.filter(has_text="All changes saved").wait_for(timeout=30_000)
+    except PlaywrightTimeoutError:
+        raise AssertionError(f"autosave did not finish; status: {status.inner_text()!r}") from None

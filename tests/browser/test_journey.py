@@ -2,11 +2,10 @@
 
 import pypdf
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from tests.browser.fixtures import ARTIFACTS
-from tests.browser.steps import open_link_again, sign_in
+from tests.browser.steps import autosaved, open_link_again, sign_in
 
 ARTIFACTS_PDF = ARTIFACTS / "handouts"
 
@@ -40,15 +39,6 @@ def assign(page, titles, note):
         card.get_by_role("heading").inner_text(): card.locator("input.link-url").input_value()
         for card in page.locator(".issued-link").all()
     }
-
-
-def autosaved(page):
-    """Waits until the page's script says every change is stored (generous for a busy CI)."""
-    status = page.locator("#save-status")
-    try:
-        status.filter(has_text="All changes saved").wait_for(timeout=30_000)
-    except PlaywrightTimeoutError:
-        raise AssertionError(f"autosave did not finish; status: {status.inner_text()!r}") from None
 
 
 def answer(page, prompt, text):
@@ -164,8 +154,9 @@ def test_a_couple_completes_two_worksheets_on_their_phones_and_the_therapist_rev
 def download_pdf_text(page, version: str) -> str:
     """Downloads the session handout in one version; returns its text, spaces normalised."""
     page.locator(f"#version-{version}").check()
-    with page.expect_download() as download:
-        page.get_by_role("button", name="Download PDF").first.click()
+    # Rendering takes seconds on a busy machine: the click waits for the form's answer.
+    with page.expect_download(timeout=60_000) as download:
+        page.get_by_role("button", name="Download PDF").first.click(timeout=60_000)
     path = download.value.path()
     ARTIFACTS_PDF.mkdir(parents=True, exist_ok=True)
     download.value.save_as(ARTIFACTS_PDF / f"session-handout-{version}.pdf")
