@@ -221,3 +221,60 @@ def _worksheet(sheet):
     from clinic.worksheets.versions import worksheet_of
 
     return worksheet_of(sheet.worksheet_version)
+
+
+def test_an_autosave_tells_the_time_by_the_couples_clock_not_the_phones(client, therapist, couple):
+    from tests.client.browser_form import open_form
+
+    therapist.time_zone = LA
+    couple.time_zone = SYDNEY
+    assignment = factories.make_assignment(couple, ("power-patterns",))
+    url = f"/w/{factories.client_tokens(assignment)[0]}/1"
+    db.session.commit()
+    # 20:00 UTC on 1 Dec: 12:00 in Los Angeles, 07:00 on 2 Dec in Sydney.
+    with time_machine.travel(utc(2026, 12, 1, 20, 0), tick=False):
+        body = client.post(url + "/autosave", data=open_form(client, url)).get_json()
+    assert body["saved_at"] == "07:00"
+
+
+def test_a_printed_card_gives_the_last_day_where_the_couple_lives(client, therapist, couple):
+    from tests.helpers import pdf_text
+
+    couple.time_zone = LA
+    db.session.commit()
+    # 18:00 on 1 Dec in Los Angeles (2 Dec in UTC): a 14-day link works through 15 Dec there,
+    # which ends at 07:59 on 16 Dec in UTC.
+    with time_machine.travel(utc(2026, 12, 2, 2, 0), tick=False):
+        factories.sign_in(client, therapist)
+        assignment = factories.make_assignment(couple)
+        tokens = factories.client_tokens(assignment)
+        db.session.commit()
+        response = client.post(f"/assignments/{assignment.id}/cards", data={"token": tokens})
+    assert response.status_code == 200
+    text = " ".join(pdf_text(response.data).split())
+    assert text.count("The link works until 15 December 2026.") == 2
+
+
+def test_sent_answers_close_at_the_end_of_the_due_day_where_the_couple_lives(app, couple):
+    app.config["REVISE_UNTIL"] = "due_date"
+    couple.time_zone = LA
+    assignment = factories.make_assignment(couple, ("power-patterns",))
+    assignment.due_date = date(2026, 12, 1)
+    sheet = assignment.worksheets[0]
+    answers = factories.sample_answers(_worksheet(sheet))
+    factories.answer_worksheet(sheet, couple.partners[0], answers, when=utc(2026, 12, 1, 18))
+
+    def partners_page() -> str:
+        token = factories.client_tokens(assignment)[0]  # a fresh link, opened for the first time
+        db.session.commit()
+        response = app.test_client().get(f"/w/{token}/1")
+        assert response.status_code == 200
+        return response.get_data(as_text=True)
+
+    closed = "the due date has passed"
+    # 23:30 on 1 Dec in Los Angeles (2 Dec in UTC): still the due day, still open.
+    with time_machine.travel(utc(2026, 12, 2, 7, 30), tick=False):
+        assert closed not in partners_page()
+    # 00:30 on 2 Dec there: closed.
+    with time_machine.travel(utc(2026, 12, 2, 8, 30), tick=False):
+        assert closed in partners_page()

@@ -9,14 +9,17 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pyotp
 import pytest
 from sqlalchemy import func, select
 
+from clinic.enums import ContactPreference
 from clinic.extensions import db
 from clinic.models import AuditEvent, ClientLink, SafetyAlert
 from clinic.safety import codes
+from clinic.storage import utcnow
 from clinic.twofactor import service as two_factor
 from tests import factories
 from tests.measures import nine_item_questionnaire
@@ -119,6 +122,22 @@ def _with_code(world: World) -> None:
     db.session.commit()
 
 
+def _code_locked(world: World) -> None:
+    codes.set_code(_partner(world), "4711")
+    _partner(world).code_locked_at = utcnow()
+    db.session.commit()
+
+
+def _link_opened(world: World) -> None:
+    """This browser opens the partner's link first, as a partner does before choosing a code."""
+    assert world.client.get(f"/w/{world.tokens[0]}/1").status_code == 200
+
+
+def _due_in_a_week(world: World) -> None:
+    world.assignment.due_date = utcnow().date() + timedelta(days=7)
+    db.session.commit()
+
+
 def _choice_allowed(world: World) -> None:
     codes.allow_choice(_partner(world), True)
     db.session.commit()
@@ -147,15 +166,20 @@ CASES: dict[str, Case] = {
     "auth.end_session": Case(
         lambda w: (f"/account/sessions/{factories.make_therapist_session(w.therapist).id}/end", {})
     ),
-    "auth.end_other_sessions": Case(lambda w: ("/account/sessions/end-others", {})),
+    "auth.end_other_sessions": Case(
+        lambda w: (
+            factories.make_therapist_session(w.therapist) and "/account/sessions/end-others",
+            {},
+        )
+    ),
     "safety.set_code": Case(lambda w: (_partner_path(w), {"code": "4711"})),
     "safety.clear_code": Case(lambda w: (_with_code(w) or _partner_path(w, "/clear"), {})),
-    "safety.unlock_code": Case(lambda w: (_with_code(w) or _partner_path(w, "/unlock"), {})),
+    "safety.unlock_code": Case(lambda w: (_code_locked(w) or _partner_path(w, "/unlock"), {})),
     "safety.code_choice": Case(lambda w: (_partner_path(w, "/choice"), {"allowed": "1"})),
     "client.open_link": Case(lambda w: (f"/w/{w.tokens[0]}", {})),
     "client.choose_code": Case(
         lambda w: (
-            _choice_allowed(w) or f"/w/{w.tokens[0]}/code",
+            _choice_allowed(w) or _link_opened(w) or f"/w/{w.tokens[0]}/code",
             {"code": "4711", "code_again": "4711"},
         )
     ),
@@ -164,7 +188,10 @@ CASES: dict[str, Case] = {
         lambda w: (f"/worksheets/builder/{factories.make_draft(w.therapist).id}", {})
     ),
     "builder.discard": Case(
-        lambda w: (f"/worksheets/builder/{factories.make_draft(w.therapist).id}/discard", {})
+        lambda w: (
+            f"/worksheets/builder/{factories.make_draft(w.therapist).id}/discard",
+            {"confirm": "yes"},
+        )
     ),
     "builder.edit_own": Case(lambda w: (f"/worksheets/builder/own/{_own_worksheet(w)}", {})),
     "builder.fhir_import": Case(
@@ -300,7 +327,7 @@ CASES: dict[str, Case] = {
     ),
     "check_ins.set_reminders": Case(
         lambda w: (
-            f"/assignments/{w.assignment.id}/reminders",
+            _due_in_a_week(w) or f"/assignments/{w.assignment.id}/reminders",
             {"days_before": ["2", "0"], "max_per_partner": "2"},
         )
     ),
@@ -335,6 +362,8 @@ def _client_save(world: World) -> tuple[str, dict]:
 
 
 def _email_link(world: World) -> tuple[str, dict]:
+    world.couple.partners[0].contact_preference = ContactPreference.ANY
+    db.session.commit()
     tokens = _links_page_tokens(world)
     link_id = db.session.scalars(
         select(ClientLink.id).where(
@@ -356,6 +385,19 @@ def row_counts() -> dict[str, int]:
     }
 
 
+def stored_rows() -> dict[str, list[str]]:
+    """Everything stored but a session's last activity, which every request writes: whether a
+    form changed anything at all, so that a case which only met a refusal fails."""
+    db.session.expire_all()
+    return {
+        table.name: sorted(
+            repr(tuple(row))
+            for row in db.session.execute(select(*(c for c in table.c if c.name != "last_seen_at")))
+        )
+        for table in db.metadata.sorted_tables
+    }
+
+
 def test_every_post_route_is_walked(app):
     posting = {rule.endpoint for rule in app.url_map.iter_rules() if "POST" in rule.methods}
     assert posting == set(CASES) | set(NOT_FORMS)
@@ -373,15 +415,19 @@ def test_a_form_redirects_and_reloading_its_page_creates_nothing(
     db.session.commit()
 
     path, data = CASES[endpoint].post(world)
+    before, mailed = stored_rows(), len(inbox.messages)
     response = client.post(path, data=data)
     assert response.status_code in (302, 303), (endpoint, response.get_data(as_text=True)[:2000])
+    did_something = stored_rows() != before or len(inbox.messages) > mailed
+    assert did_something, f"{endpoint}: the form changed and sent nothing; is its case right?"
     target = response.headers["Location"]
     first = client.get(target, follow_redirects=True)
     assert first.status_code == 200, endpoint
-    after = row_counts()
+    after, mailed = row_counts(), len(inbox.messages)
     for _reload in range(2):
         assert client.get(target, follow_redirects=True).status_code == 200
         assert row_counts() == after, endpoint
+        assert len(inbox.messages) == mailed, endpoint  # nor is anything e-mailed again
 
 
 @pytest.mark.parametrize("how", ["assign", "reissue_all", "reissue", "email"])

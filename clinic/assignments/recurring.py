@@ -231,6 +231,15 @@ class HandOver:
     partners: list[str]
 
 
+def _waits(occurrence: CheckInOccurrence, repeat: Assignment, partner_id: int) -> bool:
+    """Whether a partner's check-in link still waits to be handed over: not e-mailed, and the
+    therapist has neither made them a new one (a second link) nor stopped it."""
+    if partner_id in occurrence.emailed_partner_ids:
+        return False
+    mine = [link for link in repeat.links if link.partner_id == partner_id]
+    return len(mine) == 1 and mine[0].revoked_at is None
+
+
 @dataclass(frozen=True)
 class Upcoming:
     schedule: CheckInSchedule
@@ -249,7 +258,8 @@ UPCOMING_DAYS = 7
 def for_today(therapist_id: int, now: datetime) -> CheckInsToday:
     """Check-ins whose links wait to be handed over, and those coming in the next week.
 
-    Two queries however many check-ins: schedules with their couples and dates, loaded at once.
+    A fixed number of queries however many check-ins: schedules with their couples, dates and
+    the check-ins' links, loaded at once.
     """
     schedules = db.session.scalars(
         select(CheckInSchedule)
@@ -260,7 +270,9 @@ def for_today(therapist_id: int, now: datetime) -> CheckInsToday:
             joinedload(CheckInSchedule.assignment)
             .joinedload(Assignment.couple)
             .options(selectinload(Couple.partners), joinedload(Couple.therapist)),
-            selectinload(CheckInSchedule.occurrences).joinedload(CheckInOccurrence.assignment),
+            selectinload(CheckInSchedule.occurrences)
+            .joinedload(CheckInOccurrence.assignment)
+            .selectinload(Assignment.links),
         )
         .order_by(CheckInSchedule.id)
     ).unique()
@@ -274,11 +286,7 @@ def for_today(therapist_id: int, now: datetime) -> CheckInsToday:
                 continue
             if occurrence.due_on + timedelta(days=repeat.link_days) < today:
                 continue  # its links have ended: nothing left to hand over
-            names = [
-                p.display_name
-                for p in couple.partners
-                if p.id not in occurrence.emailed_partner_ids
-            ]
+            names = [p.display_name for p in couple.partners if _waits(occurrence, repeat, p.id)]
             if names:
                 hand_over.append(HandOver(occurrence, names))
         number = schedule.next_number

@@ -93,3 +93,50 @@ def test_a_double_click_assigns_once(demo_server, desktop, shoot):
     expect(desktop.locator("#links-once-warning")).to_be_visible()
     shoot(desktop, "assigned-once")
     assert demo_server.run(count_assignments) == before + 1
+
+
+def a_week_passes_and_the_worker_ticks() -> None:
+    """The check-in began a week ago; the worker's tick makes its second date now, out of the
+    quiet hours (the demo practice sends no e-mail: both links wait to be handed over)."""
+    from datetime import timedelta
+
+    from flask import current_app
+    from sqlalchemy import select
+
+    from clinic.extensions import db
+    from clinic.jobs import tick
+    from clinic.models import CheckInSchedule
+    from clinic.storage import utcnow
+
+    current_app.config.update(QUIET_HOURS_FROM="00:00", QUIET_HOURS_UNTIL="00:00")
+    schedule = db.session.scalars(select(CheckInSchedule)).one()
+    schedule.starts_on -= timedelta(days=7)
+    db.session.commit()
+    tick.run(utcnow())
+
+
+def test_a_weekly_check_in_and_its_links_to_hand_over_on_today(demo_server, desktop, shoot):
+    from tests.browser.steps import sign_in
+
+    sign_in(desktop, demo_server)
+    desktop.goto(f"{demo_server.url}/assignments/")
+    desktop.locator("a[href^='/assignments/']:has-text('Assigned')").first.click()
+    desktop.get_by_label("Repeat every").fill("1")
+    desktop.get_by_label("weeks").check()
+    desktop.locator("#repeat-button").click()
+    expect(desktop.locator(".flash-info")).to_contain_text("the next one is on")
+    desktop.get_by_label("on the due day").check()
+    desktop.locator("#reminders-button").click()
+    expect(desktop.locator(".flash-info")).to_contain_text("Reminders saved.")
+
+    demo_server.run(a_week_passes_and_the_worker_ticks)
+    desktop.reload()
+    expect(desktop.locator("#occurrences-table")).to_contain_text("to hand over")
+    shoot(desktop, "check-in-page", start_at=desktop.locator("#repeat"))
+    desktop.locator("#nav-today").click()
+    hand_over = desktop.locator("#today-hand-over")
+    expect(hand_over).to_contain_text("Couple A (demo)")
+    expect(desktop.locator("#today-upcoming")).to_contain_text("Couple A (demo)")
+    shoot(desktop, "today-with-check-ins")
+    hand_over.get_by_role("link").first.click()
+    expect(desktop.locator("#links-heading")).to_be_visible()

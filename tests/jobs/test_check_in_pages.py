@@ -97,7 +97,8 @@ def test_the_page_shows_which_links_were_e_mailed_and_which_to_hand_over(
 ):
     assignment = couple_with_links.assignment
     signed_in.post(f"/assignments/{assignment.id}/repeat", data={"interval": "1", "unit": "weeks"})
-    later = datetime.now(UTC).replace(microsecond=0) + timedelta(days=7)
+    # Noon (UTC, this couple's zone): a check-in is not made in the quiet hours.
+    later = datetime.now(UTC).replace(hour=12, microsecond=0) + timedelta(days=7)
     with time_machine.travel(later, tick=False):
         tick.run(later)
     page = signed_in.get(f"/assignments/{assignment.id}").get_data(as_text=True)
@@ -149,7 +150,7 @@ def test_today_lists_links_to_hand_over_and_reminders_that_failed(
     assert 'id="today-upcoming"' in page
 
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=9)  # a mail server that never answers
-    later = now + timedelta(days=7)
+    later = now.replace(hour=12) + timedelta(days=7)  # out of the quiet hours
     with time_machine.travel(later, tick=False):
         tick.run(later)  # the check-in is made; nobody could be e-mailed
         repeat = db.session.scalars(select(CheckInSchedule)).one().occurrences[0].assignment
@@ -163,3 +164,23 @@ def test_today_lists_links_to_hand_over_and_reminders_that_failed(
     page = signed_in.get("/today").get_data(as_text=True)
     assert 'id="today-hand-over"' in page and "Alex, Sam" in page
     assert 'id="today-failed-reminders"' in page
+
+
+def test_a_link_handed_over_leaves_the_today_page(signed_in, couple_with_links, inbox):
+    assignment = couple_with_links.assignment
+    signed_in.post(f"/assignments/{assignment.id}/repeat", data={"interval": "1", "unit": "weeks"})
+    later = datetime.now(UTC).replace(hour=12, microsecond=0) + timedelta(days=7)
+    with time_machine.travel(later, tick=False):
+        tick.run(later)
+    db.session.expire_all()
+    repeat = db.session.scalars(select(CheckInSchedule)).one().occurrences[0].assignment
+    page = signed_in.get("/today").get_data(as_text=True)
+    hand_over = page[page.index('id="today-hand-over"') : page.index('id="upcoming-heading"')]
+    assert "Sam" in hand_over and "Alex" not in hand_over  # Alex's went out by e-mail
+
+    sams = next(link for link in repeat.links if link.partner.display_name == "Sam")
+    made = signed_in.post(f"/assignments/{repeat.id}/links/{sams.id}/reissue")
+    assert made.status_code == 302
+    page = signed_in.get("/today").get_data(as_text=True)
+    assert 'id="today-hand-over"' not in page
+    assert "No check-in link waits to be handed over." in page

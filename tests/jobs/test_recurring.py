@@ -232,3 +232,22 @@ def test_two_huey_consumers_on_one_queue_file_create_and_send_a_check_in_once(
     assert set(outcomes[:-1]) == {OccurrenceOutcome.MISSED}
     assert assignment_count(couple) == 2
     assert [m["To"] for m in inbox.messages] == ["alex@example.org"]
+
+
+def test_each_months_answers_feed_the_couples_trend(couple, client):
+    """The check-ins the worker made are answered, and the review draws them as one trend."""
+    alex = couple.partners[0]
+    with time_machine.travel(START, tick=False):
+        first = factories.make_assignment(couple, ("monthly-check-in",))
+        schedule = recurring.start_schedule(first, unit=RepeatUnit.MONTHS, interval=1)
+        db.session.commit()
+    run_tick(at(2026, 4, 10))
+    run_tick(at(2026, 5, 10))
+    made = [first] + [o.assignment for o in schedule.occurrences]
+    for month, (assignment, closeness) in enumerate(zip(made, (3, 5, 8), strict=True), start=3):
+        sheet = assignment.worksheets[0]
+        factories.answer_worksheet(sheet, alex, {"closeness": closeness}, when=at(2026, month, 12))
+    with time_machine.travel(at(2026, 5, 13), tick=False):
+        factories.sign_in(client, couple.therapist)
+        html = client.get(f"/review/couples/{couple.id}").get_data(as_text=True)
+    assert "Alex: 3 answers from 12 Mar 2026 to 12 May 2026, starting at 3 and ending at 8" in html
