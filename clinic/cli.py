@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
@@ -63,6 +63,13 @@ def demo_command(if_empty: bool) -> None:
     """Create a demo therapist with demo couples, and print how to sign in."""
     from clinic.demo import DEMO_EMAIL, DEMO_PASSWORD, load_demo
 
+    if current_app.config["ENV_NAME"] == "production":
+        # The start-up check would refuse the next start, but the running workers would let
+        # the published sign-in in until then.
+        raise click.ClickException(
+            "Refusing to load demo data in production: the demo sign-in is published. Give"
+            " the demo a database of its own (ENV_NAME=development, another CLINIC_DATABASE_URL)."
+        )
     if if_empty and db.session.scalar(select(Therapist.id).limit(1)) is not None:
         click.echo("The database already has data; demo data not added.")
     else:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app, request, session
+from flask_babel import gettext as _
 from flask_login import session_protected
 from sqlalchemy import delete, select
 
@@ -129,7 +130,9 @@ def active_sessions(therapist: Therapist) -> list[ActiveSession]:
         .order_by(TherapistSession.last_seen_at.desc(), TherapistSession.id.desc())
     )
     listed = [
-        ActiveSession(r.id, r.device, r.created_at, r.last_seen_at, r.token_hash == current_hash)
+        ActiveSession(
+            r.id, device_label(r.device), r.created_at, r.last_seen_at, r.token_hash == current_hash
+        )
         for r in rows
     ]
     return sorted(listed, key=lambda s: not s.is_current)  # stable: the rest keep their order
@@ -198,6 +201,8 @@ def _end_on_changed_device(app, **_extra) -> None:
     session.pop(SESSION_ID_FIELD, None)
 
 
+# The stored summary's words: one plain English form, translated when listed (device_label).
+_ON, _ANY_BROWSER, _UNKNOWN = " on ", "A browser", "An unknown browser"
 _BROWSERS = (
     ("Edge", re.compile(r"\bEdg(e|A|iOS)?/")),
     ("Opera", re.compile(r"\b(OPR|Opera)/")),
@@ -222,5 +227,18 @@ def device_summary(user_agent: str) -> str:
     browser = next((name for name, pattern in _BROWSERS if pattern.search(user_agent)), None)
     system = next((name for name, pattern in _SYSTEMS if pattern.search(user_agent)), None)
     if browser and system:
-        return f"{browser} on {system}"
-    return browser or (f"A browser on {system}" if system else "An unknown browser")
+        return f"{browser}{_ON}{system}"
+    return browser or (f"{_ANY_BROWSER}{_ON}{system}" if system else _UNKNOWN)
+
+
+def device_label(summary: str) -> str:
+    """A stored summary in the page's language; the names of browsers and systems stay as they
+    are."""
+    if summary == _UNKNOWN:
+        return _("An unknown browser")
+    browser, on, system = summary.partition(_ON)
+    if not on:
+        return browser
+    if browser == _ANY_BROWSER:
+        return _("A browser on %(system)s", system=system)
+    return _("%(browser)s on %(system)s", browser=browser, system=system)

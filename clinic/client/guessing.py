@@ -11,6 +11,7 @@ import math
 import time
 
 from flask import abort, current_app, g, request
+from flask_babel import force_locale, gettext, ngettext
 from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, parse_many
 from sqlalchemy import select
@@ -18,11 +19,12 @@ from sqlalchemy import select
 from clinic import mail
 from clinic.audit import service as audit
 from clinic.extensions import db, limiter
+from clinic.i18n import N_, reader_language
 from clinic.models import Therapist
 
 ALL_MISSES = "client-link-misses-everyone"
 ALERT_SENT = "client-link-miss-alert"
-SUBJECT = "Tandem: many unknown client links tried"
+SUBJECT = N_("Tandem: many unknown client links tried")
 
 
 def count_link_miss() -> None:
@@ -56,14 +58,13 @@ def _first_alert_in(limit: RateLimitItem) -> bool:
 
 
 def _alert(limit: RateLimitItem) -> None:
-    admins = list(
-        db.session.scalars(
-            select(Therapist.email).where(
-                Therapist.is_admin.is_(True), Therapist.is_disabled.is_(False)
-            )
+    admins = db.session.execute(
+        select(Therapist.email, Therapist.language).where(
+            Therapist.is_admin.is_(True), Therapist.is_disabled.is_(False)
         )
-    )
-    mailed = sum(_mail(address, limit) for address in admins) if mail.mail_enabled() else 0
+    ).all()
+    enabled = mail.mail_enabled()
+    mailed = sum(_mail(address, language, limit) for address, language in admins) if enabled else 0
     audit.record(
         "link_guessing_alert",
         "client_link",
@@ -75,19 +76,26 @@ def _alert(limit: RateLimitItem) -> None:
     db.session.commit()
 
 
-def _mail(address: str, limit: RateLimitItem) -> bool:
+def _mail(address: str, language: str | None, limit: RateLimitItem) -> bool:
+    """The alert in the administrator's own language."""
     site = current_app.config["PUBLIC_BASE_URL"] or request.host_url.rstrip("/")
-    body = (
-        "Hello,\n\n"
-        f"More than {limit.amount} client links that do not exist, have expired or were "
-        f"revoked were tried on {site} within {_window(limit)}, "
-        "from all addresses together. Someone may be guessing links.\n\n"
-        "Valid links keep working, and each address that keeps missing is slowed down. "
-        'The audit log ("Many unknown links tried") shows when this happened; the server\'s '
-        "request logs show where the requests came from.\n"
-    )
+    with force_locale(reader_language(language)):
+        subject = gettext(SUBJECT)
+        body = gettext(
+            "Hello,\n\n"
+            "More than %(count)s client links that do not exist, have expired or were revoked"
+            " were tried on %(site)s within %(window)s, from all addresses together. Someone"
+            " may be guessing links.\n\n"
+            "Valid links keep working, and each address that keeps missing is slowed down."
+            ' The audit log ("%(entry)s") shows when this happened; the server\'s request logs'
+            " show where the requests came from.\n",
+            count=limit.amount,
+            site=site,
+            window=_window(limit),
+            entry=str(audit.ACTION_LABELS["link_guessing_alert"]),
+        )
     try:
-        mail.send(mail.notice_message(address, SUBJECT, body))
+        mail.send(mail.notice_message(address, subject, body))
     except mail.MailError as error:
         current_app.logger.warning("Link guessing alert not mailed: %s", error)
         return False
@@ -95,5 +103,13 @@ def _mail(address: str, limit: RateLimitItem) -> bool:
 
 
 def _window(limit: RateLimitItem) -> str:
-    unit = limit.GRANULARITY.name
-    return f"{limit.multiples} {unit}" + ("" if limit.multiples == 1 else "s")
+    count = limit.multiples
+    words = {
+        "second": lambda: ngettext("%(num)s second", "%(num)s seconds", count),
+        "minute": lambda: ngettext("%(num)s minute", "%(num)s minutes", count),
+        "hour": lambda: ngettext("%(num)s hour", "%(num)s hours", count),
+        "day": lambda: ngettext("%(num)s day", "%(num)s days", count),
+        "month": lambda: ngettext("%(num)s month", "%(num)s months", count),
+        "year": lambda: ngettext("%(num)s year", "%(num)s years", count),
+    }
+    return words[limit.GRANULARITY.name]()

@@ -32,9 +32,10 @@ def demo_sign_in_problems() -> list[str]:
         and verify_password(t.password_hash, DEMO_PASSWORD)
     ]
     if with_demo_password:
+        # The command runs outside production: production itself does not start until then.
         problems.append(
-            f"{', '.join(with_demo_password)} still sign in with the demo password: disable"
-            " each with `flask --app clinic therapist disable EMAIL` and create its therapist"
-            " a new account with a password of their own"
+            f"the demo password still signs in to {', '.join(with_demo_password)}: disable"
+            " each with `CLINIC_ENV_NAME=development flask --app clinic therapist disable"
+            " EMAIL` and create its therapist a new account with a password of their own"
         )
     return problems

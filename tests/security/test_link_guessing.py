@@ -1,8 +1,10 @@
 """Guessing links from many addresses: the administrators are told, and no valid link is refused."""
 
 import pytest
+from flask_babel import get_locale
 from sqlalchemy import select
 
+from clinic.client import guessing
 from clinic.client.guessing import SUBJECT
 from clinic.extensions import db
 from clinic.models import AuditEvent
@@ -83,3 +85,21 @@ def test_valid_links_open_while_the_ceiling_is_crossed(client, inbox, ceiling, c
     for address in ("198.51.100.1", "203.0.113.9"):
         response = client.get(f"/w/{token}", environ_base={"REMOTE_ADDR": address})
         assert response.status_code == 200, address
+
+
+def test_each_administrator_is_alerted_in_their_own_language(client, inbox, ceiling, monkeypatch):
+    """Written through the catalogue in each administrator's language (gettext spied on here)."""
+    monkeypatch.setattr(
+        guessing, "gettext", lambda message, **values: f"[{get_locale()}] " + message % values
+    )
+    english = factories.make_therapist(is_admin=True)
+    spanish = factories.make_therapist(is_admin=True)
+    spanish.language = "es"
+    db.session.commit()
+
+    guess_from_many_addresses(client, 6)
+
+    written = {m["To"]: m for m in inbox.messages}
+    for admin, language in ((english, "en"), (spanish, "es")):
+        assert written[admin.email]["Subject"] == f"[{language}] {SUBJECT}"
+        assert written[admin.email].get_content().startswith(f"[{language}] Hello,")

@@ -62,3 +62,17 @@ def test_with_one_trusted_proxy_only_the_address_it_added_counts(limited_app):
 def test_proxy_fix_is_off_by_default_and_read_from_the_environment_as_a_number():
     assert DEFAULTS["PROXY_FIX"].default == 0
     assert from_environment({"CLINIC_PROXY_FIX": "2"}) == {"PROXY_FIX": 2}
+
+
+def test_every_429_says_when_to_retry(limited_app):
+    """Link misses (counted by the view) and sign-in and code steps (Flask-Limiter) alike."""
+    client = limited_app.test_client()
+    tries = {
+        "a link miss": lambda: client.get("/w/" + "Z" * 43),
+        "a sign-in": lambda: client.post("/login", data={"email": "a@b.example", "password": "x"}),
+        "a two-factor code": lambda: client.post("/login/code", data={"code": "000000"}),
+    }
+    for what, attempt in tries.items():
+        refused = [attempt() for _ in range(3)][-1]
+        assert refused.status_code == 429, what
+        assert 1 <= int(refused.headers["Retry-After"]) <= 60, what

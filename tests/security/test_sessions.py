@@ -6,7 +6,8 @@ import pyotp
 import pytest
 from sqlalchemy import func, select
 
-from clinic.auth.sessions import SESSION_ID_FIELD, device_summary
+from clinic.auth import sessions
+from clinic.auth.sessions import SESSION_ID_FIELD, device_label, device_summary
 from clinic.extensions import db
 from clinic.models import AuditEvent, Therapist, TherapistSession
 from tests import factories
@@ -294,33 +295,44 @@ def test_ending_a_session_needs_a_form_token(client, therapist):
     assert client.get("/couples/").status_code == 200
 
 
-@pytest.mark.parametrize(
-    ("user_agent", "summary"),
-    [
-        (ANDROID_CHROME, "Chrome on Android"),
-        (MAC_SAFARI, "Safari on macOS"),
-        (
-            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
-            "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
-            "Safari on iPhone",
-        ),
-        (
-            "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:127.0) Gecko/20100101 Firefox/127.0",
-            "Firefox on Windows",
-        ),
-        (
-            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-            "Chrome/126.0.0.0 Safari/537.36 Edg/126.0.0.0",
-            "Edge on Windows",
-        ),
-        (
-            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
-            "HeadlessChrome/126.0.0.0 Safari/537.36",
-            "Chrome on Linux",
-        ),
-        ("curl/8.5.0", "An unknown browser"),
-        ("", "An unknown browser"),
-    ],
-)
+DEVICES = [
+    (ANDROID_CHROME, "Chrome on Android"),
+    (MAC_SAFARI, "Safari on macOS"),
+    (
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+        "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+        "Safari on iPhone",
+    ),
+    (
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:127.0) Gecko/20100101 Firefox/127.0",
+        "Firefox on Windows",
+    ),
+    (
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/126.0.0.0 Safari/537.36 Edg/126.0.0.0",
+        "Edge on Windows",
+    ),
+    (
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "HeadlessChrome/126.0.0.0 Safari/537.36",
+        "Chrome on Linux",
+    ),
+    (
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)",
+        "A browser on Linux",
+    ),
+    ("curl/8.5.0", "An unknown browser"),
+    ("", "An unknown browser"),
+]
+
+
+@pytest.mark.parametrize(("user_agent", "summary"), DEVICES)
 def test_devices_are_summarised_in_a_few_plain_words(user_agent, summary):
     assert device_summary(user_agent) == summary
+
+
+def test_the_sessions_page_words_each_device_in_the_therapists_language(monkeypatch):
+    """Stored in one English form, listed through the catalogue: only the names stay as they are."""
+    monkeypatch.setattr(sessions, "_", lambda message, **names: "[" + message % names + "]")
+    for user_agent, summary in DEVICES:
+        assert device_label(device_summary(user_agent)) == f"[{summary}]"
