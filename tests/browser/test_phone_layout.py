@@ -164,3 +164,44 @@ def test_without_javascript_nothing_says_saved_as_you_go(live_server, browser):
         assert not page.locator('[id="f.a.activities.kissing.yes"]').is_visible()
     finally:
         context.close()
+
+
+# A browser without CSS `field-sizing` (Safari and Firefox on many phones), as chromium plays it.
+WITHOUT_FIELD_SIZING = """
+    const supports = CSS.supports.bind(CSS);
+    CSS.supports = (...args) => !String(args[0]).includes("field-sizing") && supports(...args);
+    const fixed = new CSSStyleSheet();
+    fixed.replaceSync("textarea { field-sizing: fixed !important; }");
+    document.adoptedStyleSheets = [fixed];
+"""
+
+
+@pytest.mark.parametrize("sizing", ["css", "script"])
+def test_a_rows_note_shows_every_line_typed(live_server, browser, sizing):
+    url = link_to_two_worksheets(live_server)
+    context, page = open_at(browser, 390)
+    if sizing == "script":
+        context.add_init_script(WITHOUT_FIELD_SIZING)
+    text = "Only on slow mornings,\nnot at night,\nand never\nwhen either of us is tired"
+    try:
+        page.goto(f"{url}/1")
+        groups = page.locator('details[name="g.a.activities"] > summary')
+        for group, row in ((0, "cuddling"), (1, "toys")):
+            if group:  # opening the second group closes the first
+                groups.nth(group).click()
+            note = page.locator(f'[id="f.a.activities.{row}.note"]')
+            with page.expect_response(lambda r: r.url.endswith("/autosave"), timeout=30_000):
+                note.fill(text)
+            hidden = note.evaluate("n => n.scrollHeight - n.clientHeight")
+            assert hidden <= 1, f"{hidden} px of the note on {row} are out of sight"
+
+        # Opened again later: the open group's note, and one in a group opened afterwards.
+        page.reload()
+        for group, row in ((0, "cuddling"), (1, "toys")):
+            if group:  # opening the second group closes the first
+                groups.nth(group).click()
+            note = page.locator(f'[id="f.a.activities.{row}.note"]')
+            assert note.input_value() == text
+            assert note.evaluate("n => n.scrollHeight - n.clientHeight") <= 1, row
+    finally:
+        context.close()
