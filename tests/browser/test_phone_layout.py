@@ -1,10 +1,13 @@
 """Long worksheets on a phone at 320, 390 and 768 px: what fits, what stays in view.
 
-Its screenshots (client-<width>-<page>.png) go where the README's do: docs/images/ when run
-with TANDEM_UPDATE_IMAGES=1, test-artifacts/browser/readme/ otherwise."""
+Its screenshots (client-<width>-<page>.png: overview, worksheet, scale, continue, code) go where
+the README's do: docs/images/ when run with TANDEM_UPDATE_IMAGES=1, test-artifacts/browser/readme/
+otherwise."""
 
 import pytest
 
+from clinic.assignments import links
+from clinic.safety import codes
 from tests import factories
 from tests.browser.fixtures import README_IMAGES as IMAGES
 
@@ -121,8 +124,27 @@ def test_client_pages_fit_and_keep_their_controls_in_reach(
         page.goto(url)  # the overview counts the rows answered
         assert "2 of 31 answered" in page.locator("#sheet-list").inner_text()
         page.screenshot(path=str(IMAGES / f"client-{width}-overview.png"), full_page=True)
+
+        # The neutral pages in front of a used link: Continue, then the personal code.
+        for gate, name in (("Continue", "continue"), ("Open", "code")):
+            if name == "code":
+                live_server.run(give_a_code, url)
+            other, phone = open_at(browser, width)
+            try:
+                phone.goto(url)
+                phone.get_by_role("button", name=gate).wait_for()
+                no_sideways_scrolling(phone)
+                assert_accessible(phone, f"the {name} page at {width} px")
+                phone.screenshot(path=str(IMAGES / f"client-{width}-{name}.png"))
+            finally:
+                other.close()
     finally:
         context.close()
+
+
+def give_a_code(url: str) -> None:
+    link = links.find_active_link(url.rsplit("/", 1)[1])
+    codes.set_code(link.partner, "Lantern 77")
 
 
 def test_a_long_grid_is_answered_with_the_keyboard_alone(live_server, browser):
