@@ -204,6 +204,7 @@ def test_the_therapist_sets_a_code_and_the_link_asks_for_it_even_after_quick_exi
     page.get_by_role("button", name="Open").click()
     page.get_by_text("That code is not right").wait_for()
     assert_shows_nothing(page, "after a wrong code")
+    assert_accessible(page, "the code page after a wrong code")
     shoot(page, "wrong-code")
     page.get_by_label("Your personal code").fill("lantern 77")
     page.get_by_role("button", name="Open").click()
