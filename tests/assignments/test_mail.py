@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from clinic.extensions import db
-from clinic.models import Assignment
-from tests.helpers import free_port
+from clinic.models import Assignment, Partner
+from tests.helpers import free_port, pdf_text
 
 LINK_URL = re.compile(r'value="(https?://[^"]*/w/[A-Za-z0-9_-]{43})"')
 TOKEN_FIELD = re.compile(r'name="token" value="([A-Za-z0-9_-]{43})"')
@@ -68,6 +68,25 @@ def test_a_link_is_emailed_with_nothing_but_the_link_and_the_therapists_name(
     everything = message.as_string()
     for private in ("power", "Noticing", "Alex", "Sam", couple.label, "Private note", "couple"):
         assert private not in everything
+
+
+def test_a_personal_code_is_in_no_email_and_on_no_card(signed_in, couple, inbox):
+    alex = couple.partners[0]
+    code = {"code": "Lantern 4821"}
+    signed_in.post(f"/couples/{couple.id}/partners/{alex.id}/code", data=code)
+    assert db.session.get(Partner, alex.id).code_hash is not None
+    page = links_page(signed_in, couple)
+    send(signed_in, couple, page)
+    assignment_id = re.search(r"/assignments/(\d+)/links/email", page).group(1)
+    cards = signed_in.post(
+        f"/assignments/{assignment_id}/cards", data={"token": TOKEN_FIELD.findall(page)}
+    )
+    assert cards.status_code == 200
+    (message,) = inbox.messages
+    card = pdf_text(cards.data)
+    assert "/w/" in message.get_content() and "Your worksheet link" in card
+    for sent in (message.as_string(), card):
+        assert "4821" not in sent and "lantern" not in sent.casefold()
 
 
 def test_a_partner_who_asked_for_no_email_is_never_sent_one(signed_in, couple, inbox):

@@ -103,7 +103,7 @@ def test_a_couple_completes_two_worksheets_on_their_phones_and_the_therapist_rev
     answer(morgan, "What would break your trust if it happened?", "Being pushed after a no.")
     morgan.locator("#ws-item-feels-good").get_by_label("My partner may see this answer").check()
     autosaved(morgan)
-    shoot(morgan, "morgan-consent", readme="client-worksheet.png", start_at=morgan.locator("h1"))
+    shoot(morgan, "morgan-consent", readme="client-worksheet.png")  # from the top, as it opens
     morgan.get_by_role("button", name="Send to my therapist").click()
     morgan.get_by_text("Thank you. Your answers were sent").wait_for()
     complete_small_wins(morgan, "You listened when I said I was tired.")

@@ -1,5 +1,8 @@
 """Quick exit leaves no trail on a partner's phone, with JavaScript on and off: Back, Forward and
-opening the link again from the history show no worksheet title, no note and no answer."""
+opening the link again from the history show no worksheet title, no note and no answer.
+
+The phone's chromium keeps its back-forward cache on (Playwright turns it off by default), so a
+page that Back brings back from memory rather than from the server would be seen here too."""
 
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -52,12 +55,12 @@ def a_link_with_a_note():
 
 
 @pytest.fixture
-def phone_with(browser, request):
-    """A phone-sized context with JavaScript on or off."""
+def phone_with(browser_with_back_forward_cache, request):
+    """A phone-sized context with JavaScript on or off, and the back-forward cache on."""
     contexts = []
 
     def open_phone(javascript: bool):
-        context = browser.new_context(
+        context = browser_with_back_forward_cache.new_context(
             viewport=PHONE,
             is_mobile=True,
             has_touch=True,
@@ -71,6 +74,24 @@ def phone_with(browser, request):
     yield open_phone
     for context in contexts:
         context.close()
+
+
+def history_place(page) -> tuple[int, int]:
+    """(this entry's index, number of entries) in the tab's history, as the browser keeps it."""
+    history = page.context.new_cdp_session(page).send("Page.getNavigationHistory")
+    return history["currentIndex"], len(history["entries"])
+
+
+def back(page) -> None:
+    """Back, as the phone's button: a page restored from the back-forward cache fires no load
+    event, so wait until the page shown is whole, wherever it came from."""
+    page.go_back(wait_until="commit")
+    page.wait_for_function("document.readyState === 'complete'")
+
+
+def forward(page) -> None:
+    page.go_forward(wait_until="commit")
+    page.wait_for_function("document.readyState === 'complete'")
 
 
 def assert_shows_nothing(page, where: str) -> None:
@@ -109,11 +130,11 @@ def test_after_quick_exit_back_forward_and_history_show_nothing(
     page.get_by_role("button", name="Quick exit").click()
     page.wait_for_url(exit_site)
     page.get_by_role("heading", name="Welcome to the encyclopedia").wait_for()
+    page.evaluate("window.stillInMemory = true")  # gone unless the cache keeps this page
 
     # Back: with JavaScript the link was one history entry, replaced by the exit, so Back
     # leaves it entirely; without, each earlier page asks the server again and gets nothing.
-    page.go_back()
-    page.wait_for_load_state()
+    back(page)
     shoot(page, "back")
     if javascript:
         assert "/w/" not in page.url
@@ -121,15 +142,17 @@ def test_after_quick_exit_back_forward_and_history_show_nothing(
         assert page.url == link  # the sheet's entry now redirects to the neutral first page
         assert page.get_by_role("button", name="Continue").is_visible()
     assert_shows_nothing(page, "after Back")
-    while page.evaluate("history.length") > 1 and "/w/" in page.url:
-        if page.go_back() is None:
-            break
+    while history_place(page)[0] > 0:
+        back(page)
         assert_shows_nothing(page, "further back")
 
-    page.go_forward()
-    page.wait_for_load_state()
-    assert_shows_nothing(page, "after Forward")
+    # Forward through every entry, back to the neutral site, which the cache kept in memory.
+    while history_place(page)[0] < history_place(page)[1] - 1:
+        forward(page)
+        assert_shows_nothing(page, f"after Forward to {page.url.removeprefix(live_server.url)[:6]}")
     shoot(page, "forward")
+    assert page.url == exit_site
+    assert page.evaluate("window.stillInMemory"), "the back-forward cache is not on"
 
     # Opening the link, or the worksheet's address, from the history shows only Continue.
     for url in (link, sheet_url):
@@ -181,6 +204,7 @@ def test_the_therapist_sets_a_code_and_the_link_asks_for_it_even_after_quick_exi
     page.get_by_role("button", name="Open").click()
     page.get_by_text("That code is not right").wait_for()
     assert_shows_nothing(page, "after a wrong code")
+    assert_accessible(page, "the code page after a wrong code")
     shoot(page, "wrong-code")
     page.get_by_label("Your personal code").fill("lantern 77")
     page.get_by_role("button", name="Open").click()
@@ -188,7 +212,8 @@ def test_the_therapist_sets_a_code_and_the_link_asks_for_it_even_after_quick_exi
 
     page.get_by_role("button", name="Quick exit").click()
     page.wait_for_url(exit_site)
-    while page.go_back() is not None and "/w/" in page.url:  # every entry the link left
+    while history_place(page)[0] > 0:
+        back(page)  # every entry the link left
         assert_shows_nothing(page, f"after Back to {page.url.removeprefix(live_server.url)[:5]}")
     page.goto(link)
     page.get_by_label("Your personal code").wait_for()

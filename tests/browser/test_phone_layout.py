@@ -1,10 +1,13 @@
 """Long worksheets on a phone at 320, 390 and 768 px: what fits, what stays in view.
 
-Its screenshots (client-<width>-<page>.png) go where the README's do: docs/images/ when run
-with TANDEM_UPDATE_IMAGES=1, test-artifacts/browser/readme/ otherwise."""
+Its screenshots (client-<width>-<page>.png: overview, worksheet, scale, continue, code) go where
+the README's do: docs/images/ when run with TANDEM_UPDATE_IMAGES=1, test-artifacts/browser/readme/
+otherwise."""
 
 import pytest
 
+from clinic.assignments import links
+from clinic.safety import codes
 from tests import factories
 from tests.browser.fixtures import README_IMAGES as IMAGES
 
@@ -121,8 +124,27 @@ def test_client_pages_fit_and_keep_their_controls_in_reach(
         page.goto(url)  # the overview counts the rows answered
         assert "2 of 31 answered" in page.locator("#sheet-list").inner_text()
         page.screenshot(path=str(IMAGES / f"client-{width}-overview.png"), full_page=True)
+
+        # The neutral pages in front of a used link: Continue, then the personal code.
+        for gate, name in (("Continue", "continue"), ("Open", "code")):
+            if name == "code":
+                live_server.run(give_a_code, url)
+            other, phone = open_at(browser, width)
+            try:
+                phone.goto(url)
+                phone.get_by_role("button", name=gate).wait_for()
+                no_sideways_scrolling(phone)
+                assert_accessible(phone, f"the {name} page at {width} px")
+                phone.screenshot(path=str(IMAGES / f"client-{width}-{name}.png"))
+            finally:
+                other.close()
     finally:
         context.close()
+
+
+def give_a_code(url: str) -> None:
+    link = links.find_active_link(url.rsplit("/", 1)[1])
+    codes.set_code(link.partner, "Lantern 77")
 
 
 def test_a_long_grid_is_answered_with_the_keyboard_alone(live_server, browser):
@@ -162,5 +184,46 @@ def test_without_javascript_nothing_says_saved_as_you_go(live_server, browser):
         page.locator('details[name="g.a.activities"] > summary').nth(1).click()
         assert page.locator('[id="f.a.activities.toys.yes"]').is_visible()
         assert not page.locator('[id="f.a.activities.kissing.yes"]').is_visible()
+    finally:
+        context.close()
+
+
+# A browser without CSS `field-sizing` (Safari and Firefox on many phones), as chromium plays it.
+WITHOUT_FIELD_SIZING = """
+    const supports = CSS.supports.bind(CSS);
+    CSS.supports = (...args) => !String(args[0]).includes("field-sizing") && supports(...args);
+    const fixed = new CSSStyleSheet();
+    fixed.replaceSync("textarea { field-sizing: fixed !important; }");
+    document.adoptedStyleSheets = [fixed];
+"""
+
+
+@pytest.mark.parametrize("sizing", ["css", "script"])
+def test_a_rows_note_shows_every_line_typed(live_server, browser, sizing):
+    url = link_to_two_worksheets(live_server)
+    context, page = open_at(browser, 390)
+    if sizing == "script":
+        context.add_init_script(WITHOUT_FIELD_SIZING)
+    text = "Only on slow mornings,\nnot at night,\nand never\nwhen either of us is tired"
+    try:
+        page.goto(f"{url}/1")
+        groups = page.locator('details[name="g.a.activities"] > summary')
+        for group, row in ((0, "cuddling"), (1, "toys")):
+            if group:  # opening the second group closes the first
+                groups.nth(group).click()
+            note = page.locator(f'[id="f.a.activities.{row}.note"]')
+            with page.expect_response(lambda r: r.url.endswith("/autosave"), timeout=30_000):
+                note.fill(text)
+            hidden = note.evaluate("n => n.scrollHeight - n.clientHeight")
+            assert hidden <= 1, f"{hidden} px of the note on {row} are out of sight"
+
+        # Opened again later: the open group's note, and one in a group opened afterwards.
+        page.reload()
+        for group, row in ((0, "cuddling"), (1, "toys")):
+            if group:  # opening the second group closes the first
+                groups.nth(group).click()
+            note = page.locator(f'[id="f.a.activities.{row}.note"]')
+            assert note.input_value() == text
+            assert note.evaluate("n => n.scrollHeight - n.clientHeight") <= 1, row
     finally:
         context.close()

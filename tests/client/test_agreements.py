@@ -68,6 +68,18 @@ def test_each_partner_confirms_on_their_own_link_and_only_both_make_it_agreed(cl
     assert "You both agreed to all of this" in client.get(alex).get_data(as_text=True)
 
 
+def test_progress_counts_a_clause_once_both_partners_confirmed_it(client, plan):
+    _assignment, alex, sam = plan
+    overview = alex.removesuffix("/1")
+    assert "0 of 3 answered" in client.get(alex).get_data(as_text=True)  # a note, two clauses
+    form = filled(open_form(client, alex), {WORD: "Pineapple", LENGTH: "20"})
+    press(client, alex, form, "agree", "plan.pause")
+    assert "0 of 3 answered" in client.get(alex).get_data(as_text=True)  # one is not both
+    press(client, sam, open_form(client, sam), "agree", "plan.pause")
+    for page in (alex, sam, overview):
+        assert "1 of 3 answered" in client.get(page).get_data(as_text=True), page
+
+
 def test_a_change_after_confirming_asks_again_and_shows_before_and_after(client, plan):
     assignment, alex, sam = plan
     press(client, alex, filled(open_form(client, alex), {WORD: "Pineapple"}), "agree", "plan.pause")
