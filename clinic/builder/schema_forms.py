@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from clinic.worksheets.items import Item, item_class
 from clinic.worksheets.items.base import Hint
+from clinic.worksheets.library import THEME_NAMES
 
 # Fields the builder fills in itself: an item's type is chosen when it is added, and the
 # version is counted up on publishing. Translations are carried through, never a form field.
@@ -39,9 +40,22 @@ TEXT, LONG, NUMBER, FLAG, PICK, PICKS, LINES, GROUP, LIST, ITEMS = (
 # Fields that name other parts of the worksheet (a hint's ``refers``), chosen from a list:
 # one question or several, one answer or several of the question its sibling field names.
 QUESTION, QUESTIONS, ANSWER, ANSWERS = "question", "questions", "answer", "answers"
+# The schema's fixed words as the builder names them (a word not listed here, from a type
+# added later, is shown from its spelling until it is given a label).
 CHOICE_LABELS = {
     "each_partner": _l("Each partner on their own"),
     "couple": _l("The couple together"),
+    **THEME_NAMES,
+    "urgent": _l("Urgent"),
+    "soon": _l("Soon"),
+    "review": _l("Review"),
+    "sum": _l("Sum"),
+    "mean": _l("Mean"),
+    "better": _l("Better"),
+    "worse": _l("Worse"),
+    "text": _l("Text"),
+    "minutes": _l("Minutes"),
+    "choice": _l("Choice"),
 }
 
 

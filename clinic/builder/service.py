@@ -65,6 +65,7 @@ _READABILITY = textstatistics()
 # "en-US" makes textstat count syllables with pyphen, which ships with it (no download).
 _READABILITY.set_lang("en-US")
 _LINE = re.compile(r"^line ([0-9]+)")
+_LINE_COLUMN = re.compile(r"line ([0-9]+), column ([0-9]+)")  # a loader location (_at)
 _PATH = re.compile(r"^[a-z_]+(?:\.(?:[a-z_]+|[0-9]{1,3}))*$")
 NOT_CLIENT_TEXT = {"id", "type", "value", "kind", "item", "urgency", "fhir", "code"}
 
@@ -130,8 +131,9 @@ def from_upload(text: str, source_name: str) -> tuple[dict[str, Any], list[str]]
 def _upload_problem(location: str, message: str) -> str:
     """A loader problem in plain words: "Line 3, column 7: …" or "Section 1, “titel”: …"."""
     message = _sentence(plain_paths(message))
-    if location.startswith("line "):
-        return f"{location.capitalize()}: {message}"
+    if slip := _LINE_COLUMN.fullmatch(location):
+        where = gettext("Line %(line)s, column %(column)s", line=slip[1], column=slip[2])
+        return f"{where}: {message}"
     if not location:
         return message
     parts = [p for p in re.split(r"[.\[\]']+", location) if p]
@@ -141,12 +143,20 @@ def _upload_problem(location: str, message: str) -> str:
         if part.isdigit():
             continue
         if following.isdigit():
-            name = "question" if part == "items" else part.removesuffix("s").replace("_", " ")
-            words.append(f"{name} {int(following) + 1}")
+            words.append(_numbered(part, int(following) + 1))
         else:
             words.append(f"“{part}”")
     where = ", ".join(words)
     return f"{where[:1].upper()}{where[1:]}: {message}"
+
+
+def _numbered(key: str, number: int) -> str:
+    """One entry of a list in a file, "question 3" ("sections" and "items" said in words)."""
+    if key == "sections":
+        return gettext("section %(number)s", number=number)
+    if key == "items":
+        return gettext("question %(number)s", number=number)
+    return f"{key.removesuffix('s').replace('_', ' ')} {number}"  # the file's own key
 
 
 _SCHEMA_PATH = re.compile(r"sections\[([0-9]+)\](?:\.items\[([0-9]+)\])?")
@@ -156,8 +166,13 @@ def plain_paths(message: str) -> str:
     """``sections[0].items[2]`` in a checker's message as "section 1, question 3"."""
 
     def said(match: re.Match[str]) -> str:
-        section = f"section {int(match.group(1)) + 1}"
-        return f"{section}, question {int(match.group(2)) + 1}" if match.group(2) else section
+        section = int(match.group(1)) + 1
+        if match.group(2):
+            question = int(match.group(2)) + 1
+            return gettext(
+                "section %(section)s, question %(question)s", section=section, question=question
+            )
+        return gettext("section %(number)s", number=section)
 
     return _SCHEMA_PATH.sub(said, message)
 
@@ -985,5 +1000,6 @@ def type_choices() -> list[tuple[str, str]]:
     out = []
     for name in type_names():
         cls = item_class(name)
-        out.append((name, (cls.builder_name if cls else "") or name.replace("_", " ").capitalize()))
+        named = gettext(cls.builder_name) if cls and cls.builder_name else ""
+        out.append((name, named or name.replace("_", " ").capitalize()))
     return out

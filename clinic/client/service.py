@@ -12,6 +12,7 @@ Writes are guarded by ``Response.revision`` (compare-and-set), so two saves raci
 are serialised and the loser merges again against what the winner stored.
 """
 
+import dataclasses
 import functools
 import hashlib
 import json
@@ -91,6 +92,12 @@ class LinkWorksheet:
         """The languages the partner may switch between here: complete and offered."""
         offered = current_app.config["LANGUAGES"]
         return tuple(c for c in self.worksheet.complete_languages() if c in offered)
+
+
+def read_in(sheet: LinkWorksheet, code: str) -> LinkWorksheet:
+    """The same worksheet and response as shown to a reader of ``code`` (after a language
+    switch); the sheet saves keep the language the partner read while typing."""
+    return dataclasses.replace(sheet, language=sheet.worksheet.language_for(code), preloaded=None)
 
 
 def reading_language(link: ClientLink) -> str:
@@ -634,7 +641,9 @@ def _merge(
         missing = set(missing_required(sheet.worksheet, values(result)))
         for item_id in missing & set(changes):
             changes.pop(item_id)
-            errors[item_id] = NEEDS_ANSWER + " Your answers were already sent, so it stays."
+            errors[item_id] = gettext(
+                "This question needs an answer. Your answers were already sent, so it stays."
+            )
             if item_id in state:
                 result[item_id] = state[item_id]
     return _Plan(result, changes, kept_newer, conflicts, errors, merged)
@@ -746,7 +755,7 @@ def _outcome(
         status = SaveOutcome.SUBMITTED
     elif submit:
         for item_id in missing_required(sheet.worksheet, values(plan.result)):
-            errors.setdefault(item_id, NEEDS_ANSWER)
+            errors.setdefault(item_id, gettext(NEEDS_ANSWER))
         status = SaveOutcome.INCOMPLETE
     else:
         status = SaveOutcome.SAVED if plan.changes else SaveOutcome.UNCHANGED

@@ -224,22 +224,28 @@ def save(token: str, number: str):
     sheet = service.link_worksheet_by_number(link, number)
     if sheet is None:
         return _not_on_this_link(token)
-    posted = service.read_posted(sheet.worksheet, request.form, sheet.joint)
     if not _csrf_valid():
+        posted = service.read_posted(sheet.shown, request.form, sheet.joint)
         state = service.sheet_state(sheet)
         view = service.view_as_posted(sheet, posted, state)
         return _render_sheet(token, link, sheet, view, message=gettext(STALE_FORM), status=400)
+    # A language button: the page that comes back (messages included) speaks the language
+    # asked for, while what was typed is saved first, as written in the language it was read in.
+    switch = request.form.get("language")
+    shown = sheet
+    if switch and switch in current_app.config["LANGUAGES"]:
+        i18n.use_language(switch)
+        shown = service.read_in(sheet, switch)
+    posted = service.read_posted(shown.shown, request.form, sheet.joint)
     step = agreements.step_of(sheet, request.form)
     if step is not None:
         return _agreement_step(token, link, sheet, posted, step)
     outcome = service.save(link, sheet, posted, submit=request.form.get("action") == "submit")
-    switch = request.form.get("language")
-    if switch and (
-        outcome.status == SaveOutcome.CLOSED or not (outcome.errors or outcome.conflicts)
-    ):
-        # The language buttons belong to the worksheet form, so what was typed is saved first.
+    if switch:
         service.set_reading_language(link, switch)
-        return redirect(url_for("client.sheet", token=token, number=sheet.number), 303)
+        if outcome.status == SaveOutcome.CLOSED or not (outcome.errors or outcome.conflicts):
+            return redirect(url_for("client.sheet", token=token, number=sheet.number), 303)
+    sheet = shown
     if outcome.status == SaveOutcome.CLOSED:
         view = service.view_as_posted(sheet, posted, outcome.state)
         return _render_sheet(token, link, sheet, view, message=outcome.errors[""], status=403)
@@ -343,7 +349,7 @@ def autosave(token: str, number: str):
     sheet = service.link_worksheet_by_number(link, number)
     if sheet is None:
         abort(404)
-    posted = service.read_posted(sheet.worksheet, request.form, sheet.joint)
+    posted = service.read_posted(sheet.shown, request.form, sheet.joint)
     if not _csrf_valid():
         body = {"status": "expired", "message": gettext(STALE_FORM), "csrf_token": generate_csrf()}
         return jsonify(body), 400
@@ -400,6 +406,9 @@ def _database_error(error: SQLAlchemyError):
     current_app.logger.warning("Database error on a client page: %s", type(error).__name__)
     with contextlib.suppress(SQLAlchemyError):
         db.session.rollback()
+    # The link (and so the partner's language) may not be readable: the form says which
+    # languages its page spoke, so the page handed back speaks them too.
+    i18n.use_language(request.form.get("page_language"))
     if request.endpoint == "client.autosave":
         return jsonify({"status": "error", "message": gettext(TRY_AGAIN)}), 503
     worksheet = versions.known_worksheet(request.form.get("definition", ""))
@@ -408,12 +417,18 @@ def _database_error(error: SQLAlchemyError):
     joint = request.form.get("answered_by") == AnsweredBy.COUPLE
     if joint:
         worksheet = worksheet.model_copy(update={"answered_by": AnsweredBy.COUPLE})
+    language = request.form.get("worksheet_language", "")
+    if language not in current_app.config["LANGUAGES"]:
+        language = ""
+    language = worksheet.language_for(language)
+    worksheet = worksheet.in_language(language)
     posted = service.read_posted(worksheet, request.form, joint)
     body = render_template(
         "client/unsaved.html",
         token=request.view_args["token"],
         number=request.view_args["number"],
         worksheet=worksheet,
+        shown_language=language,
         joint=joint,
         definition=request.form["definition"],
         view=service.view_of_post(posted),

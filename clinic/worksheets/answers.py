@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from clinic.i18n import N_
 from clinic.worksheets.conditions import shown_items
 from clinic.worksheets.items import AnswerError, Fields, Item
 from clinic.worksheets.schema import Worksheet
 
-NEEDS_ANSWER = "This question needs an answer."  # a required item left empty on sending
+# A required item left empty on sending; translated where it is shown.
+NEEDS_ANSWER = N_("This question needs an answer.")
 
 __all__ = [
     "NEEDS_ANSWER",

@@ -1,9 +1,14 @@
-"""Turn YAML text into validated worksheets, or into a list of plain-English problems.
+"""Turn YAML text into validated worksheets, or into a list of problems in plain words.
 
 Worksheet files come from therapists' uploads as well as from this repository, so everything
 here treats input as hostile: the size is checked before parsing, only the safe YAML loader
 is used, anchors and aliases (the "billion laughs" trick) are refused, and every failure is a
 ``WorksheetError`` listing what to fix, where, never a traceback.
+
+Problems are written in the language of the page that shows them (the builder, the upload
+page: ``flask_babel.gettext``); ``worksheets check`` prints them in English (clinic.worksheets.cli),
+for files written against docs/worksheet-format.md. Locations (``sections[0].items[2]``,
+``line 3, column 7``) stay as written: they name the file's own keys and lines.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from flask_babel import gettext, ngettext
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
@@ -59,17 +65,20 @@ def load_text(text: str, source_name: str = "<text>") -> Worksheet:
         return WorksheetError([Problem(source_name, location, message)])
 
     if not isinstance(text, str):
-        raise fail("expected the text of a YAML file")
+        raise fail(gettext("expected the text of a YAML file"))
     # A character is at least a byte, so an overlong text is refused without encoding it.
     size = len(text) if len(text) > MAX_FILE_BYTES else len(text.encode("utf-8", "surrogatepass"))
     if size > MAX_FILE_BYTES:
         raise fail(_too_big(size))
     data = _parse_yaml(text, source_name)
     if data is None:
-        raise fail("the file is empty; a worksheet starts with 'id:', 'title:' and so on")
+        raise fail(gettext("the file is empty; a worksheet starts with 'id:', 'title:' and so on"))
     if not isinstance(data, dict):
         raise fail(
-            f"the top level must be a mapping of fields (id:, title:, ...), not {_kind(data)}"
+            gettext(
+                "the top level must be a mapping of fields (id:, title:, ...), not %(found)s",
+                found=_kind(data),
+            )
         )
     try:
         return Worksheet.model_validate(data)
@@ -87,12 +96,15 @@ def load_file(path: str | Path) -> Worksheet:
             raise WorksheetError([Problem(name, "", _too_big(size))])
         raw = path.read_bytes()
     except OSError as exc:
-        message = f"cannot read the file ({exc.strerror or exc})"
+        message = gettext("cannot read the file (%(reason)s)", reason=exc.strerror or exc)
         raise WorksheetError([Problem(name, "", message)]) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        message = f"not UTF-8 text (bad byte at offset {exc.start}); save the file as UTF-8"
+        message = gettext(
+            "not UTF-8 text (bad byte at offset %(offset)s); save the file as UTF-8",
+            offset=exc.start,
+        )
         raise WorksheetError([Problem(name, "", message)]) from None
     return load_text(text, name)
 
@@ -105,11 +117,11 @@ def load_directory(path: str | Path) -> list[Worksheet]:
     """
     path = Path(path)
     if not path.is_dir():
-        raise WorksheetError([Problem(str(path), "", "no such directory")])
+        raise WorksheetError([Problem(str(path), "", gettext("no such directory"))])
     try:
         files = worksheet_files(path)
     except OSError as exc:
-        message = f"cannot read the directory ({exc.strerror or exc})"
+        message = gettext("cannot read the directory (%(reason)s)", reason=exc.strerror or exc)
         raise WorksheetError([Problem(str(path), "", message)]) from None
     worksheets, problems = [], []
     owners: dict[str, str] = {}
@@ -120,7 +132,11 @@ def load_directory(path: str | Path) -> list[Worksheet]:
             problems.extend(exc.problems)
             continue
         if ws.id in owners:
-            message = f"worksheet id {ws.id!r} is already used by {owners[ws.id]}"
+            message = gettext(
+                "worksheet id %(id)s is already used by %(file)s",
+                id=repr(ws.id),
+                file=owners[ws.id],
+            )
             problems.append(Problem(file.name, "id", message))
             continue
         owners[ws.id] = file.name
@@ -164,12 +180,16 @@ def _parse_yaml(text: str, source: str) -> Any:
         depth = 0
         for event in yaml.parse(text, Loader=_CHECK_LOADER):
             if getattr(event, "anchor", None) is not None:
-                message = "YAML anchors and aliases (&name, *name) are not allowed; write it out"
+                message = gettext(
+                    "YAML anchors and aliases (&name, *name) are not allowed; write it out"
+                )
                 raise WorksheetError([Problem(source, _at(event.start_mark), message)])
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    message = f"the YAML is nested more than {MAX_DEPTH} levels deep"
+                    message = gettext(
+                        "the YAML is nested more than %(most)s levels deep", most=MAX_DEPTH
+                    )
                     raise WorksheetError([Problem(source, _at(event.start_mark), message)])
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
@@ -184,13 +204,15 @@ def _parse_yaml(text: str, source: str) -> Any:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        message = " ".join(m for m in (exc.context, exc.problem) if m)
-        raise WorksheetError([Problem(source, _at(mark), f"malformed YAML: {message}")]) from None
+        said = " ".join(m for m in (exc.context, exc.problem) if m)  # PyYAML's own words
+        message = gettext("malformed YAML: %(problem)s", problem=said)
+        raise WorksheetError([Problem(source, _at(mark), message)]) from None
     except yaml.YAMLError as exc:  # reader errors: unprintable characters and the like
-        message = f"malformed YAML: {str(exc).splitlines()[0]}"
+        message = gettext("malformed YAML: %(problem)s", problem=str(exc).splitlines()[0])
         raise WorksheetError([Problem(source, "", message)]) from None
     except UnicodeError:  # lone surrogates: load_text was given a str no file could hold
-        raise WorksheetError([Problem(source, "", "the text is not valid Unicode")]) from None
+        message = gettext("the text is not valid Unicode")
+        raise WorksheetError([Problem(source, "", message)]) from None
 
 
 def _check_duplicate_keys(root: yaml.Node, source: str) -> None:
@@ -203,9 +225,12 @@ def _check_duplicate_keys(root: yaml.Node, source: str) -> None:
                 if isinstance(key, yaml.ScalarNode):
                     earlier = first.setdefault((key.tag, key.value), key)
                     if earlier is not key:
-                        message = (
-                            f"key {_show(key.value)} appears twice in the same mapping "
-                            f"(first at {_at(earlier.start_mark)})"
+                        message = gettext(
+                            "key %(key)s appears twice in the same mapping (first at line "
+                            "%(line)s, column %(column)s)",
+                            key=_show(key.value),
+                            line=earlier.start_mark.line + 1,
+                            column=earlier.start_mark.column + 1,
                         )
                         raise WorksheetError([Problem(source, _at(key.start_mark), message)])
                 stack += (key, value)
@@ -218,7 +243,12 @@ def _at(mark: Any) -> str:
 
 
 def _too_big(size: int) -> str:
-    return f"the file is {size / 1024:.0f} KiB; the limit is {MAX_FILE_BYTES // 1024} KiB"
+    kib = round(size / 1024)
+    return gettext(
+        "the file is %(size)s KiB; the limit is %(limit)s KiB",
+        size=kib,
+        limit=MAX_FILE_BYTES // 1024,
+    )
 
 
 # --- pydantic errors in plain English -------------------------------------------------------
@@ -227,18 +257,25 @@ def _too_big(size: int) -> str:
 def _kind(value: Any) -> str:
     """What a YAML value looks like to its author."""
     if value is None:
-        return "nothing (an empty value)"
+        return gettext("nothing (an empty value)")
     if isinstance(value, bool):
-        return f"{str(value).lower()} (YAML reads yes/no/on/off as true/false; use quotes)"
+        return gettext(
+            "%(value)s (YAML reads yes/no/on/off as true/false; use quotes)",
+            value=str(value).lower(),
+        )
     if isinstance(value, int | float):
-        return f"the number {value}"
+        return gettext("the number %(value)s", value=value)
     if isinstance(value, str):
-        return "text"
+        return gettext("text")
     if isinstance(value, list):
-        return "a list"
+        return gettext("a list")
     if isinstance(value, dict):
-        return "a mapping (key: value lines)"
-    return f"a {type(value).__name__} value"
+        return _a_mapping()
+    return gettext("a %(type)s value", type=type(value).__name__)
+
+
+def _a_mapping() -> str:
+    return gettext("a mapping (key: value lines)")
 
 
 def _show(value: Any) -> str:
@@ -264,61 +301,88 @@ def _message(err: ErrorDetails) -> tuple[str, str]:
     """(extra location suffix, message) for one pydantic error."""
     kind, ctx, value = err["type"], err.get("ctx") or {}, err["input"]
     expected_types = {
-        "string_type": "text",
-        "int_type": "a whole number",
-        "bool_type": "true or false",
-        "list_type": "a list",
-        "dict_type": "a mapping (key: value lines)",
-        "model_type": "a mapping (key: value lines)",
-        "model_attributes_type": "a mapping (key: value lines)",
+        "string_type": gettext("text"),
+        "int_type": gettext("a whole number"),
+        "bool_type": gettext("true or false"),
+        "list_type": gettext("a list"),
+        "dict_type": _a_mapping(),
+        "model_type": _a_mapping(),
+        "model_attributes_type": _a_mapping(),
     }
     types_list = ", ".join(type_names())
     if kind == "union_tag_invalid":
-        return ".type", f"unknown item type {_show(ctx.get('tag'))}; use one of: {types_list}"
+        return ".type", gettext(
+            "unknown item type %(type)s; use one of: %(types)s",
+            type=_show(ctx.get("tag")),
+            types=types_list,
+        )
     if kind == "union_tag_not_found":
-        return ".type", f"missing 'type'; use one of: {types_list}"
+        return ".type", gettext("missing 'type'; use one of: %(types)s", types=types_list)
     if kind == "missing":
-        return "", "required field is missing"
+        return "", gettext("required field is missing")
     if kind == "extra_forbidden":
-        return "", "unknown field; check the spelling against docs/worksheet-format.md"
+        return "", gettext("unknown field; check the spelling against docs/worksheet-format.md")
     if kind == "invalid_key":
-        return "", "field names must be text"
+        return "", gettext("field names must be text")
     if kind in expected_types:
-        return "", f"expected {expected_types[kind]}, got {_kind(value)}"
+        return "", gettext(
+            "expected %(expected)s, got %(found)s",
+            expected=expected_types[kind],
+            found=_kind(value),
+        )
     if kind == "int_from_float":
-        return "", f"expected a whole number, got {_show(value)}"
+        return "", gettext("expected a whole number, got %(value)s", value=_show(value))
     if kind == "string_too_short":
-        return "", "must not be empty"
+        return "", gettext("must not be empty")
     if kind == "string_too_long":
-        return "", f"text is too long: {len(value)} characters (limit {ctx['max_length']})"
+        return "", gettext(
+            "text is too long: %(length)s characters (limit %(limit)s)",
+            length=len(value),
+            limit=ctx["max_length"],
+        )
     if kind == "string_pattern_mismatch":
         pattern = str(ctx.get("pattern"))
         rule = {
-            SLUG_PATTERN: "lowercase letters, digits and single hyphens, e.g. 'my-worksheet'",
-            ID_PATTERN: "lowercase letters, digits and single hyphens or underscores",
-        }.get(pattern, f"the pattern {pattern}")
-        return "", f"{_show(value)} is not a valid id; use {rule}"
+            SLUG_PATTERN: gettext(
+                "lowercase letters, digits and single hyphens, e.g. 'my-worksheet'"
+            ),
+            ID_PATTERN: gettext("lowercase letters, digits and single hyphens or underscores"),
+        }.get(pattern) or gettext("the pattern %(pattern)s", pattern=pattern)
+        return "", gettext(
+            "%(value)s is not a valid id; use %(rule)s", value=_show(value), rule=rule
+        )
     if kind == "too_short":
-        return "", f"needs at least {ctx['min_length']} entries, found {ctx.get('actual_length')}"
+        return "", gettext(
+            "needs at least %(least)s entries, found %(found)s",
+            least=ctx["min_length"],
+            found=ctx.get("actual_length"),
+        )
     if kind == "too_long":
-        return "", f"too many entries: {ctx.get('actual_length')} (limit {ctx['max_length']})"
+        return "", gettext(
+            "too many entries: %(found)s (limit %(limit)s)",
+            found=ctx.get("actual_length"),
+            limit=ctx["max_length"],
+        )
     if kind in {"literal_error", "enum"}:
-        return "", f"{_show(value)} is not allowed here; use {ctx['expected']}"
+        return "", gettext(
+            "%(value)s is not allowed here; use %(allowed)s",
+            value=_show(value),
+            allowed=ctx["expected"],
+        )
     if kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
-        word = {
-            "greater_than_equal": "at least",
-            "less_than_equal": "at most",
-            "greater_than": "more than",
-            "less_than": "less than",
+        said = {
+            "greater_than_equal": gettext("must be at least %(bound)s, got %(value)s"),
+            "less_than_equal": gettext("must be at most %(bound)s, got %(value)s"),
+            "greater_than": gettext("must be more than %(bound)s, got %(value)s"),
+            "less_than": gettext("must be less than %(bound)s, got %(value)s"),
         }[kind]
-        bound = next(iter(ctx.values()))
-        return "", f"must be {word} {bound}, got {_show(value)}"
-    msg = err["msg"]
+        return "", said % {"bound": next(iter(ctx.values())), "value": _show(value)}
+    msg = err["msg"]  # pydantic's own words (a validator's message is already translated)
     return "", msg.removeprefix("Value error, ") if kind == "value_error" else msg
 
 
 def plain_message(err: ErrorDetails) -> str:
-    """One pydantic error in plain English, without its location (the builder's fields)."""
+    """One pydantic error in plain words, without its location (the builder's fields)."""
     return _message(err)[1]
 
 
@@ -329,5 +393,6 @@ def _explain(exc: ValidationError, source: str) -> list[Problem]:
         problems.append(Problem(source, _location(err["loc"]) + suffix, message))
     if len(problems) > MAX_PROBLEMS:
         extra = len(problems) - MAX_PROBLEMS
-        problems = [*problems[:MAX_PROBLEMS], Problem(source, "", f"... and {extra} more problems")]
+        more = ngettext("... and %(num)d more problem", "... and %(num)d more problems", extra)
+        problems = [*problems[:MAX_PROBLEMS], Problem(source, "", more)]
     return problems

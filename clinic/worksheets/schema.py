@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any, ClassVar, Literal, get_args
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from pydantic import (
     Field,
@@ -27,6 +28,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
 from clinic.enums import AnsweredBy, Urgency
+from clinic.i18n import N_
 from clinic.worksheets.items import (
     Item,
     MultipleChoiceItem,
@@ -147,14 +149,23 @@ class AlertRule(Model):
     def _check(self) -> AlertRule:
         given = [name for name in ALERT_CONDITIONS if getattr(self, name) is not None]
         if len(given) != 1:
-            found = f" (found {' and '.join(given)})" if given else ""
+            if given:
+                raise ValueError(
+                    gettext(
+                        "give exactly one condition: any_of, at_least, at_most or answered "
+                        "(found %(found)s)",
+                        found=" and ".join(given),
+                    )
+                )
             raise ValueError(
-                f"give exactly one condition: any_of, at_least, at_most or answered{found}"
+                gettext("give exactly one condition: any_of, at_least, at_most or answered")
             )
         if self.answered is False:
-            raise ValueError("'answered: false' never raises an alert; use 'answered: true'")
+            raise ValueError(
+                gettext("'answered: false' never raises an alert; use 'answered: true'")
+            )
         if self.any_of:
-            require_unique(self.any_of, "value")
+            require_unique(self.any_of, N_("value"))
         return self
 
 
@@ -249,17 +260,25 @@ class Score(Model):
 
     @model_validator(mode="after")
     def _check(self) -> Score:
-        require_unique(self.items, "item")
-        require_unique(self.reverse, "reverse item")
+        require_unique(self.items, N_("item"))
+        require_unique(self.reverse, N_("reverse item"))
         stray = [i for i in self.reverse if i not in self.items]
         if stray:
-            raise ValueError(f"reverse item {stray[0]!r} is not one of this score's items")
+            raise ValueError(
+                gettext(
+                    "reverse item %(item)s is not one of this score's items", item=repr(stray[0])
+                )
+            )
         if self.prorate_missing >= len(self.items):
-            raise ValueError("prorate_missing must leave at least one item that is answered")
+            raise ValueError(
+                gettext("prorate_missing must leave at least one item that is answered")
+            )
         if (self.reliability is None) != (self.sd is None):
-            raise ValueError("give both reliability and sd (for reliable change), or neither")
+            raise ValueError(
+                gettext("give both reliability and sd (for reliable change), or neither")
+            )
         if self.cutoff_label is not None and self.cutoff is None:
-            raise ValueError("cutoff_label needs a cutoff")
+            raise ValueError(gettext("cutoff_label needs a cutoff"))
         return self
 
 
@@ -276,7 +295,7 @@ class Scoring(Model):
 
     @model_validator(mode="after")
     def _check(self) -> Scoring:
-        require_unique((score.id for score in self.scores), "score id")
+        require_unique((score.id for score in self.scores), N_("score id"))
         return self
 
 
@@ -351,18 +370,38 @@ class Worksheet(Model):
         for code, table in value.items():
             if code == SOURCE_LANGUAGE:
                 raise ValueError(
-                    f"{code!r} is the language worksheets are written in; "
-                    "translations are for other languages"
+                    gettext(
+                        "%(code)s is the language worksheets are written in; translations are "
+                        "for other languages",
+                        code=repr(code),
+                    )
                 )
             if not LANGUAGE_PATTERN.fullmatch(code):
-                raise ValueError(f"{code!r} is not a language code; use one like 'es' or 'pt_BR'")
+                raise ValueError(
+                    gettext(
+                        "%(code)s is not a language code; use one like 'es' or 'pt_BR'",
+                        code=repr(code),
+                    )
+                )
             for source, text in table.items():
                 if not text.strip():
-                    raise ValueError(f"the {code!r} translation of {_short(source)} is empty")
+                    raise ValueError(
+                        gettext(
+                            "the %(code)s translation of %(text)s is empty",
+                            code=repr(code),
+                            text=_short(source),
+                        )
+                    )
                 if len(text.strip()) > MAX_TEXT:
                     raise ValueError(
-                        f"the {code!r} translation of {_short(source)} is too long "
-                        f"({len(text.strip())} characters, limit {MAX_TEXT})"
+                        gettext(
+                            "the %(code)s translation of %(text)s is too long (%(length)s "
+                            "characters, limit %(limit)s)",
+                            code=repr(code),
+                            text=_short(source),
+                            length=len(text.strip()),
+                            limit=MAX_TEXT,
+                        )
                     )
         return {
             code: {source.strip(): text.strip() for source, text in table.items()}
@@ -371,18 +410,27 @@ class Worksheet(Model):
 
     @model_validator(mode="after")
     def _check(self) -> Worksheet:
-        require_unique(self.themes, "theme")
-        require_unique((s.id for s in self.sections), "section id")
+        require_unique(self.themes, N_("theme"))
+        require_unique((s.id for s in self.sections), N_("section id"))
         count = sum(len(s.items) for s in self.sections)
         if count > MAX_ITEMS:
-            raise ValueError(f"{count} items in all; the limit is {MAX_ITEMS}")
+            raise ValueError(
+                gettext(
+                    "%(count)s items in all; the limit is %(limit)s", count=count, limit=MAX_ITEMS
+                )
+            )
         where: dict[str, str] = {}
         for s_index, section in enumerate(self.sections):
             for i_index, item in enumerate(section.items):
                 here = f"sections[{s_index}].items[{i_index}]"
                 if item.id in where:
                     raise ValueError(
-                        f"item id {item.id!r} is used more than once ({where[item.id]} and {here})"
+                        gettext(
+                            "item id %(id)s is used more than once (%(first)s and %(again)s)",
+                            id=repr(item.id),
+                            first=where[item.id],
+                            again=here,
+                        )
                     )
                 where[item.id] = here
         problems = (
@@ -408,7 +456,9 @@ class Worksheet(Model):
             ]
             for where, link in places:
                 if link in taken:
-                    message = f"the FHIR linkId {link!r} is used more than once"
+                    message = gettext(
+                        "the FHIR linkId %(link)s is used more than once", link=repr(link)
+                    )
                     problems.append(_problem((*where, "fhir", "link_id"), message, link))
                 taken.add(link)
         return problems
@@ -420,8 +470,10 @@ class Worksheet(Model):
             problems.append(
                 _problem(
                     ("answered_by",),
-                    "a private_only worksheet is answered by each partner alone; "
-                    "use 'each_partner'",
+                    gettext(
+                        "a private_only worksheet is answered by each partner alone; "
+                        "use 'each_partner'"
+                    ),
                     self.answered_by,
                 )
             )
@@ -433,11 +485,16 @@ class Worksheet(Model):
         ]
         if together and self.answered_by != AnsweredBy.COUPLE:
             s, i, item_id = together[0]
+            where = f"sections[{s}].items[{i}]"
             problems.append(
                 _problem(
                     ("answered_by",),
-                    f"item {item_id!r} (sections[{s}].items[{i}]) is an agreement, which needs "
-                    "every partner's confirmation on one shared form; use 'couple'",
+                    gettext(
+                        "item %(item)s (%(where)s) is an agreement, which needs every partner's "
+                        "confirmation on one shared form; use 'couple'",
+                        item=repr(item_id),
+                        where=where,
+                    ),
                     self.answered_by,
                 )
             )
@@ -445,8 +502,10 @@ class Worksheet(Model):
             problems.append(
                 _problem(
                     ("private_only",),
-                    "a worksheet with alerts must be 'private_only: true', so that answers "
-                    "which raise an alert never reach the other partner",
+                    gettext(
+                        "a worksheet with alerts must be 'private_only: true', so that answers "
+                        "which raise an alert never reach the other partner"
+                    ),
                     self.private_only,
                 )
             )
@@ -459,7 +518,7 @@ class Worksheet(Model):
         for index, rule in enumerate(self.alerts):
             item = items.get(rule.item)
             if item is None:
-                message = f"no item {rule.item!r} in this worksheet"
+                message = gettext("no item %(item)s in this worksheet", item=repr(rule.item))
                 problems.append(_problem(("alerts", index, "item"), message, rule.item))
                 continue
             problems.extend(_rule_problems(index, rule, item))
@@ -490,7 +549,7 @@ class Worksheet(Model):
             for item_id in score.items:
                 item = items.get(item_id)
                 message = (
-                    f"no item {item_id!r} in this worksheet"
+                    gettext("no item %(item)s in this worksheet", item=repr(item_id))
                     if item is None
                     else item.scoring_problem()
                 )
@@ -651,10 +710,14 @@ def _range_problems(
 ) -> list[InitErrorDetails]:
     """Bands cover the whole range in order, without gaps or overlaps; the cutoff is inside."""
     low, high = bounds
-    span = f"{_number(low)} to {_number(high)}"
     problems = []
     if score.cutoff is not None and not low <= score.cutoff <= high:
-        outside = f"cutoff {_number(score.cutoff)} is outside the score's range ({span})"
+        outside = gettext(
+            "cutoff %(cutoff)s is outside the score's range (%(low)s to %(high)s)",
+            cutoff=_number(score.cutoff),
+            low=_number(low),
+            high=_number(high),
+        )
         problems.append(_problem((*where, "cutoff"), outside, score.cutoff))
     bands = score.bands
     if not bands:
@@ -665,20 +728,36 @@ def _range_problems(
         here = (*where, "bands", index)
         message: str | None = None
         if score.method == "sum" and not (band.min.is_integer() and band.max.is_integer()):
-            message = "bands of a sum use whole numbers"
+            message = gettext("bands of a sum use whole numbers")
         elif band.min > band.max:
-            message = f"band {band.label!r} starts above where it ends"
+            message = gettext("band %(band)s starts above where it ends", band=repr(band.label))
         elif not math.isclose(band.min, expected):
-            kind = "a gap" if band.min > expected else "an overlap"
-            message = (
-                f"band {band.label!r} starts at {_number(band.min)}, leaving {kind}: "
-                f"it should start at {_number(expected)}"
+            said = (
+                gettext(
+                    "band %(band)s starts at %(start)s, leaving a gap: it should start at "
+                    "%(expected)s"
+                )
+                if band.min > expected
+                else gettext(
+                    "band %(band)s starts at %(start)s, leaving an overlap: it should start at "
+                    "%(expected)s"
+                )
             )
+            message = said % {
+                "band": repr(band.label),
+                "start": _number(band.min),
+                "expected": _number(expected),
+            }
         if message:
             return [*problems, _problem(here, message, band.min)]
         expected = band.max + step
     if not math.isclose(bands[-1].max, high):
-        short = f"the last band ends at {_number(bands[-1].max)}, not at the top ({span})"
+        short = gettext(
+            "the last band ends at %(end)s, not at the top (%(low)s to %(high)s)",
+            end=_number(bands[-1].max),
+            low=_number(low),
+            high=_number(high),
+        )
         problems.append(_problem((*where, "bands", len(bands) - 1), short, bands[-1].max))
     return problems
 
@@ -697,12 +776,15 @@ def _condition_problems(
         here = (*where, show_if.behavior, index)
         item = earlier.get(condition.item)
         if item is None:
-            late = f"show_if can only test an item that comes earlier; {condition.item!r} does not"
+            late = gettext(
+                "show_if can only test an item that comes earlier; %(item)s does not",
+                item=repr(condition.item),
+            )
             problems.append(_problem(here, late, condition.item))
             continue
         message = item.condition_problem(condition)
         if message is None and _fhir_splits(item, condition) and _has_company(show_if):
-            message = (
+            message = gettext(
                 "a test that matches several values can only stand alone or in an 'any' list "
                 "(FHIR enableWhen cannot nest)"
             )
@@ -730,14 +812,20 @@ def _rule_problems(index: int, rule: AlertRule, item: Item) -> list[InitErrorDet
     if rule.any_of is not None:
         where = ("alerts", index, "any_of")
         if not isinstance(item, SingleChoiceItem | MultipleChoiceItem):
-            message = f"item {item.id!r} is a {item.type}; any_of works with choice items only"
+            message = gettext(
+                "item %(item)s is a %(type)s; any_of works with choice items only",
+                item=repr(item.id),
+                type=item.type,
+            )
             return [_problem(where, message, rule.any_of)]
         options = [o.value for o in item.options]
         for value in rule.any_of:
             if value not in options:
-                message = (
-                    f"{value!r} is not an option of item {item.id!r}; "
-                    f"use one of: {', '.join(options)}"
+                message = gettext(
+                    "%(value)s is not an option of item %(item)s; use one of: %(options)s",
+                    value=repr(value),
+                    item=repr(item.id),
+                    options=", ".join(options),
                 )
                 problems.append(_problem(where, message, value))
     for name in ("at_least", "at_most"):
@@ -746,12 +834,21 @@ def _rule_problems(index: int, rule: AlertRule, item: Item) -> list[InitErrorDet
             continue
         where = ("alerts", index, name)
         if not isinstance(item, ScaleItem):
-            message = f"item {item.id!r} is a {item.type}; {name} works with scale items only"
+            message = gettext(
+                "item %(item)s is a %(type)s; %(test)s works with scale items only",
+                item=repr(item.id),
+                type=item.type,
+                test=name,
+            )
             problems.append(_problem(where, message, number))
         elif not item.min <= number <= item.max:
-            message = (
-                f"{number} is outside the scale of item {item.id!r} ({item.min} to {item.max}), "
-                "so this alert could never be raised"
+            message = gettext(
+                "%(number)s is outside the scale of item %(item)s (%(min)s to %(max)s), so this "
+                "alert could never be raised",
+                number=number,
+                item=repr(item.id),
+                min=item.min,
+                max=item.max,
             )
             problems.append(_problem(where, message, number))
     return problems

@@ -8,11 +8,22 @@ An own worksheet that is not the signed-in therapist's answers 404, like any mis
 import json
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from clinic import i18n
 from clinic.auth.guards import therapists_only
 from clinic.enums import AnsweredBy
 from clinic.errors import render_error
@@ -77,9 +88,18 @@ def show(slug: str | None = None, custom_id: int | None = None):
 def preview(slug: str | None = None, custom_id: int | None = None):
     """The partner's page for this worksheet; posting it shows the messages, saving nothing."""
     entry = _entry_or_404(slug, custom_id)
-    ws = entry.worksheet
-    if ws is None:
+    source = entry.worksheet
+    if source is None:
         return _needs_fixing(entry)
+    # Any language the worksheet is complete in (and the practice offers), as a partner who
+    # reads it would see the page: ?language=es; by default the therapist's own, if complete.
+    offered = current_app.config["LANGUAGES"]
+    languages = [code for code in source.complete_languages() if code in offered]
+    language = request.args.get("language", "")
+    if language not in languages:
+        language = source.language_for(i18n.page_language())
+    i18n.use_language(language)
+    ws = source.in_language(language)
     answers: dict[str, Any] = {}
     shareable: set[str] = set()
     errors: dict[str, str] = {}
@@ -88,13 +108,15 @@ def preview(slug: str | None = None, custom_id: int | None = None):
         answers, shareable, errors = parse_form(ws, request.form)
         if request.form.get("action") == "submit":
             for item_id in missing_required(ws, answers):
-                errors.setdefault(item_id, NEEDS_ANSWER)
+                errors.setdefault(item_id, gettext(NEEDS_ANSWER))
         message = str(PREVIEW_NOT_SAVED)
     answered, total = progress(ws, answers)
     return render_template(
         "worksheets/preview.html",
         entry=entry,
         ws=ws,
+        language=language,
+        languages=languages,
         joint=ws.answered_by == AnsweredBy.COUPLE,
         answers=answers,
         shareable=shareable,

@@ -23,6 +23,7 @@ from flask_babel import lazy_gettext as _l
 from pydantic import Field, PrivateAttr, ValidationError, model_validator
 
 from clinic import localtime
+from clinic.i18n import N_
 from clinic.worksheets.items.base import (
     MAX_VALUE,
     MIN_VALUE,
@@ -80,11 +81,15 @@ class ClauseField(Model):
     @model_validator(mode="after")
     def _check(self) -> ClauseField:
         if self.id == RESERVED_FIELD_ID:
-            raise ValueError(f"field id {RESERVED_FIELD_ID!r} is reserved; pick another id")
+            raise ValueError(
+                gettext("field id %(id)s is reserved; pick another id", id=repr(RESERVED_FIELD_ID))
+            )
         if (self.kind == "choice") != (self.options is not None):
-            raise ValueError("a 'choice' field needs options; other kinds must not have them")
+            raise ValueError(
+                gettext("a 'choice' field needs options; other kinds must not have them")
+            )
         if self.options:
-            require_unique((o.value for o in self.options), "option value")
+            require_unique((o.value for o in self.options), N_("option value"))
         return self
 
     def clean(self, raw: Any) -> str:
@@ -141,7 +146,7 @@ class Clause(Model):
 
     @model_validator(mode="after")
     def _check(self) -> Clause:
-        require_unique((f.id for f in self.fields), "field id")
+        require_unique((f.id for f in self.fields), N_("field id"))
         return self
 
     def in_language(self, tr: Callable[[str], str]) -> Clause:
@@ -238,12 +243,12 @@ class AgreementItem(Item):
 
     prints_alone: ClassVar[bool] = True
     made_together: ClassVar[bool] = True
-    builder_name: ClassVar[str] = "Agreement (clauses each partner confirms)"
+    builder_name: ClassVar[str] = N_("Agreement (clauses each partner confirms)")
     hints: ClassVar[dict[str, Hint]] = {"clauses": Hint(_l("Clauses"), entry=_l("Clause"))}
 
     @model_validator(mode="after")
     def _check(self) -> AgreementItem:
-        require_unique((c.id for c in self.clauses), "clause id")
+        require_unique((c.id for c in self.clauses), N_("clause id"))
         return self
 
     def own_texts(self) -> Iterator[str]:

@@ -83,9 +83,16 @@ class Value(BaseModel):
 
 
 def require_unique(values: Iterable[str], what: str) -> None:
+    """``what`` names the values ("row id"), marked with ``N_`` and translated here."""
     dupes = sorted(v for v, n in Counter(values).items() if n > 1)
     if dupes:
-        raise ValueError(f"{what} {', '.join(map(repr, dupes))} is used more than once")
+        raise ValueError(
+            gettext(
+                "%(what)s %(values)s is used more than once",
+                what=gettext(what),
+                values=", ".join(map(repr, dupes)),
+            )
+        )
 
 
 class Coding(Model):
@@ -96,9 +103,9 @@ class Coding(Model):
     display: Text | None = None
 
     hints: ClassVar[dict[str, Hint]] = {
-        "system": Hint("Code system", "A URI, e.g. http://loinc.org."),
-        "code": Hint("Code"),
-        "display": Hint("What the code means"),
+        "system": Hint(_l("Code system"), _l("A URI, e.g. http://loinc.org.")),
+        "code": Hint(_l("Code")),
+        "display": Hint(_l("What the code means")),
     }
 
     def fhir(self) -> dict[str, Any]:
@@ -116,8 +123,10 @@ class FhirLink(Model):
     codes: list[Coding] = Field(default_factory=list, max_length=10)
 
     hints: ClassVar[dict[str, Hint]] = {
-        "link_id": Hint("FHIR linkId", "From the imported Questionnaire; used again on export."),
-        "codes": Hint("FHIR codes", "Optional."),
+        "link_id": Hint(
+            _l("FHIR linkId"), _l("From the imported Questionnaire; used again on export.")
+        ),
+        "codes": Hint(_l("FHIR codes"), _l("Optional.")),
     }
 
 
@@ -137,6 +146,7 @@ class Option(Model):
             _l("Reference name"), _l("Lowercase letters and digits; stored with answers.")
         ),
         "label": Hint(_l("Choice shown to partners")),
+        "score": Hint(_l("Score"), _l("Points this choice earns when the worksheet is scored.")),
         "code": Hint(_l("FHIR code"), _l("Kept from an imported Questionnaire."), when_set=True),
     }
 
@@ -322,10 +332,18 @@ class Condition(Model):
     def _check(self) -> Condition:
         given = [name for name in CONDITION_TESTS if getattr(self, name) is not None]
         if len(given) != 1:
-            found = f" (found {' and '.join(given)})" if given else ""
+            if given:
+                raise ValueError(
+                    gettext(
+                        "give exactly one test: equals, not_equals, any_of, greater_than or "
+                        "less_than (found %(found)s)",
+                        found=" and ".join(given),
+                    )
+                )
             raise ValueError(
-                "give exactly one test: equals, not_equals, any_of, greater_than or "
-                f"less_than{found}"
+                gettext(
+                    "give exactly one test: equals, not_equals, any_of, greater_than or less_than"
+                )
             )
         return self
 
@@ -354,7 +372,7 @@ class ShowIf(Model):
     @model_validator(mode="after")
     def _check(self) -> ShowIf:
         if (self.all is None) == (self.any is None):
-            raise ValueError("give exactly one of all or any, each a list of conditions")
+            raise ValueError(gettext("give exactly one of all or any, each a list of conditions"))
         return self
 
     @property
@@ -396,7 +414,8 @@ class Item(Model):
     # Whether every partner answers the item together (an agreement each one confirms), so
     # that its worksheet must be answered by the couple on one shared form.
     made_together: ClassVar[bool] = False
-    # What the builder calls this type in its "Add a question" list.
+    # What the builder calls this type in its "Add a question" list (marked with N_, and
+    # translated where the builder shows it).
     builder_name: ClassVar[str] = ""
     hints: ClassVar[dict[str, Hint]] = {
         "id": Hint(
@@ -532,7 +551,10 @@ class Item(Model):
     def scoring_problem(self) -> str | None:
         """Why this item cannot be part of a score, or None when it can."""
         if self.score_range() is None:
-            return f"a {self.type} item has no scores; scores work with scale and scored choices"
+            return gettext(
+                "a %(type)s item has no scores; scores work with scale and scored choices",
+                type=self.type,
+            )
         return None
 
     # conditions (``show_if`` of later items and sections that test this item's answer)
@@ -543,9 +565,11 @@ class Item(Model):
 
     def condition_problem(self, condition: Condition) -> str | None:
         """Why a condition on this item's answer could never be tested, or None if it can."""
-        return (
-            f"item {self.id!r} is a {self.type}; show_if can test single_choice, "
-            "multiple_choice and scale answers"
+        return gettext(
+            "item %(item)s is a %(type)s; show_if can test single_choice, multiple_choice and "
+            "scale answers",
+            item=repr(self.id),
+            type=self.type,
         )
 
     def meets(self, condition: Condition, value: Any) -> bool:

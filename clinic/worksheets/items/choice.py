@@ -9,6 +9,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from pydantic import Field, model_validator
 
+from clinic.i18n import N_
 from clinic.worksheets.items.base import (
     CONDITION_OPERATORS,
     ORDINAL_VALUE,
@@ -35,7 +36,7 @@ class _ChoiceItem(Item):
 
     @model_validator(mode="after")
     def _check(self) -> _ChoiceItem:
-        require_unique((o.value for o in self.options), "option value")
+        require_unique((o.value for o in self.options), N_("option value"))
         return self
 
     def own_texts(self) -> Iterator[str]:
@@ -55,13 +56,20 @@ class _ChoiceItem(Item):
 
     def condition_problem(self, condition: Condition) -> str | None:
         if condition.test in ("greater_than", "less_than"):
-            return f"item {self.id!r} is a {self.type}; {condition.test} works with scale items"
+            return gettext(
+                "item %(item)s is a %(type)s; %(test)s works with scale items",
+                item=repr(self.id),
+                type=self.type,
+                test=condition.test,
+            )
         options = [o.value for o in self.options]
         wrong = [t for t in condition.targets if t not in options]
         if wrong:
-            return (
-                f"{wrong[0]!r} is not an option of item {self.id!r}; "
-                f"use one of: {', '.join(options)}"
+            return gettext(
+                "%(value)s is not an option of item %(item)s; use one of: %(options)s",
+                value=repr(wrong[0]),
+                item=repr(self.id),
+                options=", ".join(options),
             )
         return None
 
@@ -137,7 +145,7 @@ class _ChoiceItem(Item):
 @register
 class SingleChoiceItem(_ChoiceItem):
     type: Literal["single_choice"]
-    builder_name: ClassVar[str] = "Pick one choice"
+    builder_name: ClassVar[str] = N_("Pick one choice")
 
     def clean(self, raw: Any) -> str:
         return "" if raw == "" else clean_choice(raw, [o.value for o in self.options])
@@ -155,7 +163,11 @@ class SingleChoiceItem(_ChoiceItem):
     def scoring_problem(self) -> str | None:
         unscored = [o.value for o in self.options if o.score is None]
         if unscored:
-            return f"give every option of item {self.id!r} a score (missing: {', '.join(unscored)})"
+            return gettext(
+                "give every option of item %(item)s a score (missing: %(missing)s)",
+                item=repr(self.id),
+                missing=", ".join(unscored),
+            )
         return None
 
     def sample_answer(self, text: str) -> str:
@@ -171,12 +183,12 @@ class SingleChoiceItem(_ChoiceItem):
 @register
 class MultipleChoiceItem(_ChoiceItem):
     type: Literal["multiple_choice"]
-    builder_name: ClassVar[str] = "Pick any number of choices"
+    builder_name: ClassVar[str] = N_("Pick any number of choices")
 
     @model_validator(mode="after")
     def _no_scores(self) -> MultipleChoiceItem:
         if any(o.score is not None for o in self.options):
-            raise ValueError("only single_choice options carry a score")
+            raise ValueError(gettext("only single_choice options carry a score"))
         return self
 
     def read_form(self, fields: Fields, name: str) -> list[Any]:

@@ -129,12 +129,12 @@ class BoundaryGridItem(Item):
     rows: list[GridRow] = Field(min_length=1, max_length=40)
 
     share_label: ClassVar[str] = lazy_gettext("My partner may see all of this list in session")
-    builder_name: ClassVar[str] = "Boundary grid (yes / maybe / not now / no per row)"
+    builder_name: ClassVar[str] = N_("Boundary grid (yes / maybe / not now / no per row)")
     hints: ClassVar[dict[str, Hint]] = {"rows": Hint(_l("Rows"), entry=_l("Row"))}
 
     @model_validator(mode="after")
     def _check(self) -> BoundaryGridItem:
-        require_unique((r.id for r in self.rows), "row id")
+        require_unique((r.id for r in self.rows), N_("row id"))
         return self
 
     @property

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any, ClassVar, Literal
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from pydantic import Field, model_validator
 
+from clinic.i18n import N_
 from clinic.worksheets.items.base import (
     AnswerError,
     FhirSource,
@@ -58,7 +60,7 @@ class ReframeItem(Item):
     phrases: list[Phrase] = Field(default_factory=list, max_length=20)
     allow_own: bool = False
 
-    builder_name: ClassVar[str] = "Reframe (say phrases another way)"
+    builder_name: ClassVar[str] = N_("Reframe (say phrases another way)")
     hints: ClassVar[dict[str, Hint]] = {
         "phrases": Hint(_l("Phrases"), entry=_l("Phrase")),
         "allow_own": Hint(_l("Partners may add a phrase of their own")),
@@ -66,11 +68,15 @@ class ReframeItem(Item):
 
     @model_validator(mode="after")
     def _check(self) -> ReframeItem:
-        require_unique((p.id for p in self.phrases), "phrase id")
+        require_unique((p.id for p in self.phrases), N_("phrase id"))
         if any(p.id == RESERVED_PHRASE_ID for p in self.phrases):
-            raise ValueError(f"phrase id {RESERVED_PHRASE_ID!r} is reserved; pick another id")
+            raise ValueError(
+                gettext(
+                    "phrase id %(id)s is reserved; pick another id", id=repr(RESERVED_PHRASE_ID)
+                )
+            )
         if not self.phrases and not self.allow_own:
-            raise ValueError("a reframe needs phrases, or allow_own: true, or both")
+            raise ValueError(gettext("a reframe needs phrases, or allow_own: true, or both"))
         return self
 
     def own_texts(self) -> Iterator[str]:

@@ -9,6 +9,7 @@ from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from pydantic import Field, model_validator
 
+from clinic.i18n import N_
 from clinic.worksheets.items.base import (
     CONDITION_OPERATORS,
     MAX_VALUE,
@@ -50,7 +51,7 @@ class ScaleItem(Item):
     max_label: Text
     points: list[ScalePoint] = Field(default_factory=list, max_length=11)
 
-    builder_name: ClassVar[str] = "Scale (a number between two ends)"
+    builder_name: ClassVar[str] = N_("Scale (a number between two ends)")
     hints: ClassVar[dict[str, Hint]] = {
         "min": Hint(_l("Lowest number"), _l("From 0 to 10."), starter=0),
         "max": Hint(_l("Highest number"), _l("From 0 to 10, above the lowest."), starter=10),
@@ -62,11 +63,22 @@ class ScaleItem(Item):
     @model_validator(mode="after")
     def _check(self) -> ScaleItem:
         if self.min >= self.max:
-            raise ValueError(f"min ({self.min}) must be smaller than max ({self.max})")
-        require_unique((str(p.value) for p in self.points), "point value")
+            raise ValueError(
+                gettext(
+                    "min (%(min)s) must be smaller than max (%(max)s)", min=self.min, max=self.max
+                )
+            )
+        require_unique((str(p.value) for p in self.points), N_("point value"))
         outside = [p.value for p in self.points if not self.min <= p.value <= self.max]
         if outside:
-            raise ValueError(f"point values {outside} are outside {self.min}..{self.max}")
+            raise ValueError(
+                gettext(
+                    "point values %(values)s are outside %(min)s..%(max)s",
+                    values=outside,
+                    min=self.min,
+                    max=self.max,
+                )
+            )
         return self
 
     def choices(self) -> list[tuple[int, str | None]]:
@@ -122,21 +134,40 @@ class ScaleItem(Item):
 
     def condition_problem(self, condition: Condition) -> str | None:
         if any(isinstance(t, str) for t in condition.targets):
-            return f"item {self.id!r} is a scale; compare it with whole numbers, not text"
+            return gettext(
+                "item %(item)s is a scale; compare it with whole numbers, not text",
+                item=repr(self.id),
+            )
         outside = [t for t in condition.targets if not self.min <= int(t) <= self.max]
         if condition.test in ("greater_than", "less_than"):
             # A bound may sit beyond an end of the scale, as long as some answer meets it.
             if not any(self.meets(condition, v) for v, _ in self.choices()):
-                return (
-                    f"no answer on the scale of item {self.id!r} ({self.min} to {self.max}) "
-                    f"is {condition.test.replace('_', ' ')} {condition.targets[0]}, so this "
-                    "condition could never be met"
+                said = (
+                    gettext(
+                        "no answer on the scale of item %(item)s (%(min)s to %(max)s) is greater "
+                        "than %(bound)s, so this condition could never be met"
+                    )
+                    if condition.test == "greater_than"
+                    else gettext(
+                        "no answer on the scale of item %(item)s (%(min)s to %(max)s) is less "
+                        "than %(bound)s, so this condition could never be met"
+                    )
                 )
+                return said % {
+                    "item": repr(self.id),
+                    "min": self.min,
+                    "max": self.max,
+                    "bound": condition.targets[0],
+                }
             return None
         if outside:
-            return (
-                f"{outside[0]} is outside the scale of item {self.id!r} "
-                f"({self.min} to {self.max}), so this condition could never be met"
+            return gettext(
+                "%(value)s is outside the scale of item %(item)s (%(min)s to %(max)s), so this "
+                "condition could never be met",
+                value=outside[0],
+                item=repr(self.id),
+                min=self.min,
+                max=self.max,
             )
         return None
 

@@ -7,6 +7,7 @@ from typing import Any, ClassVar, Literal
 from flask_babel import lazy_gettext as _l
 from pydantic import Field
 
+from clinic.i18n import N_
 from clinic.worksheets.items.base import (
     FhirSource,
     Hint,
@@ -60,7 +61,7 @@ class ShortTextItem(_TextItem):
     type: Literal["short_text"]
     max_length: int = Field(300, ge=1, le=1000)
     fhir_type: ClassVar[str] = "string"
-    builder_name: ClassVar[str] = "Short answer (one line)"
+    builder_name: ClassVar[str] = N_("Short answer (one line)")
     hints: ClassVar[dict[str, Hint]] = {"max_length": Hint(_l("Longest answer, in characters"))}
 
 
@@ -69,5 +70,5 @@ class LongTextItem(_TextItem):
     type: Literal["long_text"]
     max_length: int = Field(5000, ge=1, le=20000)
     fhir_type: ClassVar[str] = "text"
-    builder_name: ClassVar[str] = "Long answer (a few lines)"
+    builder_name: ClassVar[str] = N_("Long answer (a few lines)")
     hints: ClassVar[dict[str, Hint]] = {"max_length": Hint(_l("Longest answer, in characters"))}
