@@ -71,14 +71,6 @@ def check(therapist: Therapist) -> bool:
     return True
 
 
-def end_current(therapist: Therapist, reason: SessionEnd) -> None:
-    """End this browser's session (signing out)."""
-    record = _current_record()
-    if record is not None and record.therapist_id == therapist.id:
-        _end(therapist, [record.id], reason)
-    forget_cookie()
-
-
 def end_all(therapist: Therapist, reason: SessionEnd, *, except_current: bool = False) -> int:
     """End every session of ``therapist`` (or all but this browser's); returns how many."""
     query = select(TherapistSession.id).where(TherapistSession.therapist_id == therapist.id)

@@ -79,10 +79,13 @@ def login():
 def logout():
     therapist = current_user._get_current_object()
     signals.signing_out.send(therapist)
-    sessions.end_current(therapist, SessionEnd.SIGNED_OUT)
+    # Signing out ends every session of the account, not only this browser's: a browser left
+    # signed in elsewhere (a shared office computer) is signed out too.
+    sessions.end_all(therapist, SessionEnd.SIGNED_OUT)
+    sessions.forget_cookie()
     logout_user()
     session.clear()
-    flash(_("You are signed out."), "info")
+    flash(_("You are signed out on every device."), "info")
     return redirect(url_for("auth.login"))
 
 

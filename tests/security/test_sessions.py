@@ -68,6 +68,18 @@ def test_a_copied_cookie_is_refused_after_sign_out(client, thief, therapist):
     assert session_ends() == ["reason=signed_out"]
 
 
+def test_signing_out_signs_out_every_other_browser_too(app, client, therapist):
+    office = app.test_client()
+    factories.sign_in(office, therapist)
+    factories.sign_in(client, therapist)
+
+    client.post("/logout")
+
+    assert refused(office)
+    assert refused(client)
+    assert live_sessions(therapist) == 0
+
+
 def test_a_copied_cookie_is_refused_after_a_password_change(client, thief, therapist):
     signed_in_with_a_copy(client, thief, therapist)
 
