@@ -189,6 +189,20 @@ def test_a_real_clash_names_the_partner_and_offers_both_versions_to_keep(client,
     assert stored_plan(assignment)[1]["pause"]["fields"] == {"word": "Mango"}
 
 
+def test_a_clash_shows_the_partners_fields_as_the_form_reads_them_not_who_confirmed(client, plan):
+    _, alex, sam = plan
+    sam_page = open_form(client, sam)
+    typed = filled(open_form(client, alex), {WORD: "Pineapple", LENGTH: "20"})
+    press(client, alex, typed, "agree", "plan.pause")
+    page = client.post(sam, data=filled(sam_page, {WORD: "Mango", LENGTH: "25"}))
+    assert page.status_code == 409
+    theirs = _between(page.get_data(as_text=True), 'class="prewrap conflict-theirs">', "</p>")
+    assert theirs == (
+        "Either of us can ask for a pause. - Our pause word: Pineapple; "
+        "Length of the pause: 20 minutes"
+    )
+
+
 def test_keeping_my_version_over_a_newer_change_is_a_clash_again(client, plan):
     assignment, alex, sam = plan
     alex_page, sam_page = open_form(client, alex), open_form(client, sam)
@@ -226,6 +240,11 @@ def test_the_look_again_date_is_kept_and_refuses_nonsense(client, plan):
     assert response.status_code == 422
     assert "year-month-day" in response.get_data(as_text=True)
     assert str(stored_plan(assignment)[0].look_again(stored_plan(assignment)[1])) == "2027-03-01"
+
+
+def _between(page: str, start: str, end: str) -> str:
+    begin = page.index(start) + len(start)
+    return page[begin : page.index(end, begin)]
 
 
 def _hidden(page: str, name: str) -> str:
@@ -269,3 +288,11 @@ def test_a_tick_stored_before_partners_confirmed_is_kept_but_does_not_count():
     assert value == {"kind": {"fields": {}, "confirmed": True}}
     assert not item.is_agreed(value)
     assert next(s for s in item.statuses(value) if s.clause.id == "kind").ticked_before
+
+
+def test_partners_are_listed_in_the_order_they_were_added_whatever_their_ids():
+    item = PLAN.item("plan")
+    value = item.confirm(item.clean({}), "kind", 10, [9, 10], utcnow())
+    [status] = [s for s in item.statuses(value) if s.clause.id == "kind"]
+    listed = [(p.partner_id, p.state) for p in status.partners]
+    assert listed == [("9", "open"), ("10", "confirmed")]
