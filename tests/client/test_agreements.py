@@ -281,6 +281,19 @@ def test_the_therapist_sees_each_partners_state_with_its_date_everywhere(client,
     assert "Our agreement" in text and "Not agreed yet" in text and "Sam withdrew on" in text
 
 
+def test_on_paper_each_partners_state_stands_on_its_own_line(client, signed_in, plan):
+    assignment, alex, _ = plan
+    press(client, alex, filled(open_form(client, alex), {WORD: "Pineapple"}), "agree", "plan.pause")
+    press(client, alex, open_form(client, alex), "withdraw", "plan.pause")
+    client.post(alex, data=filled(open_form(client, alex), {"action": "submit"}))
+    today = f"{utcnow().day} {utcnow():%b %Y}"
+    pdf = signed_in.get(
+        f"/couples/{assignment.couple_id}/handouts/session.pdf",
+        query_string={"version": "joint", "assignment": assignment.id},
+    )
+    assert f"Alex withdrew on {today} Sam has not confirmed yet" in pdf_text(pdf.data)
+
+
 def test_a_tick_stored_before_partners_confirmed_is_kept_but_does_not_count():
     item = PLAN.item("plan")
     value = item.clean({"kind": {"fields": {}, "confirmed": True}})
