@@ -99,8 +99,11 @@ def test_two_partners_confirm_change_reconfirm_and_withdraw_an_agreement(
     text = handout_text(desktop, live_server, assignment_id, "joint", "joint-2-asked-again")
     assert asked_again in text and "30 minutes" in text and "Not agreed yet" in text
 
-    # Alex is asked again and sees what changed; confirming makes it agreed.
-    alex.goto(sheet_a)
+    # Alex's next visit asks him to read the changed part again, and shows what changed.
+    alex.goto(f"{live_server.url}/w/{token_a}")
+    expect(alex.locator("#asked-again-1")).to_contain_text("A part you had confirmed has changed")
+    shoot(alex, "alex-next-visit")
+    alex.locator("#sheet-link-1").click()
     changed = alex.locator("#changed-plan-time-out")
     expect(changed).to_contain_text("This part changed after you confirmed it")
     expect(changed).to_contain_text("before 20 minutes, now 30 minutes")

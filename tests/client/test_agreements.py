@@ -82,6 +82,18 @@ def test_a_change_after_confirming_asks_again_and_shows_before_and_after(client,
     assert "This part changed" not in client.get(alex).get_data(as_text=True)
 
 
+def test_the_next_visit_starts_with_a_request_to_read_a_changed_part_again(client, plan):
+    _, alex, sam = plan
+    press(client, alex, filled(open_form(client, alex), {WORD: "Pineapple"}), "agree", "plan.pause")
+    asked = "A part you had confirmed has changed since"
+    assert asked not in client.get(alex.removesuffix("/1")).get_data(as_text=True)
+    client.post(sam, data=filled(open_form(client, sam), {WORD: "Mango"}))
+    assert asked in client.get(alex.removesuffix("/1")).get_data(as_text=True)
+    assert asked not in client.get(sam.removesuffix("/1")).get_data(as_text=True)
+    press(client, alex, open_form(client, alex), "agree", "plan.pause")
+    assert asked not in client.get(alex.removesuffix("/1")).get_data(as_text=True)
+
+
 def test_changing_a_field_back_still_asks_again(client, plan):
     assignment, alex, sam = plan
     press(client, alex, filled(open_form(client, alex), {WORD: "Pineapple"}), "agree", "plan.pause")
