@@ -124,3 +124,13 @@ class PreparedStatus(StrEnum):
     PREPARING = "preparing"
     READY = "ready"
     FAILED = "failed"
+
+
+class ClauseState(StrEnum):
+    """Where one partner stands on one agreement clause (worksheets.items.agreement); the
+    word is also the FHIR export's ``.ok.state`` answer."""
+
+    OPEN = "open"
+    CONFIRMED = "confirmed"
+    CHANGED = "changed"  # confirmed an earlier version: asked again
+    WITHDRAWN = "withdrawn"

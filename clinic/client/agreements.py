@@ -14,7 +14,7 @@ from flask_babel import gettext
 
 from clinic.audit import service as audit
 from clinic.client import service
-from clinic.enums import SaveOutcome
+from clinic.enums import ClauseState, SaveOutcome
 from clinic.i18n import N_
 from clinic.models import ClientLink
 from clinic.storage import utcnow
@@ -41,6 +41,17 @@ class Step:
 def agreement_item(sheet: service.LinkWorksheet, item_id: str) -> AgreementItem | None:
     item = next((i for _, i in sheet.worksheet.items() if i.id == item_id), None)
     return item if isinstance(item, AgreementItem) else None
+
+
+def asked_again(sheet: service.LinkWorksheet, answers: dict[str, Any], partner_id: int) -> bool:
+    """Whether a part this partner confirmed has changed since: their list of worksheets
+    then asks them to read it again, so the change is seen on their next visit."""
+    return any(
+        (mine := status.of(partner_id)) is not None and mine.state == ClauseState.CHANGED
+        for _, item in sheet.worksheet.items()
+        if isinstance(item, AgreementItem)
+        for status in item.statuses(answers.get(item.id))
+    )
 
 
 def step_of(sheet: service.LinkWorksheet, form: Any) -> Step | None:

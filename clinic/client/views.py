@@ -186,10 +186,11 @@ def _render_overview(token: str, link, code_problem: str | None = None, status: 
         couple_id=link.assignment.couple_id,
         actor=audit.CLIENT_LINK,
     )
-    rows = [
-        (sheet, service.progress_of(sheet, service.values(states[sheet.response.id])))
-        for sheet in sheets
-    ]
+    rows = []
+    for sheet in sheets:
+        answers = service.values(states[sheet.response.id])
+        again = agreements.asked_again(sheet, answers, link.partner_id)
+        rows.append((sheet, service.progress_of(sheet, answers), again))
     body = render_template(
         "client/overview.html",
         token=token,

@@ -5,6 +5,7 @@ import subprocess
 import pytest
 from playwright.sync_api import expect
 
+from clinic.storage import utcnow
 from tests import factories
 from tests.browser.fixtures import ARTIFACTS, PHONE, _new_page
 from tests.browser.steps import sign_in
@@ -29,6 +30,11 @@ def _phone(browser, request):
     return _new_page(
         browser, request, viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=1
     )
+
+
+def reviewed(page, clause):
+    """One clause of the plan on the therapist's review or session page."""
+    return page.locator(f"#review-clause-plan-{clause}")
 
 
 def agree(page, clause):
@@ -56,6 +62,20 @@ def test_two_partners_confirm_change_reconfirm_and_withdraw_an_agreement(
     expect(alex.locator("#who-plan-pause")).to_contain_text("You confirmed on")
     expect(alex.locator("#who-plan-pause")).to_contain_text("Your partner has not confirmed yet")
     shoot(alex, "alex-confirmed")
+    alex.get_by_role("button", name="Send to my therapist").click()
+    expect(alex.get_by_text("Your answers were sent to your therapist")).to_be_visible()
+
+    # The therapist's review and the joint handout: Alex confirmed today, Sam not yet.
+    today = f"{utcnow().day} {utcnow():%b %Y}"
+    sign_in(desktop, live_server, EMAIL, factories.PASSWORD)
+    review = f"{live_server.url}/review/assignments/{assignment_id}"
+    desktop.goto(review)
+    expect(reviewed(desktop, "time-out")).to_contain_text(f"Alex confirmed on {today}")
+    expect(reviewed(desktop, "time-out")).to_contain_text("Sam has not confirmed yet")
+    shoot(desktop, "therapist-review-alex-confirmed")
+    text = handout_text(desktop, live_server, assignment_id, "joint", "joint-1-alex-confirmed")
+    assert f"Alex confirmed on {today}" in text and "Sam has not confirmed yet" in text
+    assert "Not agreed yet" in text
 
     # Sam sees Alex's confirmations, changes the time-out and confirms everything.
     sam.goto(sheet_b)
@@ -69,8 +89,21 @@ def test_two_partners_confirm_change_reconfirm_and_withdraw_an_agreement(
     expect(sam.locator("#who-plan-pause")).to_contain_text("Your partner confirmed on")
     shoot(sam, "sam-changed-and-confirmed")
 
-    # Alex is asked again and sees what changed; confirming makes it agreed.
-    alex.goto(sheet_a)
+    # The therapist sees that Alex is asked again since today's change, and Sam confirmed.
+    asked_again = f"Alex confirmed an earlier version; asked again since {today}"
+    desktop.goto(review)
+    expect(reviewed(desktop, "time-out")).to_contain_text(asked_again)
+    expect(reviewed(desktop, "time-out")).to_contain_text(f"Sam confirmed on {today}")
+    expect(reviewed(desktop, "pause")).to_contain_text(f"Alex confirmed on {today}")
+    shoot(desktop, "therapist-review-asked-again")
+    text = handout_text(desktop, live_server, assignment_id, "joint", "joint-2-asked-again")
+    assert asked_again in text and "30 minutes" in text and "Not agreed yet" in text
+
+    # Alex's next visit asks him to read the changed part again, and shows what changed.
+    alex.goto(f"{live_server.url}/w/{token_a}")
+    expect(alex.locator("#asked-again-1")).to_contain_text("A part you had confirmed has changed")
+    shoot(alex, "alex-next-visit")
+    alex.locator("#sheet-link-1").click()
     changed = alex.locator("#changed-plan-time-out")
     expect(changed).to_contain_text("This part changed after you confirmed it")
     expect(changed).to_contain_text("before 20 minutes, now 30 minutes")
@@ -80,8 +113,8 @@ def test_two_partners_confirm_change_reconfirm_and_withdraw_an_agreement(
     agree(alex, "time-out")
     expect(alex.locator("#agreed-plan")).to_contain_text("You both agreed to all of this")
     alex.locator("#f\\.a\\.plan\\._again").fill("2027-03-01")
-    alex.get_by_role("button", name="Send to my therapist").click()
-    expect(alex.get_by_text("Your answers were sent to your therapist")).to_be_visible()
+    alex.get_by_role("button", name="Save changes").click()
+    expect(alex.get_by_text("Saved.")).to_be_visible()
     alex.goto(sheet_a)
     alex.locator("#read-plan").click()
     expect(alex.get_by_role("heading", name="Our agreement")).to_be_visible()
@@ -97,23 +130,17 @@ def test_two_partners_confirm_change_reconfirm_and_withdraw_an_agreement(
     assert "Alex" not in own_text and "Sam" not in own_text
 
     # The therapist's review, the joint handout and "Our agreement" show both confirmations.
-    sign_in(desktop, live_server, EMAIL, factories.PASSWORD)
-    desktop.goto(f"{live_server.url}/review/assignments/{assignment_id}")
-    expect(desktop.locator("#review-clause-plan-time-out")).to_contain_text("Alex confirmed on")
-    expect(desktop.locator("#review-clause-plan-time-out")).to_contain_text("Sam confirmed on")
+    desktop.goto(review)
+    expect(reviewed(desktop, "time-out")).to_contain_text(f"Alex confirmed on {today}")
+    expect(reviewed(desktop, "time-out")).to_contain_text(f"Sam confirmed on {today}")
     expect(desktop.get_by_text("To look at again on 1 Mar 2027")).to_be_visible()
     shoot(desktop, "therapist-review-agreed")
     desktop.goto(f"{live_server.url}/review/assignments/{assignment_id}/session")
-    expect(desktop.locator("#review-clause-plan-repair")).to_contain_text("Sam confirmed on")
+    expect(reviewed(desktop, "repair")).to_contain_text("Sam confirmed on")
     shoot(desktop, "therapist-session-view")
-    joint = desktop.request.get(
-        f"{live_server.url}/couples/{_couple_id(live_server, assignment_id)}/handouts/session.pdf",
-        params={"version": "joint", "assignment": str(assignment_id)},
-        timeout=PDF_MS,
-    )
-    text = pdf_text(joint.body())
-    assert "Alex confirmed on" in text and "Sam confirmed on" in text
-    assert "Agreed by both" in text and "withdrew" not in text
+    text = handout_text(desktop, live_server, assignment_id, "joint", "joint-3-agreed")
+    assert f"Alex confirmed on {today}" in text and f"Sam confirmed on {today}" in text
+    assert "Agreed by both" in text and "withdrew" not in text and "asked again" not in text
     alone = desktop.request.get(
         f"{live_server.url}/assignments/{assignment_id}/worksheets/{assigned_id}/alone.pdf?item=plan",
         timeout=PDF_MS,
@@ -139,26 +166,30 @@ def test_two_partners_confirm_change_reconfirm_and_withdraw_an_agreement(
     expect(sam.locator("#who-plan-pause")).to_contain_text("Your partner withdrew on")
     expect(sam.locator("#agreed-plan")).to_have_count(0)
     shoot(sam, "sam-sees-the-withdrawal")
-    desktop.goto(f"{live_server.url}/review/assignments/{assignment_id}")
-    expect(desktop.locator("#review-clause-plan-pause")).to_contain_text("Alex withdrew on")
+    desktop.goto(review)
+    expect(reviewed(desktop, "pause")).to_contain_text(f"Alex withdrew on {today}")
+    expect(reviewed(desktop, "pause")).to_contain_text(f"Sam confirmed on {today}")
     shoot(desktop, "therapist-review-withdrawn")
-    joint = desktop.request.get(
-        f"{live_server.url}/couples/{_couple_id(live_server, assignment_id)}/handouts/session.pdf",
-        params={"version": "joint", "assignment": str(assignment_id)},
-        timeout=PDF_MS,
-    )
-    (ARTIFACTS / "agreements" / "joint-after-withdrawal.pdf").write_bytes(joint.body())
-    text = pdf_text(joint.body())
-    assert "Alex withdrew on" in text and "Not agreed yet" in text
-    copy = desktop.request.get(
-        f"{live_server.url}/couples/{_couple_id(live_server, assignment_id)}/handouts/session.pdf",
-        params={"version": "therapist", "assignment": str(assignment_id)},
-        timeout=PDF_MS,
-    )
-    text = pdf_text(copy.body())
-    assert "Alex withdrew on" in text and "Sam confirmed on" in text
+    text = handout_text(desktop, live_server, assignment_id, "joint", "joint-4-withdrawn")
+    assert f"Alex withdrew on {today}" in text and "Not agreed yet" in text
+    text = handout_text(desktop, live_server, assignment_id, "therapist", "therapist-copy")
+    assert f"Alex withdrew on {today}" in text and f"Sam confirmed on {today}" in text
     context_a.close()
     context_b.close()
+
+
+def handout_text(desktop, server, assignment_id, version, name):
+    """The session handout's text as pypdf reads it; the PDF is kept in the artifacts."""
+    pdf = desktop.request.get(
+        f"{server.url}/couples/{_couple_id(server, assignment_id)}/handouts/session.pdf",
+        params={"version": version, "assignment": str(assignment_id)},
+        timeout=PDF_MS,
+    )
+    assert pdf.ok
+    folder = ARTIFACTS / "agreements"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.pdf").write_bytes(pdf.body())
+    return pdf_text(pdf.body())
 
 
 def _couple_id(server, assignment_id):

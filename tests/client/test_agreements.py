@@ -94,6 +94,18 @@ def test_a_change_after_confirming_asks_again_and_shows_before_and_after(client,
     assert "This part changed" not in client.get(alex).get_data(as_text=True)
 
 
+def test_the_next_visit_starts_with_a_request_to_read_a_changed_part_again(client, plan):
+    _, alex, sam = plan
+    press(client, alex, filled(open_form(client, alex), {WORD: "Pineapple"}), "agree", "plan.pause")
+    asked = "A part you had confirmed has changed since"
+    assert asked not in client.get(alex.removesuffix("/1")).get_data(as_text=True)
+    client.post(sam, data=filled(open_form(client, sam), {WORD: "Mango"}))
+    assert asked in client.get(alex.removesuffix("/1")).get_data(as_text=True)
+    assert asked not in client.get(sam.removesuffix("/1")).get_data(as_text=True)
+    press(client, alex, open_form(client, alex), "agree", "plan.pause")
+    assert asked not in client.get(alex.removesuffix("/1")).get_data(as_text=True)
+
+
 def test_changing_a_field_back_still_asks_again(client, plan):
     assignment, alex, sam = plan
     press(client, alex, filled(open_form(client, alex), {WORD: "Pineapple"}), "agree", "plan.pause")
@@ -201,6 +213,20 @@ def test_a_real_clash_names_the_partner_and_offers_both_versions_to_keep(client,
     assert stored_plan(assignment)[1]["pause"]["fields"] == {"word": "Mango"}
 
 
+def test_a_clash_shows_the_partners_fields_as_the_form_reads_them_not_who_confirmed(client, plan):
+    _, alex, sam = plan
+    sam_page = open_form(client, sam)
+    typed = filled(open_form(client, alex), {WORD: "Pineapple", LENGTH: "20"})
+    press(client, alex, typed, "agree", "plan.pause")
+    page = client.post(sam, data=filled(sam_page, {WORD: "Mango", LENGTH: "25"}))
+    assert page.status_code == 409
+    theirs = _between(page.get_data(as_text=True), 'class="prewrap conflict-theirs">', "</p>")
+    assert theirs == (
+        "Either of us can ask for a pause. - Our pause word: Pineapple; "
+        "Length of the pause: 20 minutes"
+    )
+
+
 def test_keeping_my_version_over_a_newer_change_is_a_clash_again(client, plan):
     assignment, alex, sam = plan
     alex_page, sam_page = open_form(client, alex), open_form(client, sam)
@@ -240,6 +266,11 @@ def test_the_look_again_date_is_kept_and_refuses_nonsense(client, plan):
     assert str(stored_plan(assignment)[0].look_again(stored_plan(assignment)[1])) == "2027-03-01"
 
 
+def _between(page: str, start: str, end: str) -> str:
+    begin = page.index(start) + len(start)
+    return page[begin : page.index(end, begin)]
+
+
 def _hidden(page: str, name: str) -> str:
     marker = f'name="{name}" value="'
     start = page.index(marker) + len(marker)
@@ -274,6 +305,19 @@ def test_the_therapist_sees_each_partners_state_with_its_date_everywhere(client,
     assert "Our agreement" in text and "Not agreed yet" in text and "Sam withdrew on" in text
 
 
+def test_on_paper_each_partners_state_stands_on_its_own_line(client, signed_in, plan):
+    assignment, alex, _ = plan
+    press(client, alex, filled(open_form(client, alex), {WORD: "Pineapple"}), "agree", "plan.pause")
+    press(client, alex, open_form(client, alex), "withdraw", "plan.pause")
+    client.post(alex, data=filled(open_form(client, alex), {"action": "submit"}))
+    today = f"{utcnow().day} {utcnow():%b %Y}"
+    pdf = signed_in.get(
+        f"/couples/{assignment.couple_id}/handouts/session.pdf",
+        query_string={"version": "joint", "assignment": assignment.id},
+    )
+    assert f"Alex withdrew on {today} Sam has not confirmed yet" in pdf_text(pdf.data)
+
+
 def test_a_tick_stored_before_partners_confirmed_is_kept_but_does_not_count():
     item = PLAN.item("plan")
     value = item.clean({"kind": {"fields": {}, "confirmed": True}})
@@ -281,3 +325,11 @@ def test_a_tick_stored_before_partners_confirmed_is_kept_but_does_not_count():
     assert value == {"kind": {"fields": {}, "confirmed": True}}
     assert not item.is_agreed(value)
     assert next(s for s in item.statuses(value) if s.clause.id == "kind").ticked_before
+
+
+def test_partners_are_listed_in_the_order_they_were_added_whatever_their_ids():
+    item = PLAN.item("plan")
+    value = item.confirm(item.clean({}), "kind", 10, [9, 10], utcnow())
+    [status] = [s for s in item.statuses(value) if s.clause.id == "kind"]
+    listed = [(p.partner_id, p.state) for p in status.partners]
+    assert listed == [("9", "open"), ("10", "confirmed")]

@@ -81,6 +81,7 @@ def test_a_worksheet_the_couple_fills_in_together_has_room_for_both(app):
     assert "agrees" not in text
     assert text.count("Partner 1: I agree to this Date:") == len(ws.item("plan").clauses)
     assert text.count("Partner 2: I agree to this Date:") == len(ws.item("plan").clauses)
+    assert "A date to look at this again together" in text  # as on the screen
     assert "Page 1 of" in text and text.count("Page 1 of") == 1  # one shared copy
 
 

@@ -1,6 +1,7 @@
 """A client's rights: the couple's full record exported (JSON, FHIR R4) or erased for good."""
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ from fhir.resources.R4B.questionnaire import Questionnaire
 from sqlalchemy import func, select, text
 
 from clinic.data_rights.closure import couple_closure
+from clinic.enums import AnsweredBy
 from clinic.extensions import db
 from clinic.models import AuditEvent, Couple, SafetyAlert
 from clinic.worksheets.fhir import to_questionnaire
@@ -94,6 +96,55 @@ def test_the_fhir_export_is_a_valid_r4_bundle_matching_the_questionnaires(signed
         )
     assert "Private of Sam" in response.get_data(as_text=True)
     assert independent_fhir_problems([response.get_json()]) == [[]]
+
+
+def test_the_fhir_export_carries_each_partners_confirmation_by_their_patient_id(
+    signed_in, full_couple
+):
+    alex, sam = full_couple.partners
+    sheet = next(
+        s for s in full_couple.assignments[0].worksheets if s.answered_by == AnsweredBy.COUPLE
+    )
+    plan = worksheet_of(sheet.worksheet_version).item("plan")
+    answer = next(a for a in sheet.responses[0].answers if a.item_id == "plan")
+    when = datetime(2026, 11, 30, 18, 0, tzinfo=UTC)
+    value = plan.confirm(answer.value, "pause", alex.id, [alex.id, sam.id], when)
+    value = plan.confirm(value, "pause", sam.id, [alex.id, sam.id], when)
+    answer.value = plan.withdraw(value, "pause", sam.id, when.replace(hour=19))
+    db.session.commit()
+
+    bundle = signed_in.get(f"/couples/{full_couple.id}/record.fhir.json").get_json()
+    patients = {
+        e["resource"]["identifier"][0]["value"]: e["resource"]["name"][0]["text"]
+        for e in bundle["entry"]
+        if e["resource"]["resourceType"] == "Patient"
+    }
+    records = [
+        {part["linkId"].rsplit(".", 1)[1]: part["answer"][0] for part in node["item"]}
+        for entry in bundle["entry"]
+        if entry["resource"]["resourceType"] == "QuestionnaireResponse"
+        for node in _nodes(entry["resource"], "plan.pause.ok")
+    ]
+    assert [
+        (patients[r["partner"]["valueString"]], r["state"]["valueString"], r["date"])
+        for r in records
+    ] == [
+        ("Alex", "confirmed", {"valueDateTime": "2026-11-30T18:00:00+00:00"}),
+        ("Sam", "withdrawn", {"valueDateTime": "2026-11-30T19:00:00+00:00"}),
+    ]
+    assert independent_fhir_problems([bundle]) == [[]]
+
+
+def _nodes(node, link_id):
+    """Every item, at any depth, whose linkId is ``link_id``."""
+    if isinstance(node, dict):
+        if node.get("linkId") == link_id:
+            yield node
+        for child in node.values():
+            yield from _nodes(child, link_id)
+    elif isinstance(node, list):
+        for child in node:
+            yield from _nodes(child, link_id)
 
 
 def _link_ids(items) -> set[str]:

@@ -83,6 +83,24 @@ def test_conflict_pre_agreement_settles_pause_time_out_follow_up_and_repair(libr
     assert fields[("repair", "phrase")] == "text"
 
 
+@pytest.mark.parametrize(
+    ("slug", "item_id", "clause_id"),
+    [
+        ("conflict-pre-agreement", "plan", "pause"),
+        ("check-in-ground-rules", "pause-plan", "signal"),
+        ("curiosity-experiment", "rules", "exit"),
+    ],
+)
+def test_three_builtins_make_their_pacts_as_agreements_both_partners_confirm(
+    library, slug, item_id, clause_id
+):
+    ws = library[slug]
+    item = ws.item(item_id)
+    assert item.type == "agreement" and item.made_together
+    assert ws.answered_by == "couple"
+    assert item.clause(clause_id) is not None
+
+
 def test_curiosity_experiment_is_answered_together_with_an_exit(library):
     ws = library["curiosity-experiment"]
     assert ws.answered_by == "couple"

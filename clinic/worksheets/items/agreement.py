@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, ClassVar, Literal
 
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from pydantic import Field, PrivateAttr, ValidationError, model_validator
 
 from clinic import localtime
+from clinic.enums import ClauseState
 from clinic.i18n import N_
 from clinic.worksheets.items.base import (
     MAX_VALUE,
@@ -55,7 +56,6 @@ from clinic.worksheets.items.base import (
 RESERVED_FIELD_ID = "ok"
 AGAIN = "_again"  # the answer's "look at it again" date; no clause id starts with "_"
 PRINT_LENGTH = 16
-OPEN, CONFIRMED, CHANGED, WITHDRAWN = "open", "confirmed", "changed", "withdrawn"
 MAX_MINUTES_FIELD = 1440  # a "minutes" field: at most a day
 FIELD_MAX = 300  # each text field
 LONG_AGREEMENT = 4  # clauses; a longer agreement may break across pages between clauses
@@ -105,6 +105,14 @@ class ClauseField(Model):
                 )
             return str(minutes)
         return clean_text(raw, FIELD_MAX, gettext("The answer to “%(label)s”", label=self.label))
+
+    def shown(self, raw: str) -> str:
+        """A stored value as the form shows it: an option's label, or minutes in words."""
+        if self.kind == "choice":
+            return next((o.label for o in self.options or () if o.value == raw), raw)
+        if self.kind == "minutes" and raw.isdecimal():
+            return ngettext("%(num)s minute", "%(num)s minutes", int(raw))
+        return raw
 
     def fhir_question(self, link_id: str) -> dict[str, Any]:
         if self.kind == "choice":
@@ -201,24 +209,14 @@ class PartnerState:
     """Where one partner stands on one clause, for every page that shows it."""
 
     partner_id: str
-    state: str  # OPEN, CONFIRMED, CHANGED or WITHDRAWN
+    state: ClauseState
     on: datetime | None  # when it became so
-    before: dict[str, str] | None = None  # CHANGED: the values they had confirmed
+    before: dict[str, str] | None = None  # ClauseState.CHANGED: the values they had confirmed
 
     @property
     def on_day(self) -> str:
         """The day it became so, where the page's reader is (clinic.localtime)."""
         return localtime.format_day(self.on)
-
-    @property
-    def label(self) -> str:
-        day = f" on {self.on_day}" if self.on else ""
-        return {
-            OPEN: "not confirmed yet",
-            CONFIRMED: f"confirmed{day}",
-            CHANGED: f"confirmed an earlier version; asked again{day}",
-            WITHDRAWN: f"withdrew{day}",
-        }[self.state]
 
 
 @dataclass(frozen=True)
@@ -230,7 +228,7 @@ class ClauseStatus:
 
     @property
     def agreed(self) -> bool:
-        return bool(self.partners) and all(p.state == CONFIRMED for p in self.partners)
+        return bool(self.partners) and all(p.state == ClauseState.CONFIRMED for p in self.partners)
 
     def of(self, partner_id: int | str) -> PartnerState | None:
         return next((p for p in self.partners if p.partner_id == str(partner_id)), None)
@@ -281,7 +279,8 @@ class AgreementItem(Item):
             answer = answers.get(clause.id, ClauseAnswer())
             current = clause.fingerprint(answer.fields)
             partners = tuple(
-                _state(pid, record, current) for pid, record in sorted(answer.by.items())
+                _state(pid, record, current)
+                for pid, record in sorted(answer.by.items(), key=_by_partner_order)
             )
             out.append(ClauseStatus(clause, answer.fields, partners, answer.confirmed))
         return out
@@ -451,15 +450,20 @@ class AgreementItem(Item):
         return done, len(self.clauses)
 
     def describe(self, value: Any) -> str:
+        """What a partner edits, in the reader's words: each clause's filled-in fields and the
+        date to look again. Shown when two versions clash; who confirmed is not part of it."""
         lines = []
         for status in self.statuses(value):
-            if not status.fields and not status.partners:
-                continue
-            labels = {f.id: f.label for f in status.clause.fields}
-            fields = ", ".join(f"{labels.get(k, k)}: {v}" for k, v in status.fields.items())
-            who = "; ".join(f"partner {p.partner_id} {p.label}" for p in status.partners)
-            who = who or "not confirmed yet"
-            lines.append(f"{status.clause.text} ({who}){' - ' + fields if fields else ''}")
+            given = [
+                f"{f.label}: {f.shown(status.fields[f.id])}"
+                for f in status.clause.fields
+                if status.fields.get(f.id)
+            ]
+            if given:
+                lines.append(f"{status.clause.text} - {'; '.join(given)}")
+        again = self.look_again(value)
+        if again is not None:
+            lines.append(gettext("To look at again on %(day)s", day=localtime.format_day(again)))
         return "\n".join(lines)
 
     def texts(self, value: Any) -> list[str]:
@@ -567,12 +571,17 @@ class AgreementItem(Item):
 
 def _state(partner_id: str, record: Confirmation, current: str) -> PartnerState:
     if record.withdrawn is not None:
-        return PartnerState(partner_id, WITHDRAWN, record.withdrawn)
+        return PartnerState(partner_id, ClauseState.WITHDRAWN, record.withdrawn)
     if record.changed is not None or (record.print is not None and record.print != current):
-        return PartnerState(partner_id, CHANGED, record.changed, record.seen)
+        return PartnerState(partner_id, ClauseState.CHANGED, record.changed, record.seen)
     if record.at is not None:
-        return PartnerState(partner_id, CONFIRMED, record.at)
-    return PartnerState(partner_id, OPEN, None)
+        return PartnerState(partner_id, ClauseState.CONFIRMED, record.at)
+    return PartnerState(partner_id, ClauseState.OPEN, None)
+
+
+def _by_partner_order(pair: tuple[str, Confirmation]) -> tuple[int, str]:
+    """Partner ids in the order partners were added: as numbers, so 9 comes before 10."""
+    return len(pair[0]), pair[0]
 
 
 def _asked_again(record: Confirmation, now: datetime) -> Confirmation:
