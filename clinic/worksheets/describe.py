@@ -2,13 +2,13 @@
 
 from typing import Any
 
-from clinic.worksheets.items import Item
+from flask_babel import gettext
 
-NO_ANSWER = "(no answer)"
+from clinic.worksheets.items import Item
 
 
 def describe(item: Item, value: Any) -> str:
     """One readable text for a stored answer value (see docs/worksheet-format.md)."""
     if value in (None, "", [], {}):
-        return NO_ANSWER
+        return gettext("(no answer)")  # in the reader's language, as the rest of the page
     return item.describe(value)

@@ -9,6 +9,7 @@ import weasyprint
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from flask_babel import force_locale
 
 from clinic import localtime
 from clinic.extensions import db
@@ -150,3 +151,13 @@ def _boxes(box):
     yield box
     for child in getattr(box, "children", ()):
         yield from _boxes(child)
+
+
+def test_an_empty_answer_is_named_in_the_readers_language(app):
+    """Two versions side by side (a clash, a comparison) name a missing answer in words."""
+    from clinic.worksheets.describe import describe
+
+    _section, item = next(builtin_library()["boundary-inventory"].items())
+    assert describe(item, None) == "(no answer)"
+    with force_locale("es"):
+        assert describe(item, None) == "(sin respuesta)"
