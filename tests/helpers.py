@@ -4,6 +4,7 @@ Tests import what they call from plain modules like this one, never from a conft
 conftest files hold fixtures and hooks, which pytest hands to tests by name.
 """
 
+import contextlib
 import contextvars
 import io
 import json
@@ -300,3 +301,23 @@ def r4_item_rules_broken(items):
         if "maxLength" in item and kind not in ("string", "text", "url", "open-choice"):
             yield f"{item['linkId']}: maxLength on {kind}"
         yield from r4_item_rules_broken(children)
+
+
+@contextlib.contextmanager
+def sqlite_database_away(database_url: str):
+    """While the block runs, the app's SQLite file is moved away (a new, empty file stands in
+    its place, so every query fails); afterwards it is back as it was. PostgreSQL tests of an
+    outage stop the server instead (tests/browser/test_faults.py), so they are skipped here."""
+    if not database_url.startswith("sqlite:///"):
+        pytest.skip("the SQLite file is moved away; tests/browser/test_faults.py stops PostgreSQL")
+    path = Path(database_url.removeprefix("sqlite:///"))
+    db.session.remove()
+    db.engine.dispose()
+    path.rename(path.with_name("away.sqlite3"))
+    try:
+        yield
+    finally:
+        db.session.remove()
+        db.engine.dispose()
+        path.unlink(missing_ok=True)
+        path.with_name("away.sqlite3").rename(path)

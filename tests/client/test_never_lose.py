@@ -1,14 +1,13 @@
 """Nothing typed is lost: expired forms, two tabs, replays, autosave, an unreachable database."""
 
 import threading
-from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from clinic.extensions import db
 from clinic.models import Answer, Assignment
 from tests.client.browser_form import browser_form, filled, open_form
+from tests.helpers import sqlite_database_away
 
 
 def stored(assignment) -> dict:
@@ -197,15 +196,9 @@ def test_text_over_the_limit_is_explained_and_kept_while_the_rest_saves(
 def test_while_the_database_is_unreachable_the_typed_text_comes_back(
     client, sheet_url, assignment, database_url
 ):
-    if not database_url.startswith("sqlite:///"):
-        pytest.skip("the SQLite file is moved away; tests/browser/test_faults.py stops PostgreSQL")
-    path = Path(database_url.removeprefix("sqlite:///"))
     assignment_id = assignment.id
     form = filled(open_form(client, sheet_url), {"a.story": "Typed during an outage."})
-    db.session.remove()
-    db.engine.dispose()
-    path.rename(path.with_name("away.sqlite3"))  # a new, empty file: every query fails
-    try:
+    with sqlite_database_away(database_url):
         response = client.post(sheet_url, data=form)
         page = response.get_data(as_text=True)
         assert response.status_code == 503
@@ -215,11 +208,6 @@ def test_while_the_database_is_unreachable_the_typed_text_comes_back(
         autosaved = client.post(sheet_url + "/autosave", data=form)
         assert autosaved.status_code == 503 and "try again" in autosaved.get_json()["message"]
         assert client.get(sheet_url).status_code == 503
-    finally:
-        db.session.remove()
-        db.engine.dispose()
-        path.unlink(missing_ok=True)
-        path.with_name("away.sqlite3").rename(path)
 
     assert client.post(sheet_url, data=handed_back).status_code == 302
     assert stored(db.session.get(Assignment, assignment_id)) == {"story": "Typed during an outage."}

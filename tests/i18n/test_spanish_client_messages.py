@@ -3,7 +3,6 @@ an answer name it as the partner reads it, a page handed back while the database
 keeps the partner's language, and the language buttons work while the form shows messages."""
 
 import re
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -12,6 +11,7 @@ from clinic.extensions import db
 from clinic.models import Answer, Partner
 from tests import factories
 from tests.client.browser_form import browser_form, filled, open_form
+from tests.helpers import sqlite_database_away
 
 TOO_LONG = "x" * 501  # a grid row's note holds 500 characters
 
@@ -88,19 +88,10 @@ def test_the_language_buttons_switch_while_the_form_shows_messages(client, url):
 def test_the_page_handed_back_while_the_database_is_away_stays_in_spanish(
     client, url, database_url
 ):
-    path = Path(database_url.removeprefix("sqlite:///"))
     form = filled(open_form(client, url), {"a.understand": "Escrito durante un corte."})
-    db.session.remove()
-    db.engine.dispose()
-    path.rename(path.with_name("away.sqlite3"))  # a new, empty file: every query fails
-    try:
+    with sqlite_database_away(database_url):
         response = client.post(url, data=form)
         autosaved = client.post(url + "/autosave", data=form).get_json()
-    finally:
-        db.session.remove()
-        db.engine.dispose()
-        path.unlink(missing_ok=True)
-        path.with_name("away.sqlite3").rename(path)
     page = response.get_data(as_text=True)
     assert response.status_code == 503
     assert html_lang(page) == "es" and '<div lang="es" id="worksheet-text">' in page
