@@ -611,8 +611,8 @@ class Worksheet(Model):
                     question=item.prompt,
                 )
             said.append(text)
-        style = "standard" if show_if.behavior == "all" else "or"
-        return gettext("Only if %(conditions)s.", conditions=format_list(said, style, locale))
+        joined = format_list(said, "standard" if show_if.behavior == "all" else "or", locale)
+        return gettext("Only if %(conditions)s.", conditions=joined)
 
     def client_texts(self) -> Iterator[str]:
         """Every text a partner reads on the form, in reading order (not guide or discussion).
