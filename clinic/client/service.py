@@ -44,10 +44,10 @@ from clinic.models import (
 from clinic.safety import service as safety
 from clinic.storage import utcnow
 from clinic.worksheets.answers import NEEDS_ANSWER, missing_required, parse_form, progress
+from clinic.worksheets.items import Fields
 from clinic.worksheets.schema import SOURCE_LANGUAGE, Item, Worksheet
 from clinic.worksheets.versions import worksheet_of
 
-TEXT_TYPES = ("short_text", "long_text")
 BASE_LENGTH = 16
 PART_LENGTH = 8
 BASE_LIMIT = 4000  # a base with its parts' fingerprints (a long agreement or grid)
@@ -122,8 +122,13 @@ class Posted:
     errors: dict[str, str]
     listed: list[str]
     bases: dict[str, str]
-    raw_text: dict[str, str]
     revision: int | None
+    # The form as sent, to hand back every item as typed when it is not stored (as_typed).
+    form: Fields = field(repr=False)
+
+    def as_typed(self, item: Item, stored: Stored | None) -> Any:
+        """The item exactly as the partner sent it, invalid parts included."""
+        return item.as_posted(self.form, f"a.{item.id}", None if stored is None else stored.value)
 
 
 @dataclass
@@ -414,14 +419,16 @@ def view_of(sheet: LinkWorksheet, state: dict[str, Stored], revision: int) -> Fo
 def view_after(sheet: LinkWorksheet, outcome: Outcome, posted: Posted) -> FormView:
     """The form after a save that needs the partner's attention (conflicts, errors).
 
-    What is stored is shown, except where the partner's own text was not stored: their
-    conflicting answers and any text that did not fit stay in the form to choose from.
+    What is stored is shown, except where the partner's own answers were not stored: their
+    conflicting answers stay in the form to choose from, and an answer with a message comes
+    back exactly as sent, the part that did not fit included.
     """
     view = view_of(sheet, outcome.state, outcome.revision)
     for conflict in outcome.conflicts:
         _show_mine(view, conflict.item.id, conflict.mine)
-    for item_id, text in posted.raw_text.items():
-        view.answers[item_id] = text
+    for item_id in posted.listed:
+        if item_id in outcome.errors:
+            _hand_back(view, sheet.worksheet.item(item_id), posted, outcome.state.get(item_id))
     view.errors = dict(outcome.errors)
     return view
 
@@ -433,28 +440,30 @@ def view_as_posted(sheet: LinkWorksheet, posted: Posted, state: dict[str, Stored
     """
     view = view_of(sheet, state, posted.revision if posted.revision is not None else -1)
     for item_id in posted.listed:
-        if item_id in posted.raw_text:
-            view.answers[item_id] = posted.raw_text[item_id]
-        elif item_id not in posted.errors:
-            mine = posted.answers.get(item_id)
-            _show_mine(view, item_id, None if mine is None else Stored(mine, False))
-            if item_id in posted.shareable:
-                view.shareable.add(item_id)
+        _hand_back(view, sheet.worksheet.item(item_id), posted, state.get(item_id))
         if item_id in posted.bases:
             view.bases[item_id] = posted.bases[item_id]
     view.errors = dict(posted.errors)
     return view
 
 
-def view_of_post(posted: Posted) -> FormView:
+def view_of_post(worksheet: Worksheet, posted: Posted) -> FormView:
     """The form as sent, when nothing stored can be read (the database is unreachable)."""
     return FormView(
-        answers={**posted.answers, **posted.raw_text},
+        answers={i: posted.as_typed(worksheet.item(i), None) for i in posted.listed},
         shareable=set(posted.shareable),
         errors=dict(posted.errors),
         bases=dict(posted.bases),
         revision=posted.revision if posted.revision is not None else -1,
     )
+
+
+def _hand_back(view: FormView, item: Item, posted: Posted, stored: Stored | None) -> None:
+    """Show the item, share box included, as the partner sent it (none of it was stored)."""
+    view.answers[item.id] = posted.as_typed(item, stored)
+    view.shareable.discard(item.id)
+    if item.id in posted.shareable:
+        view.shareable.add(item.id)
 
 
 def _show_mine(view: FormView, item_id: str, mine: Stored | None) -> None:
@@ -484,11 +493,6 @@ def read_posted(worksheet: Worksheet, form: Any, joint: bool = False) -> Posted:
             base = form.get(f"theirs.{item_id}", "")
         if len(base) <= BASE_LIMIT and _BASE.fullmatch(base):
             bases[item_id] = base
-    raw_text = {
-        item_id: form.get(f"a.{item_id}", "")
-        for item_id in errors
-        if known[item_id].type in TEXT_TYPES
-    }
     revision = form.get("revision", "")
     return Posted(
         answers=answers,
@@ -496,8 +500,8 @@ def read_posted(worksheet: Worksheet, form: Any, joint: bool = False) -> Posted:
         errors={i: e for i, e in errors.items() if i in listed},
         listed=listed,
         bases=bases,
-        raw_text={i: t for i, t in raw_text.items() if i in listed},
         revision=int(revision) if revision.isdecimal() and len(revision) < 10 else None,
+        form=Fields(form),
     )
 
 

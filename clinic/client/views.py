@@ -432,7 +432,7 @@ def _database_error(error: SQLAlchemyError):
         shown_language=language,
         joint=joint,
         definition=request.form["definition"],
-        view=service.view_of_post(posted),
+        view=service.view_of_post(worksheet, posted),
         message=gettext(TRY_AGAIN),
     )
     return body, 503

@@ -15,7 +15,8 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any, ClassVar, Literal, get_args
 
-from flask_babel import gettext
+from babel.lists import format_list
+from flask_babel import get_locale, gettext, pgettext
 from flask_babel import lazy_gettext as _l
 from pydantic import (
     Field,
@@ -574,22 +575,44 @@ class Worksheet(Model):
         raise KeyError(item_id)
 
     def condition_text(self, show_if: ShowIf) -> str:
-        """A ``show_if`` in plain words, for readers without JavaScript and for printouts."""
-        parts = []
+        """A ``show_if`` in plain words, for readers without JavaScript and for printouts.
+
+        The words are the page's language, the questions and answers as this worksheet shows
+        them (``in_language``); several conditions are listed with the language's own "and"
+        or "or" (Babel's list patterns).
+        """
+        locale = get_locale() or "en"
+        said = []
         for condition in show_if.conditions:
             item = self.item(condition.item)
             words = [item.describe(t) for t in condition.targets]
             if condition.test == "greater_than":
-                said = f"more than {words[0]}"
+                text = gettext(
+                    "you answered more than %(number)s to “%(question)s”",
+                    number=words[0],
+                    question=item.prompt,
+                )
             elif condition.test == "less_than":
-                said = f"less than {words[0]}"
+                text = gettext(
+                    "you answered less than %(number)s to “%(question)s”",
+                    number=words[0],
+                    question=item.prompt,
+                )
             elif condition.test == "not_equals":
-                said = f"anything but “{words[0]}”"
+                text = gettext(
+                    "you answered anything but %(answer)s to “%(question)s”",
+                    answer=_quoted(words[0]),
+                    question=item.prompt,
+                )
             else:
-                said = " or ".join(f"“{w}”" for w in words)
-            parts.append(f"you answered {said} to “{item.prompt}”")
-        joiner = " and " if show_if.behavior == "all" else " or "
-        return "Only if " + joiner.join(parts) + "."
+                text = gettext(
+                    "you answered %(answers)s to “%(question)s”",
+                    answers=format_list([_quoted(w) for w in words], "or", locale),
+                    question=item.prompt,
+                )
+            said.append(text)
+        joined = format_list(said, "standard" if show_if.behavior == "all" else "or", locale)
+        return gettext("Only if %(conditions)s.", conditions=joined)
 
     def client_texts(self) -> Iterator[str]:
         """Every text a partner reads on the form, in reading order (not guide or discussion).
@@ -852,3 +875,8 @@ def _rule_problems(index: int, rule: AlertRule, item: Item) -> list[InitErrorDet
             )
             problems.append(_problem(where, message, number))
     return problems
+
+
+def _quoted(answer: str) -> str:
+    """An answer named in a sentence, in the quotation marks of the page's language."""
+    return pgettext("an answer named in a sentence", "“%(answer)s”", answer=answer)

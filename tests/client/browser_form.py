@@ -1,6 +1,7 @@
 """Read a worksheet form out of a page the way a browser without JavaScript would send it."""
 
 from html.parser import HTMLParser
+from typing import NamedTuple
 
 from werkzeug.datastructures import MultiDict
 
@@ -73,3 +74,55 @@ def open_form(client, url: str) -> MultiDict:
     response = client.get(url)
     assert response.status_code == 200, response.status_code
     return browser_form(response.data)
+
+
+class Control(NamedTuple):
+    """One control of a form: a radio button or a tick box per value, a list with its choices."""
+
+    name: str
+    kind: str  # an input's type, "textarea" or "select"
+    value: str = ""  # a radio button's or tick box's value
+    choices: tuple[str, ...] = ()  # a select's values
+    maxlength: int | None = None
+
+
+class _ControlReader(HTMLParser):
+    def __init__(self, form_id: str):
+        super().__init__(convert_charrefs=True)
+        self.form_id = form_id
+        self.inside = False
+        self.controls: list[Control] = []
+        self._select: dict | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form" and a.get("id") == self.form_id:
+            self.inside = True
+        if not self.inside or "disabled" in a:
+            return
+        limit = int(a["maxlength"]) if a.get("maxlength") else None
+        if tag == "input" and a.get("name") and a.get("type") not in ("submit", "button"):
+            kind = a.get("type", "text")
+            self.controls.append(Control(a["name"], kind, a.get("value") or "", (), limit))
+        elif tag == "textarea" and a.get("name"):
+            self.controls.append(Control(a["name"], "textarea", "", (), limit))
+        elif tag == "select" and a.get("name"):
+            self._select = {"name": a["name"], "choices": []}
+        elif tag == "option" and self._select is not None:
+            self._select["choices"].append(a.get("value", ""))
+
+    def handle_endtag(self, tag):
+        if tag == "form" and self.inside:
+            self.inside = False
+        elif tag == "select" and self._select is not None:
+            self.controls.append(
+                Control(self._select["name"], "select", "", tuple(self._select["choices"]))
+            )
+            self._select = None
+
+
+def form_controls(html: str | bytes, form_id: str = "worksheet-form") -> list[Control]:
+    """Every control a partner can change in the form, in page order (hidden fields too)."""
+    reader = _ControlReader(form_id)
+    reader.feed(html.decode() if isinstance(html, bytes) else html)
+    return reader.controls

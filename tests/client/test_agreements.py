@@ -271,6 +271,29 @@ def _between(page: str, start: str, end: str) -> str:
     return page[begin : page.index(end, begin)]
 
 
+def test_a_confirmed_clause_with_a_field_too_long_comes_back_as_typed_and_still_confirmed(
+    client, plan
+):
+    assignment, alex, _ = plan
+    press(
+        client,
+        alex,
+        filled(open_form(client, alex), {WORD: "Pineapple", LENGTH: "20"}),
+        "agree",
+        "plan.pause",
+    )
+    typed = {WORD: "P" * 301, LENGTH: "30", "a.plan._again": "2027-03-01"}
+    response = client.post(alex, data=filled(open_form(client, alex), typed))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "too long" in page
+    back = browser_form(page)
+    assert {name: back[name] for name in typed} == typed
+    assert "Alex" in states(assignment) and states(assignment)["Alex"] == "confirmed"
+    _, value = stored_plan(assignment)
+    assert value["pause"]["fields"] == {"word": "Pineapple", "length": "20"}
+    assert "_again" not in value
+
+
 def _hidden(page: str, name: str) -> str:
     marker = f'name="{name}" value="'
     start = page.index(marker) + len(marker)

@@ -101,3 +101,17 @@ def test_the_page_handed_back_while_the_database_is_away_stays_in_spanish(
     assert "Enviar a mi terapeuta" in page
     assert browser_form(page)["a.understand"] == "Escrito durante un corte."
     assert autosaved["message"].startswith("Ahora mismo no se han podido guardar")
+
+
+def test_when_to_answer_a_follow_up_is_said_in_spanish_without_javascript(client, therapist):
+    couple = factories.make_couple(
+        therapist, partners=[("Ana", None), ("Ben", None)], languages=["es", None]
+    )
+    assignment = factories.make_assignment(couple, ["closeness-check-in"])
+    page = client.get(f"/w/{factories.client_tokens(assignment)[0]}/1").get_data(as_text=True)
+    note = re.search(r'<p class="ws-show-if">([^<]*)</p>', page).group(1)
+    assert note == (
+        "Solo si respondiste menos de 4 a «¿Cuánta libertad sientes para pedir la cercanía o "
+        "el sexo que quieres?» o respondiste más de 5 a «¿Cuántas veces aceptaste sexo o "
+        "contacto que en realidad no querías?»."
+    )

@@ -3,8 +3,10 @@
 import re
 
 import pytest
+from babel.messages.pofile import read_po
 from textstat.textstat import textstatistics
 
+from clinic.i18n import TRANSLATIONS_DIR
 from clinic.worksheets.loader import BUILTIN_DIR, load_file, worksheet_files
 from clinic.worksheets.schema import Worksheet
 
@@ -78,6 +80,22 @@ def test_spanish_client_text_reads_easily(path):
 def test_spanish_speaks_to_any_gender_with_tu(path):
     found = [t for t in spanish(load_file(path)).values() if NOT_NEUTRAL.search(t)]
     assert not found, f"{path.name}: rephrase without gendered or formal forms: {found}"
+
+
+@pytest.mark.parametrize("path", BUILTIN_FILES, ids=lambda p: p.stem)
+def test_spanish_names_the_boundary_answers_as_the_grid_shows_them(path):
+    """ "Pick Yes, Maybe, Not now or No" must name the choices the grid's rows show."""
+    with (TRANSLATIONS_DIR / "es" / "LC_MESSAGES" / "messages.po").open("rb") as po:
+        catalogue = read_po(po)
+    for answer in ("Maybe", "Not now"):
+        shown = catalogue[answer].string.lower()
+        english = re.compile(rf"\b{answer}\b", re.I)
+        named = [
+            text
+            for source, text in spanish(load_file(path)).items()
+            if english.search(source) and shown not in text.lower()
+        ]
+        assert not named, f"{path.name}: say {answer} as the grid does ({shown!r}) in {named}"
 
 
 def test_a_long_dense_paragraph_fails_the_reading_check():

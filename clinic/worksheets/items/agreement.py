@@ -402,6 +402,17 @@ class AgreementItem(Item):
         out[AGAIN] = fields.one(f"{name}.{AGAIN}")
         return out
 
+    def as_posted(self, fields: Fields, name: str, stored: Any) -> dict[str, Any]:
+        """The fields as typed, with the stored confirmations the form shows but never sends."""
+        posted = self.read_form(fields, name)
+        out: dict[str, Any] = {k: v for k, v in (stored or {}).items() if k != AGAIN}
+        if posted[AGAIN]:
+            out[AGAIN] = posted[AGAIN]
+        for clause in self.clauses:
+            typed = {k: v for k, v in posted[clause.id]["fields"].items() if v != ""}
+            out[clause.id] = {**out.get(clause.id, {}), "fields": typed}
+        return out
+
     def clean(self, raw: Any) -> dict[str, Any]:
         clauses = clean_mapping(raw, {c.id for c in self.clauses} | {AGAIN})
         out: dict[str, Any] = {}

@@ -464,6 +464,13 @@ class Item(Model):
         """The raw value of this item's fields (named ``name`` and ``name.<part>``)."""
         return fields.one(name)
 
+    def as_posted(self, fields: Fields, name: str, stored: Any) -> Any:
+        """What was sent for this item, every part as typed (invalid or over-long ones too),
+        shaped as the form shows an answer: a page that stores none of it hands it all back,
+        so nothing typed is lost. ``stored`` (None: none) gives what the form shows but
+        never sends."""
+        return self.read_form(fields, name)
+
     def clean(self, raw: Any) -> Any:
         """The stored value for a raw one (not None); "", [] or {} mean "not answered"."""
         raise NotImplementedError

@@ -187,6 +187,22 @@ class BoundaryGridItem(Item):
             }
         return out
 
+    def as_posted(self, fields: Fields, name: str, stored: Any) -> dict[str, Any]:
+        """Every row's parts as sent (a firm-limit tick beside a yes too); empty parts are left
+        out, as in a stored answer, so that the row groups count only rows with an answer."""
+        out = {}
+        for row in self.rows:
+            row_name = f"{name}.{row.id}"
+            cell = {
+                "answer": fields.one(row_name),
+                "non_negotiable": fields.checked(f"{row_name}.nn"),
+                "note": fields.one(f"{row_name}.note"),
+                "shared": fields.checked(f"{row_name}.share"),
+            }
+            if given := {part: value for part, value in cell.items() if value}:
+                out[row.id] = given
+        return out
+
     def clean(self, raw: Any) -> dict[str, Any]:
         rows = clean_mapping(raw, {r.id for r in self.rows})
         out = {}

@@ -17,6 +17,7 @@ from clinic.worksheets.items.base import (
     AnswerError,
     Condition,
     FhirSource,
+    Fields,
     Hint,
     Item,
     Model,
@@ -102,6 +103,14 @@ class ScaleItem(Item):
             "max_label": tr(self.max_label),
             "points": [p.model_copy(update={"label": tr(p.label)}) for p in self.points],
         }
+
+    def as_posted(self, fields: Fields, name: str, stored: Any) -> Any:
+        """The number picked, as the form compares it (a whole number), else what was sent."""
+        raw = fields.one(name)
+        try:
+            return clean_whole_number(raw)
+        except AnswerError:
+            return raw
 
     def clean(self, raw: Any) -> int | str:
         if raw == "":
