@@ -31,7 +31,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from clinic import localtime
 from clinic.enums import AnsweredBy, ResponseStatus, SaveOutcome
 from clinic.extensions import db
-from clinic.i18n import reader_language
+from clinic.i18n import page_language, reader_language
 from clinic.models import (
     Answer,
     AssignedWorksheet,
@@ -85,6 +85,13 @@ class LinkWorksheet:
     @property
     def joint(self) -> bool:
         return self.assigned.answered_by == AnsweredBy.COUPLE
+
+    @property
+    def form_key(self) -> tuple[str, ...]:
+        """What this form's HTML depends on besides the answers and the form's flags: the
+        version, who answers, the worksheet's language and the page's (worksheets/form_cache)."""
+        version = self.assigned.worksheet_version.content_hash
+        return (version, self.assigned.answered_by, self.language, page_language())
 
     @property
     def languages(self) -> tuple[str, ...]:
