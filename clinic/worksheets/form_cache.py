@@ -5,8 +5,9 @@ page's), a few flags of the form and the item's answer. Without an answer it is 
 every partner, so it is rendered once and kept here; a text answer is the only thing that
 differs inside a text item, so that item is kept with a placeholder in the text's place and
 the partner's escaped text is put in on each page. Nothing kept here holds client text: an
-item with any other answer (a choice, a grid row, a clause) or with an error message renders
-as before, on every request.
+item with any other answer (a choice, a grid row) or with an error message renders as before,
+on every request, and so does every item of a type whose form shows more than its definition
+(an agreement names the partner and the link: ``Item.form_from_definition``).
 """
 
 from __future__ import annotations
@@ -41,8 +42,8 @@ def form_item(
     that the item's HTML depends on (the version's content hash, both languages, the form's
     flags); None renders without keeping (a draft in the builder has no fixed version).
     """
-    if key is None or error:
-        return render(value, shared, *args)
+    if key is None or error or not item.form_from_definition:
+        return _as_html(render(value, shared, *args))
     if value is None:
         return _kept_or_render((*key, item.id, shared, None), lambda: render(None, shared, *args))
     if item.free_text and isinstance(value, str):
@@ -50,8 +51,8 @@ def form_item(
             (*key, item.id, shared, str), lambda: render(PLACEHOLDER, shared, *args)
         )
         if shell.count(PLACEHOLDER) == 1:  # else the worksheet's own text holds it: no copy
-            return Markup(shell.replace(PLACEHOLDER, escape(value)))
-    return render(value, shared, *args)
+            return shell.replace(PLACEHOLDER, escape(value))  # Markup: still HTML
+    return _as_html(render(value, shared, *args))
 
 
 def _kept_or_render(key: tuple[Hashable, ...], render: Callable[[], Markup]) -> Markup:
@@ -60,7 +61,7 @@ def _kept_or_render(key: tuple[Hashable, ...], render: Callable[[], Markup]) -> 
         if html is not None:
             _kept.move_to_end(key)
             return html
-    html = Markup(render())
+    html = _as_html(render())
     with _lock:
         _kept[key] = html
         if len(_kept) > MAX_ITEMS:
@@ -68,7 +69,8 @@ def _kept_or_render(key: tuple[Hashable, ...], render: Callable[[], Markup]) -> 
     return html
 
 
-def clear() -> None:
-    """Forget every kept item (tests that change templates or translations in place)."""
-    with _lock:
-        _kept.clear()
+def _as_html(rendered: str) -> Markup:
+    """An item macro's output: HTML that escaped all it was given (its autoescape block), and
+    marked so even where the macro was defined in an environment without autoescape."""
+    return Markup(rendered)  # noqa: S704  # nosec B704
+
