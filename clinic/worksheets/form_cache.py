@@ -73,4 +73,3 @@ def _as_html(rendered: str) -> Markup:
     """An item macro's output: HTML that escaped all it was given (its autoescape block), and
     marked so even where the macro was defined in an environment without autoescape."""
     return Markup(rendered)  # noqa: S704  # nosec B704
-
