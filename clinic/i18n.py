@@ -11,7 +11,7 @@ from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 from flask import Flask, current_app, g, has_request_context
-from flask_babel import Babel, get_locale, gettext, refresh
+from flask_babel import Babel, get_locale, get_translations, gettext, refresh
 from markupsafe import Markup
 
 TRANSLATIONS_DIR = Path(__file__).parent / "translations"
@@ -77,7 +77,30 @@ def init_app(app: Flask) -> None:
         locale_selector=page_language,
         default_translation_directories=str(TRANSLATIONS_DIR),
     )
+    # Flask-Babel's own callables, but finding the catalogue once per language and request.
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: _catalogue().ugettext(s),
+        ngettext=lambda s, p, n: _catalogue().ungettext(s, p, n),
+        pgettext=lambda c, s: _catalogue().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _catalogue().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
     app.jinja_env.globals.update(page_language=page_language, language_name=language_name)
+
+
+def _catalogue():
+    """The catalogue of the locale Flask-Babel has chosen now, kept in ``g`` while that very
+    locale object stands: a page calls ``_()`` dozens of times, and Flask-Babel looks up the
+    context, domain, locale and catalogue anew on each. ``refresh()`` (use_language) and
+    ``force_locale`` replace the locale object, so either makes this look it up again."""
+    state = g.get("_flask_babel")
+    locale = getattr(state, "babel_locale", None)
+    kept = g.get("_page_catalogue")
+    if locale is not None and kept is not None and kept[0] is locale:
+        return kept[1]
+    translations = get_translations()  # chooses the locale when none is yet
+    g._page_catalogue = (getattr(g.get("_flask_babel"), "babel_locale", None), translations)
+    return translations
 
 
 def reader_language(code: str | None) -> str:

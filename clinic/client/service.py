@@ -32,7 +32,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from clinic import localtime
 from clinic.enums import AnsweredBy, ResponseStatus, SaveOutcome
 from clinic.extensions import db
-from clinic.i18n import reader_language
+from clinic.i18n import page_language, reader_language
 from clinic.models import (
     Answer,
     AssignedWorksheet,
@@ -88,10 +88,18 @@ class LinkWorksheet:
         return self.assigned.answered_by == AnsweredBy.COUPLE
 
     @property
+    def form_key(self) -> tuple[str, ...]:
+        """What this form's HTML depends on besides the answers and the form's flags: the
+        version, who answers, the worksheet's language and the page's (worksheets/form_cache)."""
+        version = self.assigned.worksheet_version.content_hash
+        return (version, self.assigned.answered_by, self.language, page_language())
+
+    @property
     def languages(self) -> tuple[str, ...]:
         """The languages the partner may switch between here: complete and offered."""
         offered = current_app.config["LANGUAGES"]
-        return tuple(c for c in self.worksheet.complete_languages() if c in offered)
+        complete = _complete_languages(self.assigned.worksheet_version.content_hash, self.worksheet)
+        return tuple(c for c in complete if c in offered)
 
 
 def read_in(sheet: LinkWorksheet, code: str) -> LinkWorksheet:
@@ -224,13 +232,14 @@ def _link_worksheets(link: ClientLink, with_answers: int | None) -> list[LinkWor
         if response is None:
             response, preloaded = _new_response(one, owner), {}
         worksheet = _definition(one)
+        complete = _complete_languages(one.worksheet_version.content_hash, worksheet)
         worksheets.append(
             LinkWorksheet(
                 number,
                 one,
                 worksheet,
                 response,
-                worksheet.language_for(wanted),
+                wanted if wanted in complete else SOURCE_LANGUAGE,  # Worksheet.language_for
                 preloaded if number == with_answers else None,
             )
         )
@@ -288,6 +297,20 @@ def _definition(one: AssignedWorksheet) -> Worksheet:
 
 
 _definitions: dict[tuple[str, AnsweredBy], Worksheet] = {}
+
+
+def _complete_languages(content_hash: str, worksheet: Worksheet) -> tuple[str, ...]:
+    """The version's complete languages, worked out once per process: the content hash
+    covers its translations, and checking every text of every language is not cheap."""
+    complete = _languages.get(content_hash)
+    if complete is None:
+        complete = worksheet.complete_languages()
+        if len(_languages) < 1024:
+            _languages[content_hash] = complete
+    return complete
+
+
+_languages: dict[str, tuple[str, ...]] = {}
 
 
 def _new_response(sheet: AssignedWorksheet, partner_id: int | None) -> Response:

@@ -27,7 +27,7 @@ from clinic import i18n
 from clinic.auth.guards import therapists_only
 from clinic.enums import AnsweredBy
 from clinic.errors import render_error
-from clinic.worksheets import library
+from clinic.worksheets import form_cache, library
 from clinic.worksheets.answers import NEEDS_ANSWER, missing_required, parse_form, progress
 from clinic.worksheets.fhir import to_questionnaire
 from clinic.worksheets.forms import SourceForm, UploadForm
@@ -39,6 +39,7 @@ bp = therapists_only(
     Blueprint("worksheets", __name__, url_prefix="/worksheets", template_folder="templates")
 )
 bp.register_blueprint(item_templates)  # items/<type>.html of types defined outside clinic/
+bp.add_app_template_global(form_cache.form_item, "form_item")
 
 SEARCH_MAX = 200
 PREVIEW_NOT_SAVED = lazy_gettext(

@@ -191,3 +191,25 @@ def test_a_worksheet_number_that_is_not_on_the_link_leads_back_to_the_list(clien
         response = client.get(f"/w/{tokens[0]}/{number}")
         assert response.status_code == 302
         assert response.headers["Location"].endswith(f"/w/{tokens[0]}")
+
+
+def test_each_partner_sees_only_their_own_text_exactly_as_typed(app, client, tokens):
+    """The form keeps one copy of its unanswered items for everybody (form_cache): what one
+    partner typed must never show on the other's page, and markup stays text."""
+    first, second = f"/w/{tokens[0]}/1", f"/w/{tokens[1]}/1"
+    typed = {"a.story": 'We said "<b>no</b>" & meant it', "a.feeling": "Calm </textarea> now"}
+    client.post(first, data=filled(open_form(client, first), {**typed, "action": "save"}))
+    partner = app.test_client()
+    theirs = partner.get(second).get_data(as_text=True)
+    assert "meant it" not in theirs and "Calm" not in theirs
+    assert browser_form(theirs)["a.story"] == ""
+
+    own = {"a.story": "Our walk on Sunday", "a.feeling": ""}
+    partner.post(second, data=filled(browser_form(theirs), {**own, "action": "save"}))
+    mine = client.get(first).get_data(as_text=True)
+    assert "<b>no</b>" not in mine and "&lt;b&gt;no&lt;/b&gt;" in mine
+    assert {name: browser_form(mine)[name] for name in typed} == typed
+    assert "Sunday" not in mine
+    theirs = partner.get(second).get_data(as_text=True)
+    assert {name: browser_form(theirs)[name] for name in own} == own
+    assert "meant it" not in theirs

@@ -4,16 +4,19 @@ These need no database: they render HTML straight through ``HandoutRenderer``.
 """
 
 import base64
+import gc
 import os
 
 import pytest
 from weasyprint.urls import URLFetcher
 
 from clinic.handouts.pdf import (
+    RENDER_GC_THRESHOLD,
     STATIC_DIR,
     HandoutRenderer,
     RefusedURL,
     StaticOnlyFetcher,
+    fewer_collections,
     paper_size,
     renderer,
 )
@@ -207,3 +210,14 @@ def test_fonts_are_embedded_and_the_pdf_is_tagged():
 
 def test_the_process_wide_renderer_is_created_once():
     assert renderer() is renderer()
+
+
+def test_renders_collect_less_often_and_leave_the_collector_as_they_found_it():
+    before = gc.get_threshold()
+    HandoutRenderer().render(page("<p>Body</p>"), "Session handout")
+    assert gc.get_threshold() == before
+    with fewer_collections:  # one render on a thread, another one starting on a second
+        with fewer_collections:
+            assert gc.get_threshold()[0] == max(RENDER_GC_THRESHOLD, before[0])
+        assert gc.get_threshold()[0] == max(RENDER_GC_THRESHOLD, before[0])  # one still runs
+    assert gc.get_threshold() == before

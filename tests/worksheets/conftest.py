@@ -7,6 +7,7 @@ import pytest
 
 import clinic.worksheets
 from clinic import localtime
+from clinic.worksheets import form_cache
 from clinic.worksheets.loader import builtin_library
 
 TEMPLATES = Path(clinic.worksheets.__file__).parent / "templates"
@@ -28,4 +29,5 @@ def form_macro():
     )
     env.install_null_translations(newstyle=True)  # as Flask-Babel does: text stays as written
     env.filters["local_day"] = localtime.format_day  # as the app registers it
+    env.globals["form_item"] = form_cache.form_item  # as the worksheets blueprint does
     return env.get_template("worksheets/_items.html").module.render_worksheet_form

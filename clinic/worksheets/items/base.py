@@ -407,6 +407,10 @@ class Item(Model):
     template_folder: ClassVar[Path] = BUILTIN_TEMPLATES
     # Whether an answer is one piece of free text a partner can copy back into the form.
     free_text: ClassVar[bool] = False
+    # Whether the form's HTML of an item without an answer follows from the definition and
+    # the languages alone (no request, link or partner in it), so that one copy serves every
+    # partner (clinic/worksheets/form_cache.py); a type must say so itself.
+    form_from_definition: ClassVar[bool] = False
     # The answer's share box; a type whose parts are shared one by one says "all of it".
     share_label: ClassVar[str] = lazy_gettext("My partner may see this answer in session")
     # Whether the item prints on a page of its own (an ``alone`` macro): "Our agreement".

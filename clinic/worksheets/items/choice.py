@@ -30,6 +30,7 @@ from clinic.worksheets.items.base import (
 
 
 class _ChoiceItem(Item):
+    form_from_definition: ClassVar[bool] = True  # see Item
     options: list[Option] = Field(min_length=2, max_length=20)
 
     hints: ClassVar[dict[str, Hint]] = {"options": Hint(_l("Choices"), entry=_l("Choice"))}

@@ -125,6 +125,7 @@ class RowGroup:
 
 @register
 class BoundaryGridItem(Item):
+    form_from_definition: ClassVar[bool] = True  # see Item
     type: Literal["boundary_grid"]
     rows: list[GridRow] = Field(min_length=1, max_length=40)
 

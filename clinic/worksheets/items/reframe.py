@@ -56,6 +56,7 @@ class ReframePart(Value):
 
 @register
 class ReframeItem(Item):
+    form_from_definition: ClassVar[bool] = True  # see Item
     type: Literal["reframe"]
     phrases: list[Phrase] = Field(default_factory=list, max_length=20)
     allow_own: bool = False

@@ -45,6 +45,7 @@ class ScalePoint(Model):
 
 @register
 class ScaleItem(Item):
+    form_from_definition: ClassVar[bool] = True  # see Item
     type: Literal["scale"]
     min: int = Field(ge=0, le=10)
     max: int = Field(ge=0, le=10)

@@ -21,6 +21,8 @@ from clinic.worksheets.items.base import (
 class _TextItem(Item):
     """Both text types; each declares its own ``max_length`` default and bounds."""
 
+    form_from_definition: ClassVar[bool] = True  # see Item
+
     free_text: ClassVar[bool] = True
     fhir_type: ClassVar[str]
 
