@@ -211,6 +211,16 @@
     var tag = event.target && event.target.tagName;
     if (tag === "SELECT" || event.target.type === "checkbox") changed(event);
   });
+  // What was changed while the page was still loading (typed-early.js) counts as typed, and a
+  // question picked for an alert rule then shows its answers.
+  Array.prototype.forEach.call(form.elements, function (field) {
+    if (!field.name || field.name === "action" || /\.new_type$/.test(field.name)) return;
+    if (!window.tandemTypedEarly || !window.tandemTypedEarly(field)) return;
+    dirty[field.name] = (dirty[field.name] || 0) + 1;
+    if (field.hasAttribute("data-question-pick")) fillAnswers(field);
+  });
+  if (names(dirty).length) timer = setTimeout(save, 300);
+
   // A pressed button posts everything itself, with the fields typed since the last save
   // that landed, so that a save still on its way cannot undo what the button does.
   form.addEventListener("submit", function () {

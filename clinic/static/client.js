@@ -201,24 +201,6 @@
     form.submit();
   }
 
-  // Whether a field differs from what the page arrived with: text typed on a slow phone while
-  // the page was still loading fired events before this script listened for them.
-  function changedBeforeScript() {
-    for (var i = 0; i < form.elements.length; i++) {
-      var field = form.elements[i];
-      if (field.type === "checkbox" || field.type === "radio") {
-        if (field.checked !== field.defaultChecked) return true;
-      } else if (field.tagName === "SELECT") {
-        for (var k = 0; k < field.options.length; k++) {
-          if (field.options[k].selected !== field.options[k].defaultSelected) return true;
-        }
-      } else if (field.type !== "hidden" && "defaultValue" in field && field.value !== field.defaultValue) {
-        return true;
-      }
-    }
-    return false;
-  }
-
   form.addEventListener("input", function () { schedule(); });
   form.addEventListener("change", function (event) {
     gridRowChanged(event.target);
@@ -238,7 +220,8 @@
     if (document.visibilityState === "hidden" && dirty && !paused && !leaving) save(true);
   });
 
-  if (changedBeforeScript()) schedule();
+  // Text typed while the page was still loading (typed-early.js) is saved too.
+  if (window.tandemTypedEarly && Array.prototype.some.call(form.elements, window.tandemTypedEarly)) schedule();
 
   conflicts.addEventListener("click", function (event) {
     var target = event.target;

@@ -1,4 +1,5 @@
-"""Autosave on a slow phone: what a partner types before the page's script has run is saved too."""
+"""Autosave on a slow connection: what is typed or picked before the page's script has run is
+saved too, on a partner's worksheet and in the therapist's builder."""
 
 import pytest
 from sqlalchemy import select
@@ -6,7 +7,7 @@ from sqlalchemy import select
 from clinic.extensions import db
 from clinic.models import Answer
 from tests import factories
-from tests.browser.steps import autosaved
+from tests.browser.steps import autosaved, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -41,3 +42,24 @@ def test_text_typed_before_the_autosave_script_ran_is_saved(live_server, phone):
 
     autosaved(page)
     assert TYPED_EARLY in live_server.run(stored_answers)
+
+
+def test_a_builder_choice_made_before_its_script_ran_is_saved(demo_server, desktop):
+    page = desktop
+    sign_in(page, demo_server)
+    page.goto(f"{demo_server.url}/worksheets/builder/")
+    page.locator("#start-worksheet").select_option("safety-check-in")
+    page.route("**/builder.js*", lambda route: route.abort())  # held back, as on a slow line
+    page.get_by_role("button", name="Copy and edit").click()
+    script = page.locator("script[src*='builder.js']").get_attribute("src")
+    page.locator("#f-alerts-0-item").select_option("afraid")  # the alert rule's question
+
+    page.unroute("**/builder.js*")
+    page.add_script_tag(url=script)
+    rule = page.locator("#f-alerts-0")
+    rule.get_by_role("checkbox", name="Often", exact=False).check()  # the new question's answers
+    page.locator("#autosave-status").filter(has_text="Draft saved.").wait_for(timeout=30_000)
+
+    page.reload()
+    assert page.locator("#f-alerts-0-item").input_value() == "afraid"
+    assert rule.get_by_role("checkbox", name="Often", exact=False).is_checked()
