@@ -228,7 +228,15 @@ def take_attempt(row_id: int, now: datetime) -> ReminderSent | None:
         CursorResult,
         db.session.execute(
             update(ReminderSent)
-            .where(ReminderSent.id == row.id, ReminderSent.attempts == attempts)
+            .where(
+                ReminderSent.id == row.id,
+                ReminderSent.attempts == attempts,
+                # A worker that listed the row before another took this attempt (and pushed
+                # the next one into the future, or sent it) must not take it again.
+                ReminderSent.sent_at.is_(None),
+                ReminderSent.failed_at.is_(None),
+                ReminderSent.next_attempt_at <= now,
+            )
             .values(
                 attempts=attempts + 1,
                 next_attempt_at=now + FIRST_RETRY * 2**attempts,

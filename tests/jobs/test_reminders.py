@@ -184,6 +184,28 @@ def test_at_most_the_set_number_per_partner(app, couple, inbox):
     assert len(inbox.messages) == 2
 
 
+def test_a_worker_that_listed_a_reminder_before_another_sent_it_does_not_send_it_again(app, couple):
+    """Two workers list the reminders waiting to go; the first takes the attempt and sends.
+    The second, coming to the row later in its list, finds the attempt taken: nothing twice."""
+    now = datetime(2026, 5, 1, 12, tzinfo=UTC)
+    with time_machine.travel(now, tick=False):
+        assignment = factories.make_assignment(couple)
+        assignment.due_date = date(2026, 5, 1)
+        reminders.set_plan(assignment, [0], max_per_partner=2)
+        [due] = reminders.due_now(now)
+        reminders.claim(due, now)
+        db.session.commit()
+        [listed] = reminders.waiting_ids(now)  # the second worker's list, made first
+
+        taken = reminders.take_attempt(listed, now)  # the first worker
+        assert taken is not None
+        db.session.commit()
+        assert reminders.take_attempt(listed, now) is None  # the second worker, later
+        reminders.record_outcome(taken, now, sent=True)
+        db.session.commit()
+        assert reminders.take_attempt(listed, now) is None
+
+
 @pytest.mark.parametrize(
     ("preference", "sent"),
     [
