@@ -6,23 +6,48 @@ from typing import NamedTuple
 from werkzeug.datastructures import MultiDict
 
 
-class _FormReader(HTMLParser):
+class _InForm(HTMLParser):
+    """Calls ``start`` for each enabled tag inside the form with ``form_id``, ``end`` for each
+    closing tag inside it: what both readers below share."""
+
     def __init__(self, form_id: str):
         super().__init__(convert_charrefs=True)
         self.form_id = form_id
         self.inside = False
+
+    def read(self, html: str | bytes) -> None:
+        self.feed(html.decode() if isinstance(html, bytes) else html)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form" and a.get("id") == self.form_id:
+            self.inside = True
+        if self.inside and "disabled" not in a:
+            self.start(tag, a)
+
+    def handle_endtag(self, tag):
+        if tag == "form" and self.inside:
+            self.inside = False
+        elif self.inside:
+            self.end(tag)
+
+    def start(self, tag: str, a: dict) -> None:
+        raise NotImplementedError
+
+    def end(self, tag: str) -> None:
+        raise NotImplementedError
+
+
+class _FormReader(_InForm):
+    def __init__(self, form_id: str):
+        super().__init__(form_id)
         self.fields: list[tuple[str, str]] = []
         self._textarea: str | None = None
         self._text: list[str] = []
         self._select: str | None = None
         self._options: list[tuple[str, bool]] = []
 
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "form" and a.get("id") == self.form_id:
-            self.inside = True
-        if not self.inside or "disabled" in a:
-            return
+    def start(self, tag, a):
         if tag == "input" and a.get("name"):
             kind = a.get("type", "text")
             if kind in ("checkbox", "radio"):
@@ -41,10 +66,8 @@ class _FormReader(HTMLParser):
         if self._textarea is not None:
             self._text.append(data)
 
-    def handle_endtag(self, tag):
-        if tag == "form" and self.inside:
-            self.inside = False
-        elif tag == "textarea" and self._textarea is not None:
+    def end(self, tag):
+        if tag == "textarea" and self._textarea is not None:
             text = "".join(self._text)
             self.fields.append((self._textarea, text[1:] if text.startswith("\n") else text))
             self._textarea = None
@@ -57,7 +80,7 @@ class _FormReader(HTMLParser):
 def browser_form(html: str | bytes, form_id: str = "worksheet-form") -> MultiDict:
     """The fields a browser would submit for the form with ``form_id``, unchanged."""
     reader = _FormReader(form_id)
-    reader.feed(html.decode() if isinstance(html, bytes) else html)
+    reader.read(html)
     return MultiDict(reader.fields)
 
 
@@ -86,20 +109,13 @@ class Control(NamedTuple):
     maxlength: int | None = None
 
 
-class _ControlReader(HTMLParser):
+class _ControlReader(_InForm):
     def __init__(self, form_id: str):
-        super().__init__(convert_charrefs=True)
-        self.form_id = form_id
-        self.inside = False
+        super().__init__(form_id)
         self.controls: list[Control] = []
         self._select: dict | None = None
 
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "form" and a.get("id") == self.form_id:
-            self.inside = True
-        if not self.inside or "disabled" in a:
-            return
+    def start(self, tag, a):
         limit = int(a["maxlength"]) if a.get("maxlength") else None
         if tag == "input" and a.get("name") and a.get("type") not in ("submit", "button"):
             kind = a.get("type", "text")
@@ -111,10 +127,8 @@ class _ControlReader(HTMLParser):
         elif tag == "option" and self._select is not None:
             self._select["choices"].append(a.get("value", ""))
 
-    def handle_endtag(self, tag):
-        if tag == "form" and self.inside:
-            self.inside = False
-        elif tag == "select" and self._select is not None:
+    def end(self, tag):
+        if tag == "select" and self._select is not None:
             self.controls.append(
                 Control(self._select["name"], "select", "", tuple(self._select["choices"]))
             )
@@ -124,5 +138,5 @@ class _ControlReader(HTMLParser):
 def form_controls(html: str | bytes, form_id: str = "worksheet-form") -> list[Control]:
     """Every control a partner can change in the form, in page order (hidden fields too)."""
     reader = _ControlReader(form_id)
-    reader.feed(html.decode() if isinstance(html, bytes) else html)
+    reader.read(html)
     return reader.controls
