@@ -2,6 +2,7 @@
 
 from typing import TYPE_CHECKING
 
+from flask import request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -10,6 +11,21 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+
+class TherapistLoginManager(LoginManager):
+    """Flask-Login, for therapists: a partner's link pages (the client blueprint) never have a
+    signed-in user, so they load none.
+
+    Loading one there would also run Flask-Login's "strong" session protection on the
+    partner's cookie, which has no user's identifier: it marks that session changed on every
+    page and autosave, so each answer re-signed the cookie and sent a cleared remember cookie.
+    """
+
+    def _load_user(self) -> None:
+        if request.blueprint == "client":
+            return self._update_request_context_with_user()  # the anonymous user
+        return super()._load_user()
 
 
 class Base(DeclarativeBase):
@@ -33,5 +49,5 @@ else:
     Model = db.Model
 migrate = Migrate()
 csrf = CSRFProtect()
-login_manager = LoginManager()
+login_manager = TherapistLoginManager()
 limiter = Limiter(key_func=get_remote_address)

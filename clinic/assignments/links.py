@@ -12,11 +12,13 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import segno
 from flask import current_app, has_request_context, url_for
-from sqlalchemy import Select, String, bindparam, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Row, Select, String, bindparam, select
+from sqlalchemy.orm import defer, joinedload, load_only
+from sqlalchemy.orm.attributes import set_committed_value
 
 from clinic import localtime
 from clinic.enums import AnsweredBy, LinkState
@@ -74,29 +76,59 @@ def link_state(link: ClientLink, now: datetime | None = None) -> LinkState:
 
 def find_active_link(token: str) -> ClientLink | None:
     """The active link for a raw token; None for unknown, expired and revoked alike."""
+    row = find_active_link_row(token, active_link_statement())
+    return None if row is None else row[0]
+
+
+def find_active_link_row(token: str, statement: Select, **params: Any) -> Row | None:
+    """The row of ``statement`` (built on :func:`active_link_statement`, the link first) for a
+    raw token whose link is active; None for unknown, expired and revoked alike."""
     if not isinstance(token, str) or not _TOKEN_SHAPE.fullmatch(token):
         return None
-    link = db.session.scalar(_active_link_statement(), {"token_hash": hash_token(token)})
-    if link is None or link_state(link) != LinkState.ACTIVE:
+    row = db.session.execute(statement, {"token_hash": hash_token(token), **params}).first()
+    if row is None or link_state(row[0]) != LinkState.ACTIVE:
         return None
-    return link
+    link, assignment, couple, therapist, partner = row[:5]
+    # The relationships are given the row's objects: the session holds them only weakly.
+    set_committed_value(link, "assignment", assignment)
+    set_committed_value(assignment, "couple", couple)
+    set_committed_value(couple, "therapist", therapist)
+    set_committed_value(link, "partner", partner)
+    return row
 
 
 @functools.cache
-def _active_link_statement() -> Select[ClientLink]:
-    """Built once (its value is a bound parameter): it runs on every client page and save.
+def active_link_statement() -> Select:
+    """The link of a token's hash, with what every client page and save reads: built once
+    (its value is a bound parameter), as it runs on every one of them.
 
-    It also loads what those pages read, the couple's zone and its therapist's (the
-    fallback), but not the sealed label and notes, which would be opened for nothing.
+    The assignment, the couple's zone, its therapist's (the fallback) and the partner's code
+    and language come as entities of the same row, not as eager joins, which cost the ORM
+    more on every page (:func:`find_active_link_row` links them up). The
+    sealed columns nobody reads there (the label, the assignment's note, the partner's name,
+    e-mail and contact preference) are left out, so they are not opened for nothing; the rare
+    page that shows one loads it when it does.
     """
-    couple = joinedload(ClientLink.assignment).joinedload(Assignment.couple)
     return (
-        select(ClientLink)
+        select(ClientLink, Assignment, Couple, Therapist, Partner)
+        .join(Assignment, Assignment.id == ClientLink.assignment_id)
+        .join(Couple, Couple.id == Assignment.couple_id)
+        .join(Therapist, Therapist.id == Couple.therapist_id)
+        .join(Partner, Partner.id == ClientLink.partner_id)
         .where(ClientLink.token_hash == bindparam("token_hash", type_=String))
         .options(
-            couple.load_only(Couple.time_zone, Couple.therapist_id),
-            couple.joinedload(Couple.therapist).load_only(Therapist.time_zone),
-            joinedload(ClientLink.partner),
+            defer(Assignment.note),
+            load_only(Couple.time_zone, Couple.therapist_id),
+            load_only(Therapist.time_zone),
+            load_only(
+                Partner.couple_id,
+                Partner.position,
+                Partner.code_hash,
+                Partner.code_choice_allowed,
+                Partner.code_failures,
+                Partner.code_locked_at,
+                Partner.language,
+            ),
         )
     )
 

@@ -7,13 +7,16 @@ whose session ended opens again only through the code page or the neutral Contin
 Back, Forward, history and bookmarks show nothing on their own.
 """
 
+import functools
 import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import current_app, session
-from sqlalchemy import Integer, String, bindparam, select, update
+from flask import current_app, g, session
+from sqlalchemy import Select, String, bindparam, func, select, update
+from sqlalchemy.orm import aliased
 
+from clinic.assignments import links
 from clinic.extensions import db
 from clinic.models import ClientLink, ClientSession
 from clinic.storage import utcnow
@@ -33,26 +36,48 @@ def _browser_key() -> str | None:
     return key if isinstance(key, str) else None
 
 
-def _newest(link: ClientLink, key: str) -> ClientSession | None:
-    return db.session.scalar(_NEWEST, {"link": link.id, "key_hash": _key_hash(key)})
-
-
-# Built once, with bound parameters: it runs on every page and save of a link.
-_NEWEST = (
-    select(ClientSession)
-    .where(
-        ClientSession.link_id == bindparam("link", type_=Integer),
-        ClientSession.key_hash == bindparam("key_hash", type_=String),
+def find_link(token: str) -> ClientLink | None:
+    """The active link of a token (see links.find_active_link) and, in the same statement,
+    this browser's newest session on it, which every page and save of the link asks for."""
+    key = _browser_key()
+    # Without a key no session matches: the key hashes are never NULL.
+    row = links.find_active_link_row(
+        token, _link_with_session(), key_hash=_key_hash(key) if key else None
     )
-    .order_by(ClientSession.id.desc())
-    .limit(1)
-)
+    if row is None:
+        return None
+    link, current = row[0], row[-1]
+    g.client_session = (link.id, current)
+    return link
+
+
+@functools.cache
+def _link_with_session() -> Select:
+    """The link's statement with the newest session of one key hash joined (built once)."""
+    other = aliased(ClientSession)
+    newest = (
+        select(func.max(other.id))
+        .where(other.link_id == ClientLink.id, other.key_hash == bindparam("key_hash", String))
+        .correlate(ClientLink)
+        .scalar_subquery()
+    )
+    return (
+        links.active_link_statement()
+        .add_columns(ClientSession)
+        .outerjoin(ClientSession, ClientSession.id == newest)
+    )
+
+
+def _newest(link: ClientLink) -> ClientSession | None:
+    """This browser's newest session on the link, as :func:`find_link` read it (or
+    :func:`start` began it); none for a link found any other way, which so opens nothing."""
+    found = g.get("client_session")
+    return found[1] if found is not None and found[0] == link.id else None
 
 
 def live(link: ClientLink) -> bool:
     """Whether this browser has an open session on the link; a request keeps it open."""
-    key = _browser_key()
-    current = _newest(link, key) if key else None
+    current = _newest(link)
     if current is None or current.ended_at is not None:
         return False
     now = utcnow()
@@ -69,8 +94,7 @@ def ended_here(link: ClientLink) -> bool:
     """This browser had a session on the link that ran out of idle time or was ended by a new
     code. (Quick exit forgets the browser's key, so it never counts.) A form such a page sends
     is still saved: its text must not be lost, and saving shows nothing new."""
-    key = _browser_key()
-    current = _newest(link, key) if key else None
+    current = _newest(link)
     return current is not None and current.ended_at is not None
 
 
@@ -88,9 +112,11 @@ def start(link: ClientLink) -> None:
         key = secrets.token_urlsafe(32)
         session[COOKIE_KEY] = key
     now = utcnow()
-    db.session.add(
-        ClientSession(link_id=link.id, key_hash=_key_hash(key), started_at=now, last_seen_at=now)
+    started = ClientSession(
+        link_id=link.id, key_hash=_key_hash(key), started_at=now, last_seen_at=now
     )
+    db.session.add(started)
+    g.client_session = (link.id, started)
 
 
 def end_here() -> None:
@@ -103,4 +129,5 @@ def end_here() -> None:
             .values(ended_at=utcnow())
             .execution_options(synchronize_session=False)
         )
+    g.pop("client_session", None)
     session.clear()

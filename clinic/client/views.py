@@ -37,7 +37,6 @@ from werkzeug.exceptions import HTTPException
 from wtforms.validators import ValidationError
 
 from clinic import i18n, localtime
-from clinic.assignments import links
 from clinic.audit import service as audit
 from clinic.client import agreements, guessing, service, sessions
 from clinic.enums import AnsweredBy, CodeCheck, SaveOutcome
@@ -488,7 +487,7 @@ def _may_save(link) -> bool:
 
 
 def _active_link_or_404(token: str):
-    link = links.find_active_link(token)
+    link = sessions.find_link(token)
     if link is None:
         guessing.count_link_miss()
         abort(404)

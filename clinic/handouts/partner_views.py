@@ -7,7 +7,6 @@ the link is checked exactly as the client pages check it.
 from flask import Blueprint, Response, abort, redirect, url_for
 
 from clinic import i18n
-from clinic.assignments import links
 from clinic.audit import service as audit
 from clinic.client import agreements, guessing, sessions
 from clinic.client import service as client
@@ -18,7 +17,7 @@ bp = Blueprint("partner_pdfs", __name__)
 
 @bp.get("/w/<token>/<number>/agreement/<item_id>.pdf")
 def agreement(token: str, number: str, item_id: str):
-    link = links.find_active_link(token)
+    link = sessions.find_link(token)
     if link is None:
         guessing.count_link_miss()
         abort(404)
