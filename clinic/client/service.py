@@ -253,7 +253,8 @@ def _link_worksheets(link: ClientLink, with_answers: int | None) -> list[LinkWor
 def _sheets_statement(with_answers: bool) -> Select:
     """The statement of :func:`_link_worksheets`, built once: its values are bound parameters,
     so SQLAlchemy neither builds nor compiles it again on each page. The version is an entity
-    of the row, not an eager join, which costs the ORM more on every page."""
+    of the row, not an eager join, which costs the ORM more on every page; the response's
+    language (sealed, written by every save) is not opened, as no client page reads it."""
     ordered = (AssignedWorksheet.position, AssignedWorksheet.id)
     assignment = bindparam("assignment", type_=Integer)
     statement = (
@@ -269,7 +270,7 @@ def _sheets_statement(with_answers: bool) -> Select:
         )
         .where(AssignedWorksheet.assignment_id == assignment)
         .order_by(*ordered)
-        .options(defer(WorksheetVersion.definition))
+        .options(defer(WorksheetVersion.definition), defer(Response.language))
         .execution_options(populate_existing=True)
     )
     if not with_answers:
@@ -732,11 +733,13 @@ def _write(
         status: ResponseStatus | None = ResponseStatus.SUBMITTED
     else:
         status = ResponseStatus.IN_PROGRESS if response.submitted_at is None else None
-    relabel = response.language != language  # sealed: not written again for nothing
-    params: dict[str, Any] = {"response": response.id, "read": response.revision, "now": now}
-    if relabel:
-        params["new_language"] = language
-    claimed = db.session.execute(_claim_statement(status, relabel), params).one_or_none()
+    params = {
+        "response": response.id,
+        "read": response.revision,
+        "now": now,
+        "written_in": language,
+    }
+    claimed = db.session.execute(_claim_statement(status), params).one_or_none()
     if claimed is None:
         db.session.rollback()
         return False
@@ -756,20 +759,19 @@ _tables = db.metadata.tables  # typed as tables, which plain INSERT and UPDATE s
 
 
 @functools.cache
-def _claim_statement(status: ResponseStatus | None, relabel: bool) -> Update:
-    """The revision claim of :func:`_write` for one kind of change, built once with bound
-    values (the busiest write there is): SUBMITTED also stamps the time."""
+def _claim_statement(status: ResponseStatus | None) -> Update:
+    """The revision claim of :func:`_write` for one new status (or none), built once with
+    bound values (the busiest write there is): SUBMITTED also stamps the time."""
     table = _tables["responses"]
     values: dict[str, Any] = {
         "revision": Response.revision + 1,
         "updated_at": bindparam("now", type_=table.c.updated_at.type),
+        "language": bindparam("written_in", type_=table.c.language.type),
     }
     if status is not None:
         values["status"] = status
     if status == ResponseStatus.SUBMITTED:
         values["submitted_at"] = bindparam("now", type_=table.c.submitted_at.type)
-    if relabel:
-        values["language"] = bindparam("new_language", type_=table.c.language.type)
     return (
         update(Response)
         .where(Response.id == bindparam("response"), Response.revision == bindparam("read"))

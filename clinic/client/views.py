@@ -16,6 +16,7 @@ that moving on replaces it in the history rather than adding to it.
 
 import contextlib
 import dataclasses
+import functools
 from urllib.parse import urlsplit
 
 from flask import (
@@ -97,11 +98,17 @@ SESSION_ENDED_PAGE = N_("Your time on that page had ended, so it was not saved."
 def _allow_quick_exit_redirect(response):
     """Quick exit without JavaScript is a form whose answer sends the browser on to
     QUICK_EXIT_URL; the browser follows only if the page's policy lets forms go there."""
-    exit_url = urlsplit(current_app.config["QUICK_EXIT_URL"])
-    response.headers["Content-Security-Policy"] = content_security_policy(
-        form_action=f"{exit_url.scheme}://{exit_url.netloc}"
+    response.headers["Content-Security-Policy"] = _policy_with_exit(
+        current_app.config["QUICK_EXIT_URL"]
     )
     return response
+
+
+@functools.cache
+def _policy_with_exit(exit_url: str) -> str:
+    """The client pages' policy, worked out once per exit address, not on every page."""
+    parts = urlsplit(exit_url)
+    return content_security_policy(form_action=f"{parts.scheme}://{parts.netloc}")
 
 
 @bp.post("/w/exit")
