@@ -761,10 +761,11 @@ _tables = db.metadata.tables  # typed as tables, which plain INSERT and UPDATE s
 @functools.cache
 def _claim_statement(status: ResponseStatus | None) -> Update:
     """The revision claim of :func:`_write` for one new status (or none), built once with
-    bound values (the busiest write there is): SUBMITTED also stamps the time."""
+    bound values: the busiest write there is, so a plain UPDATE of the table, which costs
+    less than the ORM's. SUBMITTED also stamps the time."""
     table = _tables["responses"]
     values: dict[str, Any] = {
-        "revision": Response.revision + 1,
+        "revision": table.c.revision + 1,
         "updated_at": bindparam("now", type_=table.c.updated_at.type),
         "language": bindparam("written_in", type_=table.c.language.type),
     }
@@ -773,11 +774,10 @@ def _claim_statement(status: ResponseStatus | None) -> Update:
     if status == ResponseStatus.SUBMITTED:
         values["submitted_at"] = bindparam("now", type_=table.c.submitted_at.type)
     return (
-        update(Response)
-        .where(Response.id == bindparam("response"), Response.revision == bindparam("read"))
+        table.update()
+        .where(table.c.id == bindparam("response"), table.c.revision == bindparam("read"))
         .values(values)
-        .returning(Response.revision, Response.status, Response.submitted_at)
-        .execution_options(synchronize_session=False)
+        .returning(table.c.revision, table.c.status, table.c.submitted_at)
     )
 
 
