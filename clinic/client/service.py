@@ -61,6 +61,16 @@ class Stored(NamedTuple):
     shareable: bool
 
 
+class Saved(NamedTuple):
+    """An answer as stored, read as plain columns (no ORM object): a page reads and a save
+    rewrites it, by its row's id, and neither needs more."""
+
+    id: int
+    item_id: str
+    value: Any
+    shareable: bool
+
+
 @dataclass
 class LinkWorksheet:
     """One worksheet as this link sees it: the definition and the response it writes to.
@@ -77,7 +87,7 @@ class LinkWorksheet:
     language: str = SOURCE_LANGUAGE
     # The response's stored answers when they came in the same query as the response (one
     # snapshot, so its revision guards them): saves and pages use them instead of asking again.
-    preloaded: dict[str, Answer] | None = None
+    preloaded: dict[str, Saved] | None = None
     shown: Worksheet = field(init=False)
 
     def __post_init__(self) -> None:
@@ -211,12 +221,12 @@ def _link_worksheets(link: ClientLink, with_answers: int | None) -> list[LinkWor
         params["skip"] = with_answers - 1
     assigned: dict[int, AssignedWorksheet] = {}
     responses: dict[tuple[int, int | None], Response] = {}
-    answers: dict[int, dict[str, Answer]] = {}
+    answers: dict[int, dict[str, Saved]] = {}
     for row in db.session.execute(statement, params):
-        columns: tuple[Any, ...] = tuple(row)  # (worksheet, version, response[, answer])
+        columns: tuple[Any, ...] = tuple(row)  # (worksheet, version, response[, answer...])
         one: AssignedWorksheet = columns[0]
         found: Response | None = columns[2]
-        answer: Answer | None = columns[3] if len(columns) > 3 else None
+        answer = Saved(*columns[3:]) if len(columns) > 3 and columns[3] is not None else None
         if one.id not in assigned:
             # The version came in the row; the session holds it only weakly.
             set_committed_value(one, "worksheet_version", columns[1])
@@ -283,7 +293,7 @@ def _sheets_statement(with_answers: bool) -> Select:
         .limit(1)
         .scalar_subquery()
     )
-    return statement.add_columns(Answer).outerjoin(
+    return statement.add_columns(*_SAVED).outerjoin(
         Answer, and_(Answer.response_id == Response.id, Response.assigned_worksheet_id == numbered)
     )
 
@@ -392,8 +402,13 @@ def sheet_state(sheet: LinkWorksheet) -> dict[str, Stored]:
 def stored_states(sheets: list[LinkWorksheet]) -> dict[int, dict[str, Stored]]:
     """Every sheet's stored answers by response id, in one query."""
     states: dict[int, dict[str, Stored]] = {s.response.id: {} for s in sheets}
-    for answer in db.session.scalars(select(Answer).where(Answer.response_id.in_(states))):
-        states[answer.response_id][answer.item_id] = Stored(answer.value, answer.shareable)
+    rows = db.session.execute(
+        select(Answer.response_id, Answer.item_id, Answer.value, Answer.shareable).where(
+            Answer.response_id.in_(states)
+        )
+    )
+    for response_id, item_id, value, shareable in rows:
+        states[response_id][item_id] = Stored(value, shareable)
     return states
 
 
@@ -418,7 +433,9 @@ def base_of(item: Item, stored: Stored | None) -> str:
 
 
 def _whole_base(item: Item, stored: Stored | None) -> str:
-    return _hash([item.editable(stored.value), stored.shareable] if stored else None)[:BASE_LENGTH]
+    if stored is None:
+        return _EMPTY_BASE  # most items of a form, on every page
+    return _hash([item.editable(stored.value), stored.shareable])[:BASE_LENGTH]
 
 
 def _part_hash(part: Any) -> str:
@@ -428,6 +445,9 @@ def _part_hash(part: Any) -> str:
 def _hash(value: Any) -> str:
     canonical = json.dumps(value, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+_EMPTY_BASE = _hash(None)[:BASE_LENGTH]
 
 
 def _base_parts(base: str) -> dict[str, str]:
@@ -716,7 +736,7 @@ def _merge_parts(
 def _write(
     sheet: LinkWorksheet,
     changes: dict[str, Stored | None],
-    current: dict[str, Answer],
+    current: dict[str, Saved],
     finishing: bool,
 ) -> bool:
     """Store the changes if nobody else saved since the sheet's response was read; commits
@@ -782,11 +802,10 @@ def _claim_statement(status: ResponseStatus | None) -> Update:
 
 
 def _write_answers(
-    sheet: LinkWorksheet, changes: dict[str, Stored | None], current: dict[str, Answer], now: Any
+    sheet: LinkWorksheet, changes: dict[str, Stored | None], current: dict[str, Saved], now: Any
 ) -> None:
     """Write the changed answers as plain statements (one per kind: new, changed, emptied),
-    which cost far less than the ORM's flush of the same rows. The loaded answers are kept
-    as written, so nothing later in the request reads them again.
+    which cost far less than the ORM's flush of the same rows.
 
     No flush sees these rows, so the rule clinic.safety.privacy holds for every flush is
     applied here too: an answer to a private_only worksheet is never shareable.
@@ -804,12 +823,8 @@ def _write_answers(
                 )
         elif stored is None:
             emptied.append(answer.id)
-            db.session.expunge(answer)
         else:
             changed.append({"answer": answer.id} | _answer_values(stored, now))
-            set_committed_value(answer, "value", stored.value)
-            set_committed_value(answer, "shareable", stored.shareable)
-            set_committed_value(answer, "updated_at", now)
     if added:
         db.session.execute(_ADD_ANSWERS, added)
     if changed:
@@ -874,8 +889,12 @@ def _outcome(
     )
 
 
-def _answers(response: Response) -> dict[str, Answer]:
+def _answers(response: Response) -> dict[str, Saved]:
     return {
         a.item_id: a
-        for a in db.session.scalars(select(Answer).where(Answer.response_id == response.id))
+        for a in map(Saved._make, db.session.execute(_ANSWERS_OF, {"response": response.id}))
     }
+
+
+_SAVED = (Answer.id, Answer.item_id, Answer.value, Answer.shareable)  # the columns of Saved
+_ANSWERS_OF = select(*_SAVED).where(Answer.response_id == bindparam("response", type_=Integer))
