@@ -2,7 +2,7 @@
 
 from typing import TYPE_CHECKING
 
-from flask import request
+from flask import request, session
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -14,16 +14,18 @@ from sqlalchemy.orm import DeclarativeBase
 
 
 class TherapistLoginManager(LoginManager):
-    """Flask-Login, for therapists: a partner's link pages (the client blueprint) never have a
-    signed-in user, so they load none.
+    """Flask-Login, for therapists: a partner's link pages (the client blueprint) load no user
+    while the browser's cookie holds none, as a partner's never does.
 
-    Loading one there would also run Flask-Login's "strong" session protection on the
-    partner's cookie, which has no user's identifier: it marks that session changed on every
-    page and autosave, so each answer re-signed the cookie and sent a cleared remember cookie.
+    Loading one there would run Flask-Login's "strong" session protection on the partner's
+    cookie, which has no user's identifier: it marks that session changed on every page and
+    autosave, so each answer re-signed the cookie and sent a cleared remember cookie. A cookie
+    that does hold a therapist is checked as on every other page (a copy from another device
+    still ends that session).
     """
 
     def _load_user(self) -> None:
-        if request.blueprint == "client":
+        if request.blueprint == "client" and "_user_id" not in session:
             return self._update_request_context_with_user()  # the anonymous user
         return super()._load_user()
 

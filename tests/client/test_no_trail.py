@@ -296,3 +296,16 @@ def test_an_alert_prompts_the_therapist_to_suggest_a_code(app, signed_in, couple
     set_code(signed_in, couple, couple.partners[0])
     page = signed_in.get(f"/couples/{couple.id}").get_data(as_text=True)
     assert "Alex has no personal code" not in page
+
+
+def test_a_partner_answering_is_handed_no_new_cookie(client, answered, sheet_url):
+    """The cookie holds the browser's key and form token: pages and saves leave it as it is,
+    so no copy of it is ever refreshed, and it names nobody signed in."""
+    form = open_form(client, sheet_url)
+    for _ in range(2):
+        response = client.get(sheet_url)
+        assert response.status_code == 200
+        assert "Set-Cookie" not in response.headers
+    saved = client.post(sheet_url + "/autosave", data=filled(form, {"a.story": "And Monday."}))
+    assert saved.json["status"] == "saved"
+    assert "Set-Cookie" not in saved.headers

@@ -210,6 +210,20 @@ def test_a_copied_cookie_used_from_another_address_ends_the_session(client, thie
     assert session_ends() == ["reason=device_changed"]
 
 
+def test_a_copied_cookie_used_on_a_partners_link_ends_the_session_too(
+    client, thief, therapist, couple_with_links
+):
+    factories.sign_in(client, therapist)
+    assert client.get("/couples/").status_code == 200
+    copy_session_cookie(client, thief)
+
+    link = f"/w/{couple_with_links.tokens[0]}"
+    thief.get(link, environ_base={"REMOTE_ADDR": "203.0.113.7"})
+
+    assert refused(client), "client pages check a therapist's cookie as every page does"
+    assert session_ends() == ["reason=device_changed"]
+
+
 def test_signed_in_pages_hand_out_no_newer_cookie(signed_in):
     """The cookie never changes while signed in, so no copy can be refreshed into a newer one."""
     signed_in.get("/couples/")  # the first page stores the form token
