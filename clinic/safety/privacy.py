@@ -2,7 +2,9 @@
 
 The client form offers no share box for such worksheets and ``parse_form`` ignores a forged
 one; this listener is the last line: any Answer flushed as shareable whose response belongs
-to a private_only worksheet is stored as "for my therapist only".
+to a private_only worksheet is stored as "for my therapist only". The client's save writes
+answers as plain statements, which no flush sees, so it applies the same rule itself
+(clinic.client.service._write_answers).
 """
 
 import json

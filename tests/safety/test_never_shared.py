@@ -5,7 +5,10 @@ import re
 
 import pytest
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
+from clinic.assignments import links
+from clinic.client import service as client_service
 from clinic.extensions import db
 from clinic.models import Answer, AssignedWorksheet
 from tests import factories
@@ -72,6 +75,25 @@ def test_any_other_path_that_marks_a_private_answer_shareable_is_overruled(assig
     assert answer.shareable is False
     shared = db.session.scalar(select(Answer).where(Answer.item_id == "closeness"))
     assert shared.shareable is True  # the guard touches private worksheets only
+
+
+def test_a_save_that_asks_to_share_a_private_answer_stores_it_for_the_therapist_only(app, tokens):
+    """The client's save writes answers as plain statements, which no flush rule sees: the
+    save itself keeps the private worksheet's answers private, whatever it is handed."""
+    link = links.find_active_link(tokens[0])
+    sheet = client_service.link_worksheet_by_number(link, str(CHECK_IN))
+    posted = client_service.Posted(
+        answers={"afraid": "often"},
+        shareable={"afraid"},  # as no form can send it: the form readers drop such ticks
+        errors={},
+        listed=["afraid"],
+        bases={},
+        revision=sheet.response.revision,
+        form=MultiDict(),
+    )
+    with app.test_request_context():
+        client_service.save(link, sheet, posted)
+    assert stored_answers() == {"afraid": ("often", False)}
 
 
 def test_asking_for_it_to_be_answered_together_still_gives_each_partner_their_own(couple):
