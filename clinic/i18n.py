@@ -7,11 +7,15 @@ A page's language is chosen by the feature that renders it and set with :func:`u
 """
 
 import re
+import weakref
 from pathlib import Path
+from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from flask import Flask, current_app, g, has_request_context
 from flask_babel import Babel, get_locale, get_translations, gettext, refresh
+from jinja2 import pass_eval_context
+from jinja2.nodes import EvalContext
 from markupsafe import Markup
 
 TRANSLATIONS_DIR = Path(__file__).parent / "translations"
@@ -85,22 +89,64 @@ def init_app(app: Flask) -> None:
         npgettext=lambda c, s, p, n: _catalogue().unpgettext(c, s, p, n),
         newstyle=True,
     )
-    app.jinja_env.globals.update(page_language=page_language, language_name=language_name)
+    app.jinja_env.globals.update(
+        _=_template_gettext,
+        gettext=_template_gettext,
+        page_language=page_language,
+        language_name=language_name,
+    )
+
+
+@pass_eval_context
+def _template_gettext(eval_ctx: EvalContext, string: str, **variables: Any) -> str:
+    """``_()`` in a template, as Jinja's newstyle gettext does it (always a format string,
+    Markup where the template escapes) but in one call instead of three, and a text without
+    variables comes ready from its catalogue's memo: a client page says some 18 of them."""
+    if variables:
+        message = _catalogue().ugettext(string)
+        return (Markup(message) if eval_ctx.autoescape else message) % variables
+    said = _said()
+    key = (string, eval_ctx.autoescape)
+    done = said.get(key)
+    if done is None:
+        message = _catalogue().ugettext(string)
+        done = said[key] = (Markup(message) if eval_ctx.autoescape else message) % {}
+    return done
 
 
 def _catalogue():
-    """The catalogue of the locale Flask-Babel has chosen now, kept in ``g`` while that very
-    locale object stands: a page calls ``_()`` dozens of times, and Flask-Babel looks up the
-    context, domain, locale and catalogue anew on each. ``refresh()`` (use_language) and
-    ``force_locale`` replace the locale object, so either makes this look it up again."""
-    state = g.get("_flask_babel")
-    locale = getattr(state, "babel_locale", None)
-    kept = g.get("_page_catalogue")
-    if locale is not None and kept is not None and kept[0] is locale:
-        return kept[1]
+    """The catalogue of the locale Flask-Babel has chosen now."""
+    return _kept_catalogue()[1]
+
+
+def _said() -> dict[tuple[str, bool], str]:
+    """Texts without variables as the catalogue of the locale chosen now says them."""
+    return _kept_catalogue()[2]
+
+
+def _kept_catalogue() -> tuple[Any, Any, dict[tuple[str, bool], str]]:
+    """The locale Flask-Babel has chosen now, its catalogue and that catalogue's memo, kept in
+    ``g`` while that very locale object stands: a page calls ``_()`` dozens of times, and
+    Flask-Babel looks up the context, domain, locale and catalogue anew on each.
+    ``refresh()`` (use_language) and ``force_locale`` replace the locale object, so either
+    makes this look it up again."""
+    here = g._get_current_object()
+    kept = getattr(here, "_page_catalogue", None)
+    if kept is not None and kept[0] is getattr(
+        getattr(here, "_flask_babel", None), "babel_locale", None
+    ):
+        return kept
     translations = get_translations()  # chooses the locale when none is yet
-    g._page_catalogue = (getattr(g.get("_flask_babel"), "babel_locale", None), translations)
-    return translations
+    said = _memos.get(translations)
+    if said is None:
+        said = _memos[translations] = {}
+    kept = (getattr(getattr(here, "_flask_babel", None), "babel_locale", None), translations, said)
+    here._page_catalogue = kept
+    return kept
+
+
+# What each catalogue says (a catalogue lives as long as its app: tests make many apps).
+_memos: weakref.WeakKeyDictionary[Any, dict[tuple[str, bool], str]] = weakref.WeakKeyDictionary()
 
 
 def reader_language(code: str | None) -> str:
