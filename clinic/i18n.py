@@ -6,6 +6,7 @@ A page's language is chosen by the feature that renders it and set with :func:`u
 :func:`flask_babel.gettext` or, at import time, :func:`flask_babel.lazy_gettext`.
 """
 
+import functools
 import re
 import weakref
 from pathlib import Path
@@ -103,15 +104,19 @@ def _template_gettext(eval_ctx: EvalContext, string: str, **variables: Any) -> s
     Markup where the template escapes) but in one call instead of three, and a text without
     variables comes ready from its catalogue's memo: a client page says some 18 of them."""
     if variables:
-        message = _catalogue().ugettext(string)
-        return (Markup(message) if eval_ctx.autoescape else message) % variables
+        return _as_said(_catalogue().ugettext(string), eval_ctx.autoescape) % variables
     said = _said()
     key = (string, eval_ctx.autoescape)
     done = said.get(key)
     if done is None:
-        message = _catalogue().ugettext(string)
-        done = said[key] = (Markup(message) if eval_ctx.autoescape else message) % {}
+        done = said[key] = _as_said(_catalogue().ugettext(string), eval_ctx.autoescape) % {}
     return done
+
+
+def _as_said(message: str, autoescape: bool) -> str:
+    """A catalogue's text as Jinja's newstyle gettext takes it: the template's own markup
+    (translators' text is reviewed like the templates), its variables escaped by ``%``."""
+    return Markup(message) if autoescape else message  # noqa: S704  # nosec B704
 
 
 def _catalogue():
@@ -132,17 +137,20 @@ def _kept_catalogue() -> tuple[Any, Any, dict[tuple[str, bool], str]]:
     makes this look it up again."""
     here = g._get_current_object()
     kept = getattr(here, "_page_catalogue", None)
-    if kept is not None and kept[0] is getattr(
-        getattr(here, "_flask_babel", None), "babel_locale", None
-    ):
+    locale = _chosen_locale(here)
+    if locale is not None and kept is not None and kept[0] is locale:
         return kept
     translations = get_translations()  # chooses the locale when none is yet
     said = _memos.get(translations)
     if said is None:
         said = _memos[translations] = {}
-    kept = (getattr(getattr(here, "_flask_babel", None), "babel_locale", None), translations, said)
+    kept = (_chosen_locale(here), translations, said)
     here._page_catalogue = kept
     return kept
+
+
+def _chosen_locale(here: Any) -> Any:
+    return getattr(getattr(here, "_flask_babel", None), "babel_locale", None)
 
 
 # What each catalogue says (a catalogue lives as long as its app: tests make many apps).
@@ -165,8 +173,14 @@ def offered_languages() -> tuple[str, ...]:
 def language_name(code: str, in_language: str | None = None) -> str:
     """A language's name as a reader of ``in_language`` (default: this page's) calls it,
     e.g. "Spanish" on an English page and "español" in a partner's own list of languages."""
+    return _display_name(code, in_language or page_language())
+
+
+@functools.lru_cache(maxsize=256)
+def _display_name(code: str, in_language: str) -> str:
+    """Babel's name of a language, parsed once per process: a client page names three."""
     try:
-        name = Locale.parse(code).get_display_name(in_language or page_language())
+        name = Locale.parse(code).get_display_name(in_language)
     except (ValueError, UnknownLocaleError):
         return code
     return name or code
