@@ -4,10 +4,13 @@ An item's form HTML depends on the worksheet version, the languages (the workshe
 page's), a few flags of the form and the item's answer. Without an answer it is the same for
 every partner, so it is rendered once and kept here; a text answer is the only thing that
 differs inside a text item, so that item is kept with a placeholder in the text's place and
-the partner's escaped text is put in on each page. Nothing kept here holds client text: an
-item with any other answer (a choice, a grid row) or with an error message renders as before,
-on every request, and so does every item of a type whose form shows more than its definition
-(an agreement names the partner and the link: ``Item.form_from_definition``).
+the partner's escaped text is put in on each page. An answer that only ticks the definition's
+own options (a choice, a scale: ``Item.form_choice``) is kept by what it ticks, since its
+HTML is then the definition's with those boxes ticked, whoever ticked them. Nothing kept here
+holds client text: an item with any other answer (a grid row, with its notes) or with an
+error message renders as before, on every request, and so does every item of a type whose
+form shows more than its definition (an agreement names the partner and the link:
+``Item.form_from_definition``).
 
 The template calls :func:`form_items` once per section and :func:`item_fields` once per form:
 a call from Jinja costs about as much as a kept item, so one per item was most of the form.
@@ -84,6 +87,11 @@ def form_item(
         return _as_html(render(value, shared, *args))
     if value is None:
         return _kept_or_render((*key, item.id, shared, None), lambda: render(None, shared, *args))
+    chosen = item.form_choice(value)
+    if chosen is not None:  # options ticked, nothing written: the definition's HTML
+        return _kept_or_render(
+            (*key, item.id, shared, "chosen", chosen), lambda: render(value, shared, *args)
+        )
     if item.free_text and isinstance(value, str):
         shell = _kept_or_render(
             (*key, item.id, shared, str), lambda: render(PLACEHOLDER, shared, *args)
