@@ -164,6 +164,12 @@ class AnswerError(ValueError):
 # --- cleaning helpers shared by the types ---------------------------------------------------
 
 
+def unanswered(value: Any) -> bool:
+    """Whether a cleaned value means "not answered": None, "", [] or {}. Never a falsy
+    answer such as 0, the lowest number of a scale, which is an answer like any other."""
+    return value is None or value in ("", [], {})
+
+
 def clean_text(raw: Any, limit: int, what: str | None = None) -> str:
     """``what`` names the answer in messages ("The note on 'Kissing'"); default: this answer."""
     if not isinstance(raw, str):
