@@ -5,7 +5,7 @@ from pathlib import Path
 from flask import Flask, redirect, url_for
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from clinic import db_engine, i18n, localtime, redaction, security, storage  # noqa: F401 - db_engine tunes SQLite
+from clinic import db_engine, i18n, localtime, redaction, security, storage, templating  # noqa: F401 - db_engine tunes SQLite
 from clinic.config import load_config
 from clinic.extensions import csrf, db, limiter, login_manager, migrate
 from clinic.transaction import TransactionalFlask
@@ -29,6 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     redaction.init_app(app)
     localtime.init_app(app)
     i18n.init_app(app)
+    templating.init_app(app)
 
     from clinic import cli, errors, models, security_cli  # noqa: F401 - models register tables
     from clinic.assignments.repeat_views import bp as check_ins_bp

@@ -6,12 +6,17 @@ A page's language is chosen by the feature that renders it and set with :func:`u
 :func:`flask_babel.gettext` or, at import time, :func:`flask_babel.lazy_gettext`.
 """
 
+import functools
 import re
+import weakref
 from pathlib import Path
+from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from flask import Flask, current_app, g, has_request_context
 from flask_babel import Babel, get_locale, get_translations, gettext, refresh
+from jinja2 import pass_eval_context
+from jinja2.nodes import EvalContext
 from markupsafe import Markup
 
 TRANSLATIONS_DIR = Path(__file__).parent / "translations"
@@ -85,22 +90,71 @@ def init_app(app: Flask) -> None:
         npgettext=lambda c, s, p, n: _catalogue().unpgettext(c, s, p, n),
         newstyle=True,
     )
-    app.jinja_env.globals.update(page_language=page_language, language_name=language_name)
+    app.jinja_env.globals.update(
+        _=_template_gettext,
+        gettext=_template_gettext,
+        page_language=page_language,
+        language_name=language_name,
+    )
+
+
+@pass_eval_context
+def _template_gettext(eval_ctx: EvalContext, string: str, **variables: Any) -> str:
+    """``_()`` in a template, as Jinja's newstyle gettext does it (always a format string,
+    Markup where the template escapes) but in one call instead of three, and a text without
+    variables comes ready from its catalogue's memo: a client page says some 18 of them."""
+    if variables:
+        return _as_said(_catalogue().ugettext(string), eval_ctx.autoescape) % variables
+    said = _said()
+    key = (string, eval_ctx.autoescape)
+    done = said.get(key)
+    if done is None:
+        done = said[key] = _as_said(_catalogue().ugettext(string), eval_ctx.autoescape) % {}
+    return done
+
+
+def _as_said(message: str, autoescape: bool) -> str:
+    """A catalogue's text as Jinja's newstyle gettext takes it: the template's own markup
+    (translators' text is reviewed like the templates), its variables escaped by ``%``."""
+    return Markup(message) if autoescape else message  # noqa: S704  # nosec B704
 
 
 def _catalogue():
-    """The catalogue of the locale Flask-Babel has chosen now, kept in ``g`` while that very
-    locale object stands: a page calls ``_()`` dozens of times, and Flask-Babel looks up the
-    context, domain, locale and catalogue anew on each. ``refresh()`` (use_language) and
-    ``force_locale`` replace the locale object, so either makes this look it up again."""
-    state = g.get("_flask_babel")
-    locale = getattr(state, "babel_locale", None)
-    kept = g.get("_page_catalogue")
+    """The catalogue of the locale Flask-Babel has chosen now."""
+    return _kept_catalogue()[1]
+
+
+def _said() -> dict[tuple[str, bool], str]:
+    """Texts without variables as the catalogue of the locale chosen now says them."""
+    return _kept_catalogue()[2]
+
+
+def _kept_catalogue() -> tuple[Any, Any, dict[tuple[str, bool], str]]:
+    """The locale Flask-Babel has chosen now, its catalogue and that catalogue's memo, kept in
+    ``g`` while that very locale object stands: a page calls ``_()`` dozens of times, and
+    Flask-Babel looks up the context, domain, locale and catalogue anew on each.
+    ``refresh()`` (use_language) and ``force_locale`` replace the locale object, so either
+    makes this look it up again."""
+    here = g._get_current_object()
+    kept = getattr(here, "_page_catalogue", None)
+    locale = _chosen_locale(here)
     if locale is not None and kept is not None and kept[0] is locale:
-        return kept[1]
+        return kept
     translations = get_translations()  # chooses the locale when none is yet
-    g._page_catalogue = (getattr(g.get("_flask_babel"), "babel_locale", None), translations)
-    return translations
+    said = _memos.get(translations)
+    if said is None:
+        said = _memos[translations] = {}
+    kept = (_chosen_locale(here), translations, said)
+    here._page_catalogue = kept
+    return kept
+
+
+def _chosen_locale(here: Any) -> Any:
+    return getattr(getattr(here, "_flask_babel", None), "babel_locale", None)
+
+
+# What each catalogue says (a catalogue lives as long as its app: tests make many apps).
+_memos: weakref.WeakKeyDictionary[Any, dict[tuple[str, bool], str]] = weakref.WeakKeyDictionary()
 
 
 def reader_language(code: str | None) -> str:
@@ -119,8 +173,14 @@ def offered_languages() -> tuple[str, ...]:
 def language_name(code: str, in_language: str | None = None) -> str:
     """A language's name as a reader of ``in_language`` (default: this page's) calls it,
     e.g. "Spanish" on an English page and "español" in a partner's own list of languages."""
+    return _display_name(code, in_language or page_language())
+
+
+@functools.lru_cache(maxsize=256)
+def _display_name(code: str, in_language: str) -> str:
+    """Babel's name of a language, parsed once per process: a client page names three."""
     try:
-        name = Locale.parse(code).get_display_name(in_language or page_language())
+        name = Locale.parse(code).get_display_name(in_language)
     except (ValueError, UnknownLocaleError):
         return code
     return name or code

@@ -44,7 +44,7 @@ from clinic.models import (
 from clinic.safety import service as safety
 from clinic.storage import utcnow
 from clinic.worksheets.answers import NEEDS_ANSWER, missing_required, parse_form, progress
-from clinic.worksheets.items import Fields
+from clinic.worksheets.items import Fields, unanswered
 from clinic.worksheets.schema import SOURCE_LANGUAGE, Item, Worksheet
 from clinic.worksheets.versions import worksheet_of
 
@@ -662,7 +662,9 @@ def _merge(
         value = item.after_edit(
             None if theirs is None else theirs.value, posted.answers.get(item_id), now
         )
-        mine = Stored(value, sheet.joint or item_id in posted.shareable) if value else None
+        mine = (
+            None if unanswered(value) else Stored(value, sheet.joint or item_id in posted.shareable)
+        )
         mine_base, their_base = _whole_base(item, mine), _whole_base(item, theirs)
         posted_base = posted.bases.get(item_id)
         base = posted_base[:BASE_LENGTH] if posted_base else None
@@ -730,7 +732,7 @@ def _merge_parts(
         None if theirs is None else theirs.value, item.from_merge_parts(parts), now
     )
     shareable = (mine or theirs or Stored(None, False)).shareable
-    return _Joined(Stored(value, shareable) if value else None)
+    return _Joined(None if unanswered(value) else Stored(value, shareable))
 
 
 def _write(

@@ -12,7 +12,7 @@ from typing import Any
 
 from clinic.i18n import N_
 from clinic.worksheets.conditions import shown_items
-from clinic.worksheets.items import AnswerError, Fields, Item
+from clinic.worksheets.items import AnswerError, Fields, Item, unanswered
 from clinic.worksheets.schema import Worksheet
 
 # A required item left empty on sending; translated where it is shown.
@@ -37,7 +37,7 @@ def clean_answer(item: Item, raw: Any) -> Any:
     if raw is None:
         return None
     value = item.clean(raw)
-    return None if value in ("", [], {}) else value
+    return None if unanswered(value) else value
 
 
 def is_answered(item: Item, value: Any) -> bool:

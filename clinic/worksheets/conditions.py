@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from clinic.worksheets.items import AnswerError, Item
+from clinic.worksheets.items import AnswerError, Item, unanswered
 from clinic.worksheets.items.base import Condition, ShowIf
 from clinic.worksheets.schema import Worksheet
 
@@ -52,4 +52,4 @@ def _meets(item: Item | None, condition: Condition, value: Any) -> bool:
         value = item.clean(value)
     except AnswerError:
         return False
-    return value not in ("", [], {}) and item.meets(condition, value)
+    return not unanswered(value) and item.meets(condition, value)

@@ -39,7 +39,8 @@ bp = therapists_only(
     Blueprint("worksheets", __name__, url_prefix="/worksheets", template_folder="templates")
 )
 bp.register_blueprint(item_templates)  # items/<type>.html of types defined outside clinic/
-bp.add_app_template_global(form_cache.form_item, "form_item")
+bp.add_app_template_global(form_cache.form_items, "form_items")
+bp.add_app_template_global(form_cache.item_fields, "item_fields")
 
 SEARCH_MAX = 200
 PREVIEW_NOT_SAVED = lazy_gettext(

@@ -193,6 +193,30 @@ def test_a_worksheet_number_that_is_not_on_the_link_leads_back_to_the_list(clien
         assert response.headers["Location"].endswith(f"/w/{tokens[0]}")
 
 
+def test_each_partner_sees_only_their_own_ticks_as_they_change_them(app, client, tokens):
+    """Items answered with the definition's own options are kept by what they tick
+    (form_cache): each page shows exactly its partner's ticks, before and after a change."""
+    first, second = f"/w/{tokens[0]}/1", f"/w/{tokens[1]}/1"
+    partner = app.test_client()
+    unticked = {"a.who-decides": [], "a.trust": [], "a.reactions": []}
+    expected = {first: unticked, second: unticked}
+    steps = [
+        (
+            client,
+            first,
+            {"a.who-decides": ["me"], "a.trust": ["3"], "a.reactions": ["tense", "push"]},
+        ),
+        (partner, second, {"a.who-decides": ["both"], "a.trust": ["10"], "a.reactions": ["quiet"]}),
+        (client, first, {"a.who-decides": ["partner"], "a.trust": ["1"], "a.reactions": []}),
+    ]
+    for browser, url, ticks in steps:
+        browser.post(url, data=filled(open_form(browser, url), {**ticks, "action": "save"}))
+        expected[url] = ticks
+        for reader, page in ((client, first), (partner, second)):
+            shown = browser_form(reader.get(page).data)
+            assert {name: shown.getlist(name) for name in unticked} == expected[page]
+
+
 def test_each_partner_sees_only_their_own_text_exactly_as_typed(app, client, tokens):
     """The form keeps one copy of its unanswered items for everybody (form_cache): what one
     partner typed must never show on the other's page, and markup stays text."""

@@ -24,3 +24,13 @@ def test_an_answer_to_a_question_an_earlier_answer_hides_is_not_kept(client, cou
     response = send(client, token, {"a.ask": "9", FOLLOW_UP: "Words I wrote"}, action="submit")
     assert response.status_code in (200, 302, 303)
     assert "what-helps" not in stored_answers() and stored_answers()["ask"] == (9, False)
+
+
+def test_the_lowest_number_of_a_scale_is_kept_as_an_answer(client, couple):
+    assignment = factories.make_assignment(couple, ("closeness-check-in",))
+    token = factories.client_tokens(assignment)[0]
+    send(client, token, {"a.close": "0", "a.ask": "0"}, action="save")
+    assert stored_answers()["close"] == (0, False)
+    page = client.get(f"/w/{token}/1").get_data(as_text=True)
+    assert '<input type="radio" id="f.a.close.0" name="a.close" value="0" checked>' in page
+    assert "Only if you answered less than 4" in page and stored_answers()["ask"] == (0, False)

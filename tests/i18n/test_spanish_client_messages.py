@@ -115,3 +115,25 @@ def test_when_to_answer_a_follow_up_is_said_in_spanish_without_javascript(client
         "el sexo que quieres?» o respondiste más de 5 a «¿Cuántas veces aceptaste sexo o "
         "contacto que en realidad no querías?»."
     )
+
+
+def test_partners_reading_in_two_languages_in_turn_each_read_their_own(app, client, therapist):
+    """Texts without variables are kept per catalogue, and forms per language: a Spanish
+    page after an English one (and back) borrows nothing from the other."""
+    couple = factories.make_couple(
+        therapist, partners=[("Ana", None), ("Ben", None)], languages=["es", None]
+    )
+    ana_token, ben_token = factories.client_tokens(factories.make_assignment(couple))
+    ben = app.test_client()
+    for _ in range(2):
+        spanish = client.get(f"/w/{ana_token}/1").get_data(as_text=True)
+        english = ben.get(f"/w/{ben_token}/1").get_data(as_text=True)
+        assert html_lang(spanish) == "es" and html_lang(english) == "en"
+        assert "Salida rápida" in spanish and "Quick exit" not in spanish
+        assert "Quick exit" in english and "Salida rápida" not in english
+        assert "Nota (opcional)" in spanish and "Note (optional)" not in spanish
+        assert "Note (optional)" in english and "Nota (opcional)" not in english
+        assert 'data-say-saving="Guardando…"' in spanish
+        assert 'data-say-saving="Saving…"' in english
+        assert f"/w/{ana_token}/1/autosave" in spanish and ben_token not in spanish
+        assert f"/w/{ben_token}/1/autosave" in english and ana_token not in english

@@ -29,5 +29,5 @@ def form_macro():
     )
     env.install_null_translations(newstyle=True)  # as Flask-Babel does: text stays as written
     env.filters["local_day"] = localtime.format_day  # as the app registers it
-    env.globals["form_item"] = form_cache.form_item  # as the worksheets blueprint does
+    env.globals["form_items"] = form_cache.form_items  # as the worksheets blueprint does
     return env.get_template("worksheets/_items.html").module.render_worksheet_form

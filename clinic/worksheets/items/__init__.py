@@ -11,6 +11,7 @@ from clinic.worksheets.items.base import (
     item_class,
     register,
     type_names,
+    unanswered,
     unregister,
 )
 
@@ -37,5 +38,6 @@ __all__ = [
     "item_class",
     "register",
     "type_names",
+    "unanswered",
     "unregister",
 ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -162,6 +162,12 @@ class AnswerError(ValueError):
 
 
 # --- cleaning helpers shared by the types ---------------------------------------------------
+
+
+def unanswered(value: Any) -> bool:
+    """Whether a cleaned value means "not answered": None, "", [] or {}. Never a falsy
+    answer such as 0, the lowest number of a scale, which is an answer like any other."""
+    return value is None or value in ("", [], {})
 
 
 def clean_text(raw: Any, limit: int, what: str | None = None) -> str:
@@ -463,6 +469,12 @@ class Item(Model):
         return False
 
     # answers
+
+    def form_choice(self, value: Any) -> Hashable | None:
+        """The answer as the options it ticks, when the form shows nothing else of it: the
+        form's HTML then follows from the definition and this, and is kept like an empty
+        item's (worksheets/form_cache.py). None, the default, renders the item every time."""
+        return None
 
     def read_form(self, fields: Fields, name: str) -> Any:
         """The raw value of this item's fields (named ``name`` and ``name.<part>``)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from typing import Any, ClassVar, Literal
 
 from flask_babel import gettext
@@ -151,6 +151,10 @@ class SingleChoiceItem(_ChoiceItem):
     def clean(self, raw: Any) -> str:
         return "" if raw == "" else clean_choice(raw, [o.value for o in self.options])
 
+    def form_choice(self, value: Any) -> Hashable | None:
+        """The option's value, when the answer is one of them."""
+        return value if isinstance(value, str) and value in self.labels() else None
+
     def compare_note(self, values: Sequence[Any]) -> str:
         return gettext("Same answer.") if len(set(values)) == 1 else gettext("Different answers.")
 
@@ -194,6 +198,14 @@ class MultipleChoiceItem(_ChoiceItem):
 
     def read_form(self, fields: Fields, name: str) -> list[Any]:
         return [v for v in fields.all(name) if v != ""]
+
+    def form_choice(self, value: Any) -> Hashable | None:
+        """The options ticked, in the definition's order, when the answer is options only."""
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return None
+        picked = set(value)
+        ticked = tuple(o.value for o in self.options if o.value in picked)
+        return ticked if len(ticked) == len(picked) else None
 
     def clean(self, raw: Any) -> list[str]:
         if not isinstance(raw, list):

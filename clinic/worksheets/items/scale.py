@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from typing import Any, ClassVar, Literal
 
 from flask_babel import gettext, ngettext
@@ -82,6 +82,10 @@ class ScaleItem(Item):
                 )
             )
         return self
+
+    def form_choice(self, value: Any) -> Hashable | None:
+        """The number, when the answer is one of the scale's (a bool is not a number here)."""
+        return value if type(value) is int and self.min <= value <= self.max else None
 
     def choices(self) -> list[tuple[int, str | None]]:
         """Every value from min to max with its label, if the author gave one."""
