@@ -341,8 +341,10 @@ def _built_handout(
     therapist = version == THERAPIST
     default = current_app.config["DEFAULT_LANGUAGE"]
     printed_in = default if therapist or not language else language
-    history = review.history(couple)  # newest first, answers loaded in a fixed few queries
     wanted = set(assignment_ids)
+    # Newest first, answers loaded in a fixed few queries; the joint copy draws no trends,
+    # so it loads and decrypts the picked assignments only.
+    history = review.history(couple, None if therapist else wanted)
     assignments = [a for a in reversed(history) if a.id in wanted]
     names = review.partner_names(couple.partners)
     score_trends = review.score_trends_for(history, couple.partners) if therapist else []
