@@ -172,9 +172,10 @@ class _CollectorPaused:
     A layout makes hundreds of thousands of boxes and text objects that live until the PDF
     is written, so each collection during a render traverses them again and frees next to
     nothing: even collecting only every 50,000 new objects cost 100 to 400 ms of a 27-page
-    render, and the process peaked higher. Whatever a render leaves behind is freed by the
-    first collection after it. Renders on other threads may overlap: the last one to finish
-    turns the collector back on, if it was on.
+    render, and the process peaked higher. The last render to finish (renders on other
+    threads may overlap) turns the collector back on, if it was on, and collects the
+    youngest generation once: what the render left behind is looked at then, as part of the
+    render, rather than by whatever code happens to allocate next.
     """
 
     def __init__(self) -> None:
@@ -194,6 +195,7 @@ class _CollectorPaused:
             self._running -= 1
             if self._running == 0 and self._was_enabled:
                 gc.enable()
+                gc.collect(0)
 
 
 collector_paused = _CollectorPaused()
