@@ -54,7 +54,7 @@ from clinic.review.compare import (
 from clinic.review.scores import ScoreCard, ScoreTrend, score_card
 from clinic.review.trends import describe, describe_scores, render_score_svg, render_svg
 from clinic.safety.privacy import is_private_worksheet
-from clinic.worksheets.items import Item
+from clinic.worksheets.items import Item, type_names
 from clinic.worksheets.items.grid import CATEGORIES
 from clinic.worksheets.schema import Worksheet
 from clinic.worksheets.versions import worksheet_of
@@ -92,8 +92,13 @@ def prepare() -> None:
     Called before a web or background worker takes its first request (gunicorn.conf.py,
     ``flask jobs worker``): otherwise the first download after a start pays for all of it.
     """
-    for name in ("session.html", "blank.html", "alone.html", "cards.html"):
-        current_app.jinja_env.get_template(f"handouts/pdf/{name}")
+    # The item types' templates are imported while a handout renders, one per type in it:
+    # compiling them was most of what the first download still paid for.
+    pdf_templates = ("session.html", "blank.html", "alone.html", "cards.html")
+    names = [f"handouts/pdf/{name}" for name in pdf_templates]
+    names += [f"items/{kind}.html" for kind in type_names()]
+    for name in names:
+        current_app.jinja_env.get_template(name)
     pdf_renderer().prepare(paper_size(_paper()))
 
 
@@ -341,8 +346,10 @@ def _built_handout(
     therapist = version == THERAPIST
     default = current_app.config["DEFAULT_LANGUAGE"]
     printed_in = default if therapist or not language else language
-    history = review.history(couple)  # newest first, answers loaded in a fixed few queries
     wanted = set(assignment_ids)
+    # Newest first, answers loaded in a fixed few queries; the joint copy draws no trends,
+    # so it loads and decrypts the picked assignments only.
+    history = review.history(couple, None if therapist else wanted)
     assignments = [a for a in reversed(history) if a.id in wanted]
     names = review.partner_names(couple.partners)
     score_trends = review.score_trends_for(history, couple.partners) if therapist else []

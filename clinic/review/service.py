@@ -7,7 +7,7 @@ Views stay thin: they ask here for a couple's or an assignment's review, and get
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -104,15 +104,16 @@ def assignment_couple_or_404(therapist: Therapist, assignment_id: int) -> Couple
     return own_couple_or_404(therapist, couple_id)
 
 
-def history(couple: Couple) -> list[Assignment]:
-    """Every assignment of the couple, newest first, with worksheets, responses and answers."""
+def history(couple: Couple, only: Collection[int] | None = None) -> list[Assignment]:
+    """Every assignment of the couple (or those of them with an id in ``only``), newest
+    first, with worksheets, responses and answers."""
     worksheets = selectinload(Assignment.worksheets)
+    query = select(Assignment).where(Assignment.couple_id == couple.id)
+    if only is not None:
+        query = query.where(Assignment.id.in_(only))
     return list(
         db.session.scalars(
-            select(Assignment)
-            .where(Assignment.couple_id == couple.id)
-            .order_by(Assignment.created_at.desc(), Assignment.id.desc())
-            .options(
+            query.order_by(Assignment.created_at.desc(), Assignment.id.desc()).options(
                 worksheets.selectinload(AssignedWorksheet.worksheet_version),
                 worksheets.selectinload(AssignedWorksheet.responses).selectinload(Response.answers),
             )

@@ -11,12 +11,12 @@ import pytest
 from weasyprint.urls import URLFetcher
 
 from clinic.handouts.pdf import (
-    RENDER_GC_THRESHOLD,
     STATIC_DIR,
     HandoutRenderer,
     RefusedURL,
     StaticOnlyFetcher,
-    fewer_collections,
+    collector_paused,
+    handout_ua_css,
     paper_size,
     renderer,
 )
@@ -212,12 +212,31 @@ def test_the_process_wide_renderer_is_created_once():
     assert renderer() is renderer()
 
 
-def test_renders_collect_less_often_and_leave_the_collector_as_they_found_it():
-    before = gc.get_threshold()
+def test_renders_pause_the_collector_and_leave_it_as_they_found_it():
+    assert gc.isenabled()
     HandoutRenderer().render(page("<p>Body</p>"), "Session handout")
-    assert gc.get_threshold() == before
-    with fewer_collections:  # one render on a thread, another one starting on a second
-        with fewer_collections:
-            assert gc.get_threshold()[0] == max(RENDER_GC_THRESHOLD, before[0])
-        assert gc.get_threshold()[0] == max(RENDER_GC_THRESHOLD, before[0])  # one still runs
-    assert gc.get_threshold() == before
+    assert gc.isenabled()
+    with collector_paused:  # one render on a thread, another one starting on a second
+        with collector_paused:
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # one still runs
+    assert gc.isenabled()
+    gc.disable()  # a process that runs without the collector keeps it off
+    try:
+        HandoutRenderer().render(page("<p>Body</p>"), "Session handout")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_lists_keep_their_bullets_and_numbers_under_the_narrowed_user_agent_stylesheet():
+    body = "<ul><li>Apples</li></ul><ol><li>Pears</li><li>Plums</li></ol>"
+    text = pdf_text(HandoutRenderer().render(page(body), "T"))
+    assert "Apples Pears Plums" in text
+    assert "• 1. 2." in text  # the markers, drawn after the items' text
+
+
+def test_a_weasyprint_whose_user_agent_stylesheet_changed_is_noticed():
+    assert "\n::" not in handout_ua_css() and "\nli::marker {" in handout_ua_css()
+    with pytest.raises(RuntimeError, match="has changed"):
+        handout_ua_css("li { display: list-item }\n::marker { white-space: pre }\n")

@@ -5,6 +5,7 @@ import pytest
 
 from clinic.handouts import cache, service
 from clinic.handouts.pdf import RendererPool
+from clinic.worksheets.items import type_names
 from tests import factories
 from tests.helpers import pdf_text
 
@@ -121,3 +122,11 @@ def test_preparing_makes_every_renderer_before_the_first_pdf(app):
     with pool.borrowed() as first, pool.borrowed() as second:
         assert {id(first), id(second)} == {id(r) for r in made}, "no renderer made on first need"
     service.prepare()  # the app's own pool, as gunicorn.conf.py and `flask jobs worker` call it
+
+
+def test_preparing_compiles_every_item_types_template_before_the_first_pdf(app):
+    app.jinja_env.cache.clear()
+    service.prepare()
+    compiled = {name for _loader, name in app.jinja_env.cache}
+    assert {f"items/{kind}.html" for kind in type_names()} <= compiled
+    assert "handouts/pdf/session.html" in compiled
