@@ -237,6 +237,7 @@ def test_lists_keep_their_bullets_and_numbers_under_the_narrowed_user_agent_styl
 
 
 def test_a_weasyprint_whose_user_agent_stylesheet_changed_is_noticed():
-    assert "\n::" not in handout_ua_css() and "\nli::marker {" in handout_ua_css()
-    with pytest.raises(RuntimeError, match="has changed"):
-        handout_ua_css("li { display: list-item }\n::marker { white-space: pre }\n")
+    narrowed = handout_ua_css()  # None here means: a new WeasyPrint, look at UA_MARKER_RULE
+    assert narrowed is not None and "\n::" not in narrowed and "\nli::marker {" in narrowed
+    changed = "li { display: list-item }\n::marker { white-space: pre }\n"
+    assert handout_ua_css(changed) is None  # rendered with WeasyPrint's own: slower, not wrong
