@@ -41,7 +41,7 @@ from clinic import i18n, localtime
 from clinic.audit import service as audit
 from clinic.client import agreements, guessing, service, sessions
 from clinic.enums import AnsweredBy, CodeCheck, SaveOutcome
-from clinic.extensions import csrf, db
+from clinic.extensions import csrf, db, limiter
 from clinic.i18n import N_
 from clinic.safety import codes
 from clinic.safety import service as safety
@@ -92,6 +92,14 @@ SESSION_ENDED = N_(
     "page: copy it, then open your link again."
 )
 SESSION_ENDED_PAGE = N_("Your time on that page had ended, so it was not saved.")
+
+
+@limiter.request_filter
+def _limited_in_the_views() -> bool:
+    """Flask-Limiter skips client pages: they carry none of its limits (misses are counted
+    in the views, and a limit on every request would refuse valid links too), and working
+    out that none applies cost each page and autosave more than its own session check."""
+    return request.blueprint == "client"
 
 
 @bp.after_request
