@@ -146,9 +146,8 @@ def open_link(token: str):
     if not _csrf_valid():
         flash(gettext(STALE_GATE), "error")
         return first_page
-    partner = link.partner
-    if partner.code_hash is not None:
-        result = codes.check_code(partner, request.form.get("code", ""))
+    if link.partner.code_hash is not None:
+        result = codes.check_code(sessions.partner_of(link), request.form.get("code", ""))
         if result == CodeCheck.WRONG:
             flash(gettext(WRONG_CODE), "error")
         if result != CodeCheck.OPENED:
@@ -174,7 +173,7 @@ def choose_code(token: str):
         problem = codes.code_problem(code)
     if problem:
         return _render_overview(token, link, code_problem=problem, status=422)
-    codes.set_code(link.partner, code, by_partner=True)
+    codes.set_code(sessions.partner_of(link), code, by_partner=True)
     flash(
         gettext("Your personal code is set. This link will ask for it each time it opens."), "info"
     )
@@ -209,6 +208,7 @@ def _render_overview(token: str, link, code_problem: str | None = None, status: 
         "client/overview.html",
         token=token,
         link=link,
+        note=service.assignment_note(link),
         rows=rows,
         may_choose_code=codes.may_choose(link.partner),
         code_problem=code_problem,
