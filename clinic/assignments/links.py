@@ -6,24 +6,22 @@ that shows a link (the "shown once" page, an e-mail, a printed card) gets it fro
 checked by :func:`links_from_tokens`.
 """
 
-import functools
 import hashlib
 import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Protocol
 
 import segno
 from flask import current_app, has_request_context, url_for
-from sqlalchemy import Row, Select, String, bindparam, select
-from sqlalchemy.orm import defer, joinedload, load_only
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from clinic import localtime
 from clinic.enums import AnsweredBy, LinkState
 from clinic.extensions import db
-from clinic.models import Assignment, ClientLink, Couple, Partner, Response, Therapist
+from clinic.models import Assignment, ClientLink, Partner, Response
 from clinic.storage import utcnow
 
 TOKEN_BYTES = 32  # secrets.token_urlsafe(32): 256 bits in 43 URL-safe characters
@@ -67,7 +65,17 @@ def link_url(token: str) -> str:
     return (base or OFFLINE_BASE_URL).rstrip("/") + path
 
 
-def link_state(link: ClientLink, now: datetime | None = None) -> LinkState:
+class _Dated(Protocol):
+    """What :func:`link_state` reads: a ``ClientLink``, or a link page's plain one."""
+
+    @property
+    def revoked_at(self) -> datetime | None: ...
+
+    @property
+    def expires_at(self) -> datetime: ...
+
+
+def link_state(link: _Dated, now: datetime | None = None) -> LinkState:
     """Active, expired or revoked: for the therapist only, never told to a client."""
     if link.revoked_at is not None:
         return LinkState.REVOKED
@@ -76,61 +84,19 @@ def link_state(link: ClientLink, now: datetime | None = None) -> LinkState:
 
 def find_active_link(token: str) -> ClientLink | None:
     """The active link for a raw token; None for unknown, expired and revoked alike."""
-    row = find_active_link_row(token, active_link_statement())
-    return None if row is None else row[0]
+    token_hash = shaped_token_hash(token)
+    if token_hash is None:
+        return None
+    link = db.session.scalar(select(ClientLink).where(ClientLink.token_hash == token_hash))
+    return link if link is not None and link_state(link) == LinkState.ACTIVE else None
 
 
-def find_active_link_row(token: str, statement: Select, **params: Any) -> Row | None:
-    """The row of ``statement`` (built on :func:`active_link_statement`, the link first) for a
-    raw token whose link is active; None for unknown, expired and revoked alike."""
+def shaped_token_hash(token: object) -> str | None:
+    """The hash to look a raw token up by; None for anything not shaped like a token, which
+    is never looked up."""
     if not isinstance(token, str) or not _TOKEN_SHAPE.fullmatch(token):
         return None
-    row = db.session.execute(statement, {"token_hash": hash_token(token), **params}).first()
-    if row is None or link_state(row[0]) != LinkState.ACTIVE:
-        return None
-    link, assignment, couple, therapist, partner = row[:5]
-    # The relationships are given the row's objects: the session holds them only weakly.
-    set_committed_value(link, "assignment", assignment)
-    set_committed_value(assignment, "couple", couple)
-    set_committed_value(couple, "therapist", therapist)
-    set_committed_value(link, "partner", partner)
-    return row
-
-
-@functools.cache
-def active_link_statement() -> Select:
-    """The link of a token's hash, with what every client page and save reads: built once
-    (its value is a bound parameter), as it runs on every one of them.
-
-    The assignment, the couple's zone, its therapist's (the fallback) and the partner's code
-    and language come as entities of the same row, not as eager joins, which cost the ORM
-    more on every page (:func:`find_active_link_row` links them up). The
-    sealed columns nobody reads there (the label, the assignment's note, the partner's name,
-    e-mail and contact preference) are left out, so they are not opened for nothing; the rare
-    page that shows one loads it when it does.
-    """
-    return (
-        select(ClientLink, Assignment, Couple, Therapist, Partner)
-        .join(Assignment, Assignment.id == ClientLink.assignment_id)
-        .join(Couple, Couple.id == Assignment.couple_id)
-        .join(Therapist, Therapist.id == Couple.therapist_id)
-        .join(Partner, Partner.id == ClientLink.partner_id)
-        .where(ClientLink.token_hash == bindparam("token_hash", type_=String))
-        .options(
-            defer(Assignment.note),
-            load_only(Couple.time_zone, Couple.therapist_id),
-            load_only(Therapist.time_zone),
-            load_only(
-                Partner.couple_id,
-                Partner.position,
-                Partner.code_hash,
-                Partner.code_choice_allowed,
-                Partner.code_failures,
-                Partner.code_locked_at,
-                Partner.language,
-            ),
-        )
-    )
+    return hash_token(token)
 
 
 def issue_link(assignment: Assignment, partner: Partner) -> IssuedLink:

@@ -11,12 +11,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext
+from sqlalchemy import select
 
 from clinic.audit import service as audit
 from clinic.client import service
 from clinic.enums import ClauseState, SaveOutcome
+from clinic.extensions import db
 from clinic.i18n import N_
-from clinic.models import ClientLink
+from clinic.models import Partner
 from clinic.storage import utcnow
 from clinic.worksheets.items.agreement import AgreementItem
 
@@ -65,7 +67,7 @@ def step_of(sheet: service.LinkWorksheet, form: Any) -> Step | None:
 
 
 def apply(
-    link: ClientLink, sheet: service.LinkWorksheet, step: Step, posted: service.Posted
+    link: service.Link, sheet: service.LinkWorksheet, step: Step, posted: service.Posted
 ) -> tuple[bool, str]:
     """Take the step after the form was saved: (done, what to tell the partner)."""
     item, clause_id, now = step.item, step.clause_id, utcnow()
@@ -85,7 +87,13 @@ def apply(
         )
         return done, message if done else outcome.errors.get("", "")
     seen = (posted.answers.get(item.id) or {}).get(clause_id, {}).get("fields", {})
-    partners = [p.id for p in link.assignment.couple.partners]
+    partners = list(
+        db.session.scalars(
+            select(Partner.id)
+            .where(Partner.couple_id == link.assignment.couple_id)
+            .order_by(Partner.position)
+        )
+    )
 
     def confirm(value: Any) -> Any:
         stored = item.answers(value or {}).get(clause_id)
@@ -114,7 +122,7 @@ class _ChangedMeanwhile(Exception):
     """The clause's stored values differ from what the partner's page showed."""
 
 
-def _audit(action: str, link: ClientLink, sheet: service.LinkWorksheet, step: Step) -> None:
+def _audit(action: str, link: service.Link, sheet: service.LinkWorksheet, step: Step) -> None:
     audit.record(
         action,
         "response",

@@ -30,6 +30,7 @@ from sqlalchemy.orm import defer
 from sqlalchemy.orm.attributes import set_committed_value
 
 from clinic import localtime
+from clinic.client.sessions import PageAssignment, PageLink
 from clinic.enums import AnsweredBy, ResponseStatus, SaveOutcome
 from clinic.extensions import db
 from clinic.i18n import page_language, reader_language
@@ -38,6 +39,7 @@ from clinic.models import (
     AssignedWorksheet,
     Assignment,
     ClientLink,
+    Partner,
     Response,
     WorksheetVersion,
 )
@@ -54,6 +56,9 @@ BASE_LIMIT = 4000  # a base with its parts' fingerprints (a long agreement or gr
 _BASE = re.compile(r"[0-9a-f]{16}(?:~[a-z0-9._-]{0,130}=[0-9a-f]{8})*")
 MERGE_ATTEMPTS = 10
 OPENED_EVERY = timedelta(seconds=60)  # how often a link's "last opened" time is written
+# A partner's pages and saves read their link as plain columns (PageLink); the demo and
+# tests hand these functions the ORM link, which has the same attributes.
+Link = PageLink | ClientLink
 
 
 class Stored(NamedTuple):
@@ -118,16 +123,24 @@ def read_in(sheet: LinkWorksheet, code: str) -> LinkWorksheet:
     return dataclasses.replace(sheet, language=sheet.worksheet.language_for(code), preloaded=None)
 
 
-def reading_language(link: ClientLink) -> str:
+def reading_language(link: Link) -> str:
     """The language a partner's pages speak: theirs if the practice offers it, else its own."""
     return reader_language(link.partner.language)
 
 
-def set_reading_language(link: ClientLink, code: str) -> bool:
+def set_reading_language(link: PageLink, code: str) -> bool:
     """The partner's own choice of language; False (nothing changed) for one not offered."""
     if code not in current_app.config["LANGUAGES"]:
         return False
-    link.partner.language = None if code == current_app.config["DEFAULT_LANGUAGE"] else code
+    language = None if code == current_app.config["DEFAULT_LANGUAGE"] else code
+    if language != link.partner.language:
+        db.session.execute(
+            update(Partner)
+            .where(Partner.id == link.partner_id)
+            .values(language=language)
+            .execution_options(synchronize_session=False)
+        )
+        link.partner.language = language
     return True
 
 
@@ -189,7 +202,7 @@ class FormView:
 # --- finding what a link may open ------------------------------------------------------------
 
 
-def link_worksheets(link: ClientLink) -> list[LinkWorksheet]:
+def link_worksheets(link: Link) -> list[LinkWorksheet]:
     """The assignment's worksheets, each with this partner's own response (or the couple's).
 
     Responses are selected by the link's partner alone, so no link can reach another
@@ -198,7 +211,7 @@ def link_worksheets(link: ClientLink) -> list[LinkWorksheet]:
     return _link_worksheets(link, None)
 
 
-def link_worksheet_by_number(link: ClientLink, number: str) -> LinkWorksheet | None:
+def link_worksheet_by_number(link: Link, number: str) -> LinkWorksheet | None:
     """One worksheet of the link, its response and its stored answers, in one query."""
     if not (isinstance(number, str) and number.isdecimal() and len(number) < 4):
         return None
@@ -208,7 +221,7 @@ def link_worksheet_by_number(link: ClientLink, number: str) -> LinkWorksheet | N
     return next((s for s in _link_worksheets(link, wanted) if s.number == wanted), None)
 
 
-def _link_worksheets(link: ClientLink, with_answers: int | None) -> list[LinkWorksheet]:
+def _link_worksheets(link: Link, with_answers: int | None) -> list[LinkWorksheet]:
     """Every worksheet of the link with its version and response, and the stored answers of
     worksheet number ``with_answers``: one statement, the busiest pages' main query.
 
@@ -344,7 +357,7 @@ def _new_response(sheet: AssignedWorksheet, partner_id: int | None) -> Response:
     return response
 
 
-def mark_opened(link: ClientLink, sheet: LinkWorksheet | None = None) -> None:
+def mark_opened(link: Link, sheet: LinkWorksheet | None = None) -> None:
     """Record that the link (and a worksheet on it) was opened, for the therapist's status."""
     now = utcnow()
     # At most once a minute, as a session's idle clock: a partner moving between pages or
@@ -356,7 +369,6 @@ def mark_opened(link: ClientLink, sheet: LinkWorksheet | None = None) -> None:
             .values(last_opened_at=now)
             .execution_options(synchronize_session=False)
         )
-        set_committed_value(link, "last_opened_at", now)
     if sheet is not None and sheet.response.status == ResponseStatus.NOT_OPENED:
         db.session.execute(
             update(Response)
@@ -366,7 +378,14 @@ def mark_opened(link: ClientLink, sheet: LinkWorksheet | None = None) -> None:
         )
 
 
-def closed_reason(assignment: Assignment, response: Response) -> str | None:
+def assignment_note(link: Link) -> str:
+    """The therapist's note on the assignment, which only the link's overview shows."""
+    return (
+        db.session.scalar(select(Assignment.note).where(Assignment.id == link.assignment_id)) or ""
+    )
+
+
+def closed_reason(assignment: Assignment | PageAssignment, response: Response) -> str | None:
     """Why answers can no longer be changed, or None while they can."""
     if assignment.locked_at is not None:
         return gettext(
@@ -557,7 +576,7 @@ def read_posted(worksheet: Worksheet, form: Any, joint: bool = False) -> Posted:
 # --- saving ------------------------------------------------------------------------------------
 
 
-def save(link: ClientLink, sheet: LinkWorksheet, posted: Posted, submit: bool = False) -> Outcome:
+def save(link: Link, sheet: LinkWorksheet, posted: Posted, submit: bool = False) -> Outcome:
     """Merge the posted answers into the stored ones and, if asked, submit; see the module doc.
 
     Repeating a request stores nothing twice: an unchanged answer is not written, and a
@@ -597,7 +616,7 @@ def save(link: ClientLink, sheet: LinkWorksheet, posted: Posted, submit: bool = 
 
 
 def change_answer(
-    link: ClientLink,
+    link: Link,
     sheet: LinkWorksheet,
     item_id: str,
     change: Callable[[Any], Any],

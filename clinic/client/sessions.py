@@ -10,21 +10,78 @@ Back, Forward, history and bookmarks show nothing on their own.
 import functools
 import hashlib
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from flask import current_app, g, session
 from sqlalchemy import Select, String, bindparam, func, select, update
 from sqlalchemy.orm import aliased
 
 from clinic.assignments import links
+from clinic.enums import LinkState
 from clinic.extensions import db
-from clinic.models import ClientLink, ClientSession
+from clinic.models import Assignment, ClientLink, ClientSession, Couple, Partner, Therapist
 from clinic.storage import utcnow
 
 COOKIE_KEY = "client_key"
 # last_seen is written at most this often: an idle time of minutes needs no write on every
 # page and autosave, which are the busiest requests there are.
 TOUCH_EVERY = timedelta(seconds=60)
+
+
+class PageTherapist(NamedTuple):
+    time_zone: str | None  # the couple's zone when it has none of its own
+
+
+class PageCouple(NamedTuple):
+    id: int
+    time_zone: str | None
+    therapist: PageTherapist
+
+
+class PageAssignment(NamedTuple):
+    id: int
+    couple_id: int
+    locked_at: datetime | None
+    due_date: date | None
+    couple: PageCouple
+
+
+@dataclass
+class PagePartner:
+    """What a partner's pages read of them; the ORM ``Partner`` only where a code is checked or
+    set (:func:`partner_of`). ``language`` follows the partner's switch within the request."""
+
+    id: int
+    couple_id: int
+    code_hash: str | None
+    code_choice_allowed: bool
+    code_locked_at: datetime | None
+    language: str | None
+
+
+@dataclass(frozen=True)
+class PageLink:
+    """An active link as its pages and saves read it: plain columns of one row, no ORM
+    objects, which cost the ORM more on every page than the statement itself."""
+
+    id: int
+    assignment_id: int
+    partner_id: int
+    expires_at: datetime
+    revoked_at: datetime | None
+    last_opened_at: datetime | None
+    assignment: PageAssignment
+    partner: PagePartner
+
+
+class PageSession(NamedTuple):
+    """This browser's session on the link as read (``id`` None for one begun in this request)."""
+
+    id: int | None
+    ended_at: datetime | None
+    last_seen_at: datetime
 
 
 def _key_hash(key: str) -> str:
@@ -36,24 +93,45 @@ def _browser_key() -> str | None:
     return key if isinstance(key, str) else None
 
 
-def find_link(token: str) -> ClientLink | None:
-    """The active link of a token (see links.find_active_link) and, in the same statement,
-    this browser's newest session on it, which every page and save of the link asks for."""
+def find_link(token: str) -> PageLink | None:
+    """The active link of a token (None for unknown, expired and revoked alike) and, in the
+    same statement, this browser's newest session on it, which every page and save asks for."""
+    token_hash = links.shaped_token_hash(token)
+    if token_hash is None:
+        return None
     key = _browser_key()
     # Without a key no session matches: the key hashes are never NULL.
-    row = links.find_active_link_row(
-        token, _link_with_session(), key_hash=_key_hash(key) if key else None
-    )
+    params = {"token_hash": token_hash, "key_hash": _key_hash(key) if key else None}
+    row = db.session.connection().execute(_link_with_session(), params).first()
     if row is None:
         return None
-    link, current = row[0], row[-1]
-    g.client_session = (link.id, current)
+    (link_id, assignment_id, partner_id, expires_at, revoked_at, last_opened_at) = row[:6]
+    (couple_id, locked_at, due_date, couple_zone, therapist_zone) = row[6:11]
+    partner = PagePartner(partner_id, *row[11:16])
+    couple = PageCouple(couple_id, couple_zone, PageTherapist(therapist_zone))
+    assignment = PageAssignment(assignment_id, couple_id, locked_at, due_date, couple)
+    link = PageLink(
+        link_id, assignment_id, partner_id, expires_at, revoked_at, last_opened_at,
+        assignment, partner,
+    )  # fmt: skip
+    if links.link_state(link) != LinkState.ACTIVE:
+        return None
+    g.client_session = (link.id, None if row[16] is None else PageSession(*row[16:]))
     return link
+
+
+def partner_of(link: PageLink) -> Partner:
+    """The link's partner as an ORM object, for checking or setting their code."""
+    partner = db.session.get(Partner, link.partner_id)
+    assert partner is not None  # the link's row was just read with it
+    return partner
 
 
 @functools.cache
 def _link_with_session() -> Select:
-    """The link's statement with the newest session of one key hash joined (built once)."""
+    """The link's columns with the newest session of one key hash joined (built once): the
+    couple's zone, the assignment's state and the partner's code and language come in the same
+    row; sealed columns nobody reads there (notes, names) are left out."""
     other = aliased(ClientSession)
     newest = (
         select(func.max(other.id))
@@ -62,20 +140,44 @@ def _link_with_session() -> Select:
         .scalar_subquery()
     )
     return (
-        links.active_link_statement()
-        .add_columns(ClientSession)
+        select(
+            ClientLink.id,
+            ClientLink.assignment_id,
+            ClientLink.partner_id,
+            ClientLink.expires_at,
+            ClientLink.revoked_at,
+            ClientLink.last_opened_at,
+            Assignment.couple_id,
+            Assignment.locked_at,
+            Assignment.due_date,
+            Couple.time_zone,
+            Therapist.time_zone,
+            Partner.couple_id,
+            Partner.code_hash,
+            Partner.code_choice_allowed,
+            Partner.code_locked_at,
+            Partner.language,
+            ClientSession.id,
+            ClientSession.ended_at,
+            ClientSession.last_seen_at,
+        )
+        .join(Assignment, Assignment.id == ClientLink.assignment_id)
+        .join(Couple, Couple.id == Assignment.couple_id)
+        .join(Therapist, Therapist.id == Couple.therapist_id)
+        .join(Partner, Partner.id == ClientLink.partner_id)
         .outerjoin(ClientSession, ClientSession.id == newest)
+        .where(ClientLink.token_hash == bindparam("token_hash", type_=String))
     )
 
 
-def _newest(link: ClientLink) -> ClientSession | None:
+def _newest(link: PageLink) -> PageSession | None:
     """This browser's newest session on the link, as :func:`find_link` read it (or
     :func:`start` began it); none for a link found any other way, which so opens nothing."""
     found = g.get("client_session")
     return found[1] if found is not None and found[0] == link.id else None
 
 
-def live(link: ClientLink) -> bool:
+def live(link: PageLink) -> bool:
     """Whether this browser has an open session on the link; a request keeps it open."""
     current = _newest(link)
     if current is None or current.ended_at is not None:
@@ -83,14 +185,25 @@ def live(link: ClientLink) -> bool:
     now = utcnow()
     idle = timedelta(minutes=current_app.config["CLIENT_IDLE_MINUTES"])
     if now - current.last_seen_at > idle:
-        current.ended_at = current.last_seen_at + idle
+        _write(link, current._replace(ended_at=current.last_seen_at + idle))
         return False
     if now - current.last_seen_at >= TOUCH_EVERY:
-        current.last_seen_at = now
+        _write(link, current._replace(last_seen_at=now))
     return True
 
 
-def ended_here(link: ClientLink) -> bool:
+def _write(link: PageLink, changed: PageSession) -> None:
+    """Store the session's idle clock or end, and keep it for the rest of the request."""
+    db.session.execute(
+        update(ClientSession)
+        .where(ClientSession.id == changed.id)
+        .values(ended_at=changed.ended_at, last_seen_at=changed.last_seen_at)
+        .execution_options(synchronize_session=False)
+    )
+    g.client_session = (link.id, changed)
+
+
+def ended_here(link: PageLink) -> bool:
     """This browser had a session on the link that ran out of idle time or was ended by a new
     code. (Quick exit forgets the browser's key, so it never counts.) A form such a page sends
     is still saved: its text must not be lost, and saving shows nothing new."""
@@ -98,7 +211,7 @@ def ended_here(link: ClientLink) -> bool:
     return current is not None and current.ended_at is not None
 
 
-def ever_opened(link: ClientLink) -> bool:
+def ever_opened(link: PageLink) -> bool:
     """Whether any browser has had a session on this link: its first opening needs no tap."""
     return (
         db.session.scalar(select(ClientSession.id).where(ClientSession.link_id == link.id).limit(1))
@@ -106,7 +219,7 @@ def ever_opened(link: ClientLink) -> bool:
     )
 
 
-def start(link: ClientLink) -> None:
+def start(link: PageLink) -> None:
     key = _browser_key()
     if key is None:
         key = secrets.token_urlsafe(32)
@@ -116,7 +229,7 @@ def start(link: ClientLink) -> None:
         link_id=link.id, key_hash=_key_hash(key), started_at=now, last_seen_at=now
     )
     db.session.add(started)
-    g.client_session = (link.id, started)
+    g.client_session = (link.id, PageSession(None, None, now))
 
 
 def end_here() -> None:

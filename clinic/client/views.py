@@ -41,7 +41,7 @@ from clinic import i18n, localtime
 from clinic.audit import service as audit
 from clinic.client import agreements, guessing, service, sessions
 from clinic.enums import AnsweredBy, CodeCheck, SaveOutcome
-from clinic.extensions import csrf, db
+from clinic.extensions import csrf, db, limiter
 from clinic.i18n import N_
 from clinic.safety import codes
 from clinic.safety import service as safety
@@ -94,6 +94,14 @@ SESSION_ENDED = N_(
 SESSION_ENDED_PAGE = N_("Your time on that page had ended, so it was not saved.")
 
 
+@limiter.request_filter
+def _limited_in_the_views() -> bool:
+    """Flask-Limiter skips client pages: they carry none of its limits (misses are counted
+    in the views, and a limit on every request would refuse valid links too), and working
+    out that none applies cost each page and autosave more than its own session check."""
+    return request.blueprint == "client"
+
+
 @bp.after_request
 def _allow_quick_exit_redirect(response):
     """Quick exit without JavaScript is a form whose answer sends the browser on to
@@ -138,9 +146,8 @@ def open_link(token: str):
     if not _csrf_valid():
         flash(gettext(STALE_GATE), "error")
         return first_page
-    partner = link.partner
-    if partner.code_hash is not None:
-        result = codes.check_code(partner, request.form.get("code", ""))
+    if link.partner.code_hash is not None:
+        result = codes.check_code(sessions.partner_of(link), request.form.get("code", ""))
         if result == CodeCheck.WRONG:
             flash(gettext(WRONG_CODE), "error")
         if result != CodeCheck.OPENED:
@@ -166,7 +173,7 @@ def choose_code(token: str):
         problem = codes.code_problem(code)
     if problem:
         return _render_overview(token, link, code_problem=problem, status=422)
-    codes.set_code(link.partner, code, by_partner=True)
+    codes.set_code(sessions.partner_of(link), code, by_partner=True)
     flash(
         gettext("Your personal code is set. This link will ask for it each time it opens."), "info"
     )
@@ -201,6 +208,7 @@ def _render_overview(token: str, link, code_problem: str | None = None, status: 
         "client/overview.html",
         token=token,
         link=link,
+        note=service.assignment_note(link),
         rows=rows,
         may_choose_code=codes.may_choose(link.partner),
         code_problem=code_problem,

@@ -36,6 +36,7 @@ from markupsafe import Markup, escape
 from clinic import localtime
 from clinic.assignments.links import IssuedLink
 from clinic.assignments.service import STATUS_LABELS
+from clinic.client.sessions import PageCouple
 from clinic.enums import AnsweredBy, ResponseStatus
 from clinic.handouts import cache
 from clinic.handouts.pdf import RendererPool, paper_size, renderer
@@ -145,7 +146,7 @@ def _day(moment: datetime | date) -> str:
     return localtime.format_day(moment, long=True)
 
 
-def _today(couple: Couple) -> str:
+def _today(couple: Couple | PageCouple) -> str:
     """The date a handout is printed, as it is where the couple lives."""
     return _day(localtime.today_in(localtime.couple_zone_name(couple)))
 
@@ -196,7 +197,11 @@ def printout_language(code: str | None, couple: Couple) -> str:
 
 
 def item_alone_pdf(
-    item: Item, value: Any, couple: Couple, viewer: int | None = None, lang: str | None = None
+    item: Item,
+    value: Any,
+    couple: Couple | PageCouple,
+    viewer: int | None = None,
+    lang: str | None = None,
 ) -> bytes:
     """An item that prints alone (``Item.prints_alone``) on a page of its own; ``viewer``
     is the partner printing it from their link ("you"), None for the therapist's copy;

@@ -6,7 +6,7 @@ Wrong tries count per partner, whoever makes them; after CODE_ATTEMPTS in a row 
 links lock until the therapist lifts the lock-out, so a code of four digits cannot be guessed.
 """
 
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from flask import current_app
 from flask_babel import gettext
@@ -76,7 +76,17 @@ def allow_choice(partner: Partner, allowed: bool) -> None:
     _record("partner_code_choice_changed", partner, detail=f"allowed={int(allowed)}")
 
 
-def may_choose(partner: Partner) -> bool:
+class _Choosing(Protocol):
+    """What :func:`may_choose` reads: a ``Partner``, or a link page's plain one."""
+
+    @property
+    def code_choice_allowed(self) -> bool: ...
+
+    @property
+    def code_hash(self) -> str | None: ...
+
+
+def may_choose(partner: _Choosing) -> bool:
     return partner.code_choice_allowed and partner.code_hash is None
 
 

@@ -141,6 +141,20 @@ class TestIdleTime:
         self.age_sessions(16)
         assert_reveals_nothing(client.get(f"/w/{answered}").get_data(as_text=True))
 
+    def test_a_partner_moving_between_pages_keeps_the_session_open(self, client, answered):
+        self.age_sessions(10)
+        assert TITLE in client.get(f"/w/{answered}").get_data(as_text=True)
+        for row in db.session.scalars(select(ClientSession)):
+            row.last_seen_at -= timedelta(minutes=10)  # 20 since the first page, 10 since this
+        db.session.commit()
+        assert TITLE in client.get(f"/w/{answered}").get_data(as_text=True)
+
+    def test_a_session_that_idled_out_stays_ended(self, client, answered):
+        self.age_sessions(16)
+        assert_reveals_nothing(client.get(f"/w/{answered}").get_data(as_text=True))
+        self.age_sessions(0)  # its idle clock alone would let it open again
+        assert_reveals_nothing(client.get(f"/w/{answered}").get_data(as_text=True))
+
     def test_text_typed_before_the_session_idled_out_is_still_saved(
         self, client, answered, sheet_url
     ):
