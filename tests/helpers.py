@@ -30,8 +30,10 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.exc import OperationalError
 
 from clinic import create_app
+from clinic.assignments.links import link_state, shaped_token_hash
+from clinic.enums import LinkState
 from clinic.extensions import db
-from clinic.models import Couple
+from clinic.models import ClientLink, Couple
 
 PG_SERVER_URL = os.environ.get(
     "CLINIC_TEST_POSTGRES_URL", "postgresql+psycopg://root@127.0.0.1:5432/test"
@@ -321,3 +323,13 @@ def sqlite_database_away(database_url: str):
         db.engine.dispose()
         path.unlink(missing_ok=True)
         path.with_name("away.sqlite3").rename(path)
+
+
+def active_link(token: str) -> ClientLink | None:
+    """The ORM row of a raw token's link while it is active (None for unknown, expired and
+    revoked alike): what a test reaches for to act on a link as the therapist's pages do."""
+    token_hash = shaped_token_hash(token)
+    if token_hash is None:
+        return None
+    link = db.session.scalar(select(ClientLink).where(ClientLink.token_hash == token_hash))
+    return link if link is not None and link_state(link) == LinkState.ACTIVE else None

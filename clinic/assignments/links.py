@@ -82,15 +82,6 @@ def link_state(link: _Dated, now: datetime | None = None) -> LinkState:
     return LinkState.ACTIVE if link.expires_at > (now or utcnow()) else LinkState.EXPIRED
 
 
-def find_active_link(token: str) -> ClientLink | None:
-    """The active link for a raw token; None for unknown, expired and revoked alike."""
-    token_hash = shaped_token_hash(token)
-    if token_hash is None:
-        return None
-    link = db.session.scalar(select(ClientLink).where(ClientLink.token_hash == token_hash))
-    return link if link is not None and link_state(link) == LinkState.ACTIVE else None
-
-
 def shaped_token_hash(token: object) -> str | None:
     """The hash to look a raw token up by; None for anything not shaped like a token, which
     is never looked up."""

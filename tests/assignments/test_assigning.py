@@ -6,12 +6,12 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from clinic.assignments import links
 from clinic.assignments.service import why_no_email
 from clinic.extensions import db
 from clinic.models import Assignment, ClientLink, CustomWorksheet, WorksheetVersion
 from clinic.storage import utcnow
 from tests import factories
+from tests.helpers import active_link
 
 SAMPLE_FILE = Path(__file__).parents[1] / "client" / "sample-worksheet.yaml"
 LINK_URL = re.compile(r'value="(https?://[^"]*/w/([A-Za-z0-9_-]{43}))"')
@@ -179,7 +179,7 @@ def test_locking_closes_answers_and_takes_the_assignment_off_the_dashboard(signe
 
 def test_revoking_a_link_stops_it(client, signed_in, couple_with_links):
     assignment, (first, second) = couple_with_links.assignment, couple_with_links.tokens
-    link = links.find_active_link(first)
+    link = active_link(first)
     response = signed_in.post(f"/assignments/{assignment.id}/links/{link.id}/revoke")
     assert response.status_code == 302
     assert client.get(f"/w/{first}").status_code == 404
@@ -190,7 +190,7 @@ def test_revoking_a_link_stops_it(client, signed_in, couple_with_links):
 
 def test_a_new_link_replaces_the_old_one_and_is_shown_once(client, signed_in, couple_with_links):
     assignment, (first, second) = couple_with_links.assignment, couple_with_links.tokens
-    link = links.find_active_link(first)
+    link = active_link(first)
     response = signed_in.post(
         f"/assignments/{assignment.id}/links/{link.id}/reissue", follow_redirects=True
     )

@@ -6,10 +6,10 @@ otherwise."""
 
 import pytest
 
-from clinic.assignments import links
 from clinic.safety import codes
 from tests import factories
 from tests.browser.fixtures import README_IMAGES as IMAGES
+from tests.helpers import active_link
 
 pytestmark = pytest.mark.browser
 
@@ -143,7 +143,7 @@ def test_client_pages_fit_and_keep_their_controls_in_reach(
 
 
 def give_a_code(url: str) -> None:
-    link = links.find_active_link(url.rsplit("/", 1)[1])
+    link = active_link(url.rsplit("/", 1)[1])
     codes.set_code(link.partner, "Lantern 77")
 
 

@@ -7,13 +7,12 @@ import pytest
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from clinic.assignments import links
 from clinic.client import service as client_service
 from clinic.extensions import db
 from clinic.models import Answer, AssignedWorksheet
 from tests import factories
 from tests.client.browser_form import browser_form
-from tests.helpers import pdf_text
+from tests.helpers import active_link, pdf_text
 from tests.safety.check_in import RAISING, SECRET, alerts, send, stored_answers
 
 CHECK_IN, MONTHLY = 1, 2  # worksheet numbers on each partner's link
@@ -80,7 +79,7 @@ def test_any_other_path_that_marks_a_private_answer_shareable_is_overruled(assig
 def test_a_save_that_asks_to_share_a_private_answer_stores_it_for_the_therapist_only(app, tokens):
     """The client's save writes answers as plain statements, which no flush rule sees: the
     save itself keeps the private worksheet's answers private, whatever it is handed."""
-    link = links.find_active_link(tokens[0])
+    link = active_link(tokens[0])
     sheet = client_service.link_worksheet_by_number(link, str(CHECK_IN))
     posted = client_service.Posted(
         answers={"afraid": "often"},
