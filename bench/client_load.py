@@ -188,6 +188,12 @@ def main() -> None:
     parser.add_argument("--couples", type=int, default=10_000, help="answered couples to add")
     parser.add_argument("--rounds", type=int, default=4, help="turns each scenario takes")
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL, not SQLite")
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=15.0,
+        help="seconds to wait after the warm-up, before measuring (0: measure at once)",
+    )
     args = parser.parse_args()
 
     from tests.slow import servers
@@ -227,6 +233,10 @@ def main() -> None:
         figures = {name: Figures(name) for name in scenarios}
         for name, one in scenarios.items():  # warm every worker: imports, templates, pools
             hammer(Figures(name), 4 * args.workers, args.concurrency, one)
+        # Each Tandem worker prepares its PDF renderers on a thread once it has loaded the app
+        # (gunicorn.conf.py). Until that ends, requests share the worker with it: measured at
+        # once, the first scenario's p99 was that preparation (140 ms against 48 settled).
+        time.sleep(args.settle)
         for _ in range(args.rounds):
             for name, one in scenarios.items():
                 hammer(figures[name], args.requests // args.rounds, args.concurrency, one)
