@@ -14,6 +14,7 @@ at once than the setting allows.
 
 from __future__ import annotations
 
+import atexit
 import base64
 import functools
 import gc
@@ -339,3 +340,16 @@ def renderer(concurrency: int = 2) -> RendererPool:
         if concurrency not in _pools:
             _pools[concurrency] = RendererPool(concurrency)
         return _pools[concurrency]
+
+
+@atexit.register
+def _release_renderers() -> None:
+    """Free every renderer's fonts while the interpreter is still whole.
+
+    Left to the interpreter's last collection, Pango's objects were released after what
+    their finalizers need, and every process that had made a renderer (each gunicorn worker,
+    the jobs worker) died of SIGSEGV on its way out.
+    """
+    with _pools_lock:
+        _pools.clear()
+    gc.collect()
