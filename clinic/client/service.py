@@ -17,17 +17,19 @@ import functools
 import hashlib
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from flask import current_app
+from flask import current_app, g
 from flask_babel import gettext
 from sqlalchemy import Integer, Select, String, Update, and_, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from clinic import localtime
+from clinic.client import sessions
 from clinic.client.sessions import PageAssignment, PageLink
 from clinic.enums import AnsweredBy, ResponseStatus, SaveOutcome
 from clinic.extensions import db
@@ -239,13 +241,38 @@ def link_worksheets(link: Link) -> list[LinkWorksheet]:
 
 
 def link_worksheet_by_number(link: Link, number: str) -> LinkWorksheet | None:
-    """One worksheet of the link, its response and its stored answers, in one query."""
+    """One worksheet of the link, its response and its stored answers, in one query (none
+    when :func:`find_link_with_sheet` read them with the link)."""
+    wanted = _sheet_number(number)
+    if wanted is None:
+        return None
+    return next((s for s in _link_worksheets(link, wanted) if s.number == wanted), None)
+
+
+def find_link_with_sheet(token: str, number: str) -> PageLink | None:
+    """:func:`clinic.client.sessions.find_link`, and in the same statement what
+    :func:`link_worksheet_by_number` then reads for worksheet ``number``: a worksheet's page
+    and its autosave, the busiest requests, so ask the database once instead of twice.
+
+    The rows wait in ``g`` for this request's link_worksheet_by_number, which the view calls
+    only once the link's session lets it; a link that is not active leaves nothing there.
+    """
+    wanted = _sheet_number(number)
+    if wanted is None:
+        return sessions.find_link(token)
+    found = sessions.find_link_rows(token, _LINK_AND_SHEETS, {"skip": wanted - 1})
+    if found is None:
+        return None
+    link, rows = found
+    g.client_sheet_rows = (link.id, wanted, rows)
+    return link
+
+
+def _sheet_number(number: str) -> int | None:
     if not (isinstance(number, str) and number.isdecimal() and len(number) < 4):
         return None
     wanted = int(number)
-    if wanted < 1:
-        return None
-    return next((s for s in _link_worksheets(link, wanted) if s.number == wanted), None)
+    return wanted if wanted >= 1 else None
 
 
 def _link_worksheets(link: Link, with_answers: int | None) -> list[LinkWorksheet]:
@@ -253,25 +280,34 @@ def _link_worksheets(link: Link, with_answers: int | None) -> list[LinkWorksheet
     worksheet number ``with_answers``: one statement, the busiest pages' main query, read as
     plain columns (the ORM's objects cost more than the statement itself).
     """
-    params = {"assignment": link.assignment_id, "partner": link.partner_id}
-    if with_answers is not None:
-        params["skip"] = with_answers - 1
-    statement = _SHEETS_WITH_ANSWERS if with_answers is not None else _SHEETS
+    rows: Sequence[Any]
+    read = g.pop("client_sheet_rows", None)  # find_link_with_sheet's rows: used once, as a read
+    if read is not None and read[:2] == (link.id, with_answers):
+        rows, first = read[2], sessions.LINK_COLUMNS
+    else:
+        params = {"assignment": link.assignment_id, "partner": link.partner_id}
+        if with_answers is not None:
+            params["skip"] = with_answers - 1
+        statement = _SHEETS_WITH_ANSWERS if with_answers is not None else _SHEETS
+        rows, first = db.session.connection().execute(statement, params).all(), 0
     assigned: dict[int, PageSheet] = {}
     responses: dict[tuple[int, int | None], PageResponse] = {}
     answers: dict[int, dict[str, Saved]] = {}
-    for row in db.session.connection().execute(statement, params):
-        sheet_id = row[0]
+    for row in rows:
+        columns = row[first:]  # (sheet, version, response[, answer])
+        sheet_id = columns[0]
+        if sheet_id is None:
+            continue  # a link's row with no worksheet (none are assigned)
         if sheet_id not in assigned:
-            assigned[sheet_id] = PageSheet(sheet_id, row[1], PageVersion(row[2], row[3]))
-        if row[4] is not None:
-            found = responses.get((sheet_id, row[5]))
+            assigned[sheet_id] = PageSheet(sheet_id, columns[1], PageVersion(*columns[2:4]))
+        if columns[4] is not None:
+            found = responses.get((sheet_id, columns[5]))
             if found is None:
-                found = PageResponse(row[4], sheet_id, *row[5:9])
+                found = PageResponse(columns[4], sheet_id, *columns[5:9])
                 responses[(sheet_id, found.partner_id)] = found
             stored = answers.setdefault(found.id, {})
-            if len(row) > 9 and row[9] is not None:
-                stored[row[10]] = Saved(*row[9:13])
+            if len(columns) > 9 and columns[9] is not None:
+                stored[columns[10]] = Saved(*columns[9:13])
     worksheets = []
     wanted = reading_language(link)
     for number, one in enumerate(assigned.values(), start=1):
@@ -969,3 +1005,47 @@ _RESPONSE_AGAIN = (
 )
 _SHEETS = _sheets_statement(False)
 _SHEETS_WITH_ANSWERS = _sheets_statement(True)
+
+
+def _link_and_sheets_statement() -> Select:
+    """The statement of :func:`find_link_with_sheet`: the link's, then in each row one of its
+    worksheets as :func:`_sheets_statement` reads them (with the answers of the one numbered
+    ``skip + 1``). Outer joins throughout, so that the link is found whatever it holds."""
+    other = aliased(AssignedWorksheet)
+    numbered = (
+        select(other.id)
+        .where(other.assignment_id == ClientLink.assignment_id)
+        .order_by(other.position, other.id)
+        .offset(bindparam("skip", type_=Integer))
+        .limit(1)
+        .correlate(ClientLink)
+        .scalar_subquery()
+    )
+    return (
+        sessions.link_statement()
+        .add_columns(
+            AssignedWorksheet.id,
+            AssignedWorksheet.answered_by,
+            WorksheetVersion.id,
+            WorksheetVersion.content_hash,
+            *_RESPONSE,
+            *_SAVED,
+        )
+        .outerjoin(AssignedWorksheet, AssignedWorksheet.assignment_id == ClientLink.assignment_id)
+        .outerjoin(WorksheetVersion, WorksheetVersion.id == AssignedWorksheet.worksheet_version_id)
+        .outerjoin(
+            Response,
+            and_(
+                Response.assigned_worksheet_id == AssignedWorksheet.id,
+                (Response.partner_id == ClientLink.partner_id) | Response.partner_id.is_(None),
+            ),
+        )
+        .outerjoin(
+            Answer,
+            and_(Answer.response_id == Response.id, Response.assigned_worksheet_id == numbered),
+        )
+        .order_by(AssignedWorksheet.position, AssignedWorksheet.id)
+    )
+
+
+_LINK_AND_SHEETS = _link_and_sheets_statement()
