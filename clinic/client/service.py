@@ -988,7 +988,7 @@ def _read_again(response: PageResponse) -> dict[str, Saved]:
     return answers
 
 
-# The columns of PageResponse after its id and worksheet, and of Saved, as statements read them.
+# The columns of PageResponse (but its worksheet's, which the row has already) and of Saved.
 _RESPONSE = (
     Response.id,
     Response.partner_id,
