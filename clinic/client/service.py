@@ -17,19 +17,19 @@ import functools
 import hashlib
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from flask import current_app
+from flask import current_app, g
 from flask_babel import gettext
 from sqlalchemy import Integer, Select, String, Update, and_, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import defer
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import aliased
 
 from clinic import localtime
+from clinic.client import sessions
 from clinic.client.sessions import PageAssignment, PageLink
 from clinic.enums import AnsweredBy, ResponseStatus, SaveOutcome
 from clinic.extensions import db
@@ -76,6 +76,35 @@ class Saved(NamedTuple):
     shareable: bool
 
 
+class PageVersion(NamedTuple):
+    """A worksheet version as pages read it: its definition is parsed once per process (by
+    content hash), so a page does not read it again."""
+
+    id: int
+    content_hash: str
+
+
+class PageSheet(NamedTuple):
+    """An assigned worksheet as pages and saves read it, plain columns (no ORM object)."""
+
+    id: int
+    answered_by: AnsweredBy
+    worksheet_version: PageVersion
+
+
+@dataclass
+class PageResponse:
+    """A response as pages and saves read it: plain columns of the row that found the sheet.
+    A save's revision claim returns the new revision, status and submission time into it."""
+
+    id: int
+    assigned_worksheet_id: int
+    partner_id: int | None
+    status: ResponseStatus
+    submitted_at: datetime | None
+    revision: int
+
+
 @dataclass
 class LinkWorksheet:
     """One worksheet as this link sees it: the definition and the response it writes to.
@@ -86,9 +115,9 @@ class LinkWorksheet:
     """
 
     number: int
-    assigned: AssignedWorksheet
+    assigned: PageSheet
     worksheet: Worksheet
-    response: Response
+    response: PageResponse
     language: str = SOURCE_LANGUAGE
     # The response's stored answers when they came in the same query as the response (one
     # snapshot, so its revision guards them): saves and pages use them instead of asking again.
@@ -212,43 +241,73 @@ def link_worksheets(link: Link) -> list[LinkWorksheet]:
 
 
 def link_worksheet_by_number(link: Link, number: str) -> LinkWorksheet | None:
-    """One worksheet of the link, its response and its stored answers, in one query."""
-    if not (isinstance(number, str) and number.isdecimal() and len(number) < 4):
-        return None
-    wanted = int(number)
-    if wanted < 1:
+    """One worksheet of the link, its response and its stored answers, in one query (none
+    when :func:`find_link_with_sheet` read them with the link)."""
+    wanted = _sheet_number(number)
+    if wanted is None:
         return None
     return next((s for s in _link_worksheets(link, wanted) if s.number == wanted), None)
 
 
+def find_link_with_sheet(token: str, number: str) -> PageLink | None:
+    """:func:`clinic.client.sessions.find_link`, and in the same statement what
+    :func:`link_worksheet_by_number` then reads for worksheet ``number``: a worksheet's page
+    and its autosave, the busiest requests, so ask the database once instead of twice.
+
+    The rows wait in ``g`` for this request's link_worksheet_by_number, which the view calls
+    only once the link's session lets it; a link that is not active leaves nothing there.
+    """
+    wanted = _sheet_number(number)
+    if wanted is None:
+        return sessions.find_link(token)
+    found = sessions.find_link_rows(token, _LINK_AND_SHEETS, {"skip": wanted - 1})
+    if found is None:
+        return None
+    link, rows = found
+    g.client_sheet_rows = (link.id, wanted, rows)
+    return link
+
+
+def _sheet_number(number: str) -> int | None:
+    if not (isinstance(number, str) and number.isdecimal() and len(number) < 4):
+        return None
+    wanted = int(number)
+    return wanted if wanted >= 1 else None
+
+
 def _link_worksheets(link: Link, with_answers: int | None) -> list[LinkWorksheet]:
     """Every worksheet of the link with its version and response, and the stored answers of
-    worksheet number ``with_answers``: one statement, the busiest pages' main query.
-
-    The version's definition is not loaded when this process parsed it already (by its
-    content hash), so a page does not read and parse the same definition again.
+    worksheet number ``with_answers``: one statement, the busiest pages' main query, read as
+    plain columns (the ORM's objects cost more than the statement itself).
     """
-    statement = _sheets_statement(with_answers is not None)
-    params = {"assignment": link.assignment_id, "partner": link.partner_id}
-    if with_answers is not None:
-        params["skip"] = with_answers - 1
-    assigned: dict[int, AssignedWorksheet] = {}
-    responses: dict[tuple[int, int | None], Response] = {}
+    rows: Sequence[Any]
+    read = g.pop("client_sheet_rows", None)  # find_link_with_sheet's rows: used once, as a read
+    if read is not None and read[:2] == (link.id, with_answers):
+        rows, first = read[2], sessions.LINK_COLUMNS
+    else:
+        params = {"assignment": link.assignment_id, "partner": link.partner_id}
+        if with_answers is not None:
+            params["skip"] = with_answers - 1
+        statement = _SHEETS_WITH_ANSWERS if with_answers is not None else _SHEETS
+        rows, first = db.session.connection().execute(statement, params).all(), 0
+    assigned: dict[int, PageSheet] = {}
+    responses: dict[tuple[int, int | None], PageResponse] = {}
     answers: dict[int, dict[str, Saved]] = {}
-    for row in db.session.execute(statement, params):
-        columns: tuple[Any, ...] = tuple(row)  # (worksheet, version, response[, answer...])
-        one: AssignedWorksheet = columns[0]
-        found: Response | None = columns[2]
-        answer = Saved(*columns[3:]) if len(columns) > 3 and columns[3] is not None else None
-        if one.id not in assigned:
-            # The version came in the row; the session holds it only weakly.
-            set_committed_value(one, "worksheet_version", columns[1])
-            assigned[one.id] = one
-        if found is not None:
-            responses[(one.id, found.partner_id)] = found
+    for row in rows:
+        columns = row[first:]  # (sheet, version, response[, answer])
+        sheet_id = columns[0]
+        if sheet_id is None:
+            continue  # a link's row with no worksheet (none are assigned)
+        if sheet_id not in assigned:
+            assigned[sheet_id] = PageSheet(sheet_id, columns[1], PageVersion(*columns[2:4]))
+        if columns[4] is not None:
+            found = responses.get((sheet_id, columns[5]))
+            if found is None:
+                found = PageResponse(columns[4], sheet_id, *columns[5:9])
+                responses[(sheet_id, found.partner_id)] = found
             stored = answers.setdefault(found.id, {})
-            if answer is not None:
-                stored[answer.item_id] = answer
+            if len(columns) > 9 and columns[9] is not None:
+                stored[columns[10]] = Saved(*columns[9:13])
     worksheets = []
     wanted = reading_language(link)
     for number, one in enumerate(assigned.values(), start=1):
@@ -272,16 +331,20 @@ def _link_worksheets(link: Link, with_answers: int | None) -> list[LinkWorksheet
     return worksheets
 
 
-@functools.cache
 def _sheets_statement(with_answers: bool) -> Select:
     """The statement of :func:`_link_worksheets`, built once: its values are bound parameters,
-    so SQLAlchemy neither builds nor compiles it again on each page. The version is an entity
-    of the row, not an eager join, which costs the ORM more on every page; the response's
-    language (sealed, written by every save) is not opened, as no client page reads it."""
+    so SQLAlchemy neither builds nor compiles it again on each page. Only the columns pages
+    read (no definition, no sealed language), in the order :func:`_link_worksheets` reads."""
     ordered = (AssignedWorksheet.position, AssignedWorksheet.id)
     assignment = bindparam("assignment", type_=Integer)
     statement = (
-        select(AssignedWorksheet, WorksheetVersion, Response)
+        select(
+            AssignedWorksheet.id,
+            AssignedWorksheet.answered_by,
+            WorksheetVersion.id,
+            WorksheetVersion.content_hash,
+            *_RESPONSE,
+        )
         .join(WorksheetVersion, WorksheetVersion.id == AssignedWorksheet.worksheet_version_id)
         .outerjoin(
             Response,
@@ -293,8 +356,6 @@ def _sheets_statement(with_answers: bool) -> Select:
         )
         .where(AssignedWorksheet.assignment_id == assignment)
         .order_by(*ordered)
-        .options(defer(WorksheetVersion.definition), defer(Response.language))
-        .execution_options(populate_existing=True)
     )
     if not with_answers:
         return statement
@@ -311,13 +372,14 @@ def _sheets_statement(with_answers: bool) -> Select:
     )
 
 
-def _definition(one: AssignedWorksheet) -> Worksheet:
+def _definition(one: PageSheet) -> Worksheet:
     """The version's definition as assigned, parsed (and copied) once per process."""
-    version = one.worksheet_version
-    key = (version.content_hash, one.answered_by)
+    key = (one.worksheet_version.content_hash, one.answered_by)
     worksheet = _definitions.get(key)
     if worksheet is None:
-        worksheet = worksheet_of(version)  # loads the deferred definition this once
+        version = db.session.get(WorksheetVersion, one.worksheet_version.id)
+        assert version is not None  # the sheet's row was just read with it
+        worksheet = worksheet_of(version)  # reads the definition this once
         if worksheet.answered_by != one.answered_by:
             worksheet = worksheet.model_copy(update={"answered_by": one.answered_by})
         if len(_definitions) < 1024:
@@ -342,19 +404,26 @@ def _complete_languages(content_hash: str, worksheet: Worksheet) -> tuple[str, .
 _languages: dict[str, tuple[str, ...]] = {}
 
 
-def _new_response(sheet: AssignedWorksheet, partner_id: int | None) -> Response:
+def _new_response(sheet: PageSheet, partner_id: int | None) -> PageResponse:
     """A response a partner had none of (added after the assignment); safe against a race."""
     response = Response(assigned_worksheet_id=sheet.id, partner_id=partner_id)
     try:
         with db.session.begin_nested():
             db.session.add(response)
     except IntegrityError:  # the other request's response is stored now
-        return db.session.execute(
+        response = db.session.execute(
             select(Response).where(
                 Response.assigned_worksheet_id == sheet.id, Response.partner_id == partner_id
             )
         ).scalar_one()
-    return response
+    return PageResponse(
+        response.id,
+        sheet.id,
+        partner_id,
+        response.status,
+        response.submitted_at,
+        response.revision,
+    )
 
 
 def mark_opened(link: Link, sheet: LinkWorksheet | None = None) -> None:
@@ -385,7 +454,7 @@ def assignment_note(link: Link) -> str:
     )
 
 
-def closed_reason(assignment: Assignment | PageAssignment, response: Response) -> str | None:
+def closed_reason(assignment: Assignment | PageAssignment, response: PageResponse) -> str | None:
     """Why answers can no longer be changed, or None while they can."""
     if assignment.locked_at is not None:
         return gettext(
@@ -408,7 +477,7 @@ def closed_reason(assignment: Assignment | PageAssignment, response: Response) -
 # --- reading and showing answers ----------------------------------------------------------------
 
 
-def stored_state(response: Response) -> dict[str, Stored]:
+def stored_state(response: PageResponse) -> dict[str, Stored]:
     return {a.item_id: Stored(a.value, a.shareable) for a in _answers(response).values()}
 
 
@@ -587,8 +656,7 @@ def save(link: Link, sheet: LinkWorksheet, posted: Posted, submit: bool = False)
         if attempt == 0 and sheet.preloaded is not None:
             current = sheet.preloaded  # read with the response, in this request
         else:
-            db.session.refresh(response)
-            current = _answers(response)
+            current = _read_again(response)
         sheet.preloaded = None  # a save changes them; whatever asks next reads them anew
         state = {a.item_id: Stored(a.value, a.shareable) for a in current.values()}
         if reason := closed_reason(link.assignment, response):
@@ -630,9 +698,8 @@ def change_answer(
     through after the answers were closed (withdrawing consent is always possible).
     """
     for _ in range(MERGE_ATTEMPTS):
-        db.session.refresh(sheet.response)
         response = sheet.response
-        current = _answers(response)
+        current = _read_again(response)
         state = {a.item_id: Stored(a.value, a.shareable) for a in current.values()}
         reason = closed_reason(link.assignment, response)
         if reason and not while_closed:
@@ -663,7 +730,7 @@ class _Plan:
 
 
 def _merge(
-    sheet: LinkWorksheet, posted: Posted, state: dict[str, Stored], response: Response
+    sheet: LinkWorksheet, posted: Posted, state: dict[str, Stored], response: PageResponse
 ) -> _Plan:
     fresh = posted.revision == response.revision
     now = utcnow()
@@ -766,8 +833,8 @@ def _write(
     Its own commit, not the request's: the revision claim holds the response's row lock
     until then, so it is released as soon as the answers are stored, and a partner's text
     is safe before anything else the request does (alerts, audit, the page) can fail.
-    The claim returns the response's new columns, and the commit keeps what the request
-    loaded: the rest of the request reads nothing again that it already knows.
+    The claim returns the response's new columns: the rest of the request reads nothing
+    again that it already knows.
     """
     response, language, now = sheet.response, sheet.language, utcnow()
     if finishing:
@@ -780,19 +847,13 @@ def _write(
         "now": now,
         "written_in": language,
     }
-    claimed = db.session.execute(_claim_statement(status), params).one_or_none()
+    claimed = db.session.connection().execute(_claim_statement(status), params).one_or_none()
     if claimed is None:
         db.session.rollback()
         return False
     _write_answers(sheet, changes, current, now)
-    for name, value in (*claimed._mapping.items(), ("updated_at", now), ("language", language)):
-        set_committed_value(response, name, value)
-    session = db.session()
-    expiring, session.expire_on_commit = session.expire_on_commit, False
-    try:
-        session.commit()  # compare-and-set: the claimed revision and its answers land together
-    finally:
-        session.expire_on_commit = expiring
+    response.revision, response.status, response.submitted_at = claimed
+    db.session.commit()  # compare-and-set: the claimed revision and its answers land together
     return True
 
 
@@ -846,12 +907,13 @@ def _write_answers(
             emptied.append(answer.id)
         else:
             changed.append({"answer": answer.id} | _answer_values(stored, now))
+    connection = db.session.connection()
     if added:
-        db.session.execute(_ADD_ANSWERS, added)
+        connection.execute(_ADD_ANSWERS, added)
     if changed:
-        db.session.execute(_CHANGE_ANSWERS, changed)
+        connection.execute(_CHANGE_ANSWERS, changed)
     if emptied:
-        db.session.execute(table.delete().where(table.c.id.in_(emptied)))
+        connection.execute(table.delete().where(table.c.id.in_(emptied)))
 
 
 def _answer_values(stored: Stored, now: Any) -> dict[str, Any]:
@@ -885,7 +947,7 @@ _CHANGE_ANSWERS = (
 
 
 def _outcome(
-    sheet: LinkWorksheet, submit: bool, response: Response, plan: _Plan, was_submitted: bool
+    sheet: LinkWorksheet, submit: bool, response: PageResponse, plan: _Plan, was_submitted: bool
 ) -> Outcome:
     errors = dict(plan.errors)
     if plan.conflicts:
@@ -910,12 +972,80 @@ def _outcome(
     )
 
 
-def _answers(response: Response) -> dict[str, Saved]:
-    return {
-        a.item_id: a
-        for a in map(Saved._make, db.session.execute(_ANSWERS_OF, {"response": response.id}))
-    }
+def _answers(response: PageResponse) -> dict[str, Saved]:
+    rows = db.session.connection().execute(_ANSWERS_OF, {"response": response.id})
+    return {a.item_id: a for a in map(Saved._make, rows)}
 
 
-_SAVED = (Answer.id, Answer.item_id, Answer.value, Answer.shareable)  # the columns of Saved
+def _read_again(response: PageResponse) -> dict[str, Saved]:
+    """The response's columns and stored answers as they are now (a save raced this one, or
+    a step that is not typing merges against the newest), in one statement."""
+    answers: dict[str, Saved] = {}
+    for row in db.session.connection().execute(_RESPONSE_AGAIN, {"response": response.id}):
+        response.status, response.submitted_at, response.revision = row[:3]
+        if row[3] is not None:
+            answers[row[4]] = Saved(*row[3:])
+    return answers
+
+
+# The columns of PageResponse (but its worksheet's, which the row has already) and of Saved.
+_RESPONSE = (
+    Response.id,
+    Response.partner_id,
+    Response.status,
+    Response.submitted_at,
+    Response.revision,
+)
+_SAVED = (Answer.id, Answer.item_id, Answer.value, Answer.shareable)
 _ANSWERS_OF = select(*_SAVED).where(Answer.response_id == bindparam("response", type_=Integer))
+_RESPONSE_AGAIN = (
+    select(Response.status, Response.submitted_at, Response.revision, *_SAVED)
+    .outerjoin(Answer, Answer.response_id == Response.id)
+    .where(Response.id == bindparam("response", type_=Integer))
+)
+_SHEETS = _sheets_statement(False)
+_SHEETS_WITH_ANSWERS = _sheets_statement(True)
+
+
+def _link_and_sheets_statement() -> Select:
+    """The statement of :func:`find_link_with_sheet`: the link's, then in each row one of its
+    worksheets as :func:`_sheets_statement` reads them (with the answers of the one numbered
+    ``skip + 1``). Outer joins throughout, so that the link is found whatever it holds."""
+    other = aliased(AssignedWorksheet)
+    numbered = (
+        select(other.id)
+        .where(other.assignment_id == ClientLink.assignment_id)
+        .order_by(other.position, other.id)
+        .offset(bindparam("skip", type_=Integer))
+        .limit(1)
+        .correlate(ClientLink)
+        .scalar_subquery()
+    )
+    return (
+        sessions.link_statement()
+        .add_columns(
+            AssignedWorksheet.id,
+            AssignedWorksheet.answered_by,
+            WorksheetVersion.id,
+            WorksheetVersion.content_hash,
+            *_RESPONSE,
+            *_SAVED,
+        )
+        .outerjoin(AssignedWorksheet, AssignedWorksheet.assignment_id == ClientLink.assignment_id)
+        .outerjoin(WorksheetVersion, WorksheetVersion.id == AssignedWorksheet.worksheet_version_id)
+        .outerjoin(
+            Response,
+            and_(
+                Response.assigned_worksheet_id == AssignedWorksheet.id,
+                (Response.partner_id == ClientLink.partner_id) | Response.partner_id.is_(None),
+            ),
+        )
+        .outerjoin(
+            Answer,
+            and_(Answer.response_id == Response.id, Response.assigned_worksheet_id == numbered),
+        )
+        .order_by(AssignedWorksheet.position, AssignedWorksheet.id)
+    )
+
+
+_LINK_AND_SHEETS = _link_and_sheets_statement()

@@ -10,12 +10,13 @@ Back, Forward, history and bookmarks show nothing on their own.
 import functools
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from flask import current_app, g, session
-from sqlalchemy import Select, String, bindparam, func, select, update
+from sqlalchemy import Select, String, Text, bindparam, func, select, type_coerce, update
 from sqlalchemy.orm import aliased
 
 from clinic.assignments import links
@@ -96,18 +97,30 @@ def _browser_key() -> str | None:
 def find_link(token: str) -> PageLink | None:
     """The active link of a token (None for unknown, expired and revoked alike) and, in the
     same statement, this browser's newest session on it, which every page and save asks for."""
+    found = find_link_rows(token, link_statement(), {})
+    return None if found is None else found[0]
+
+
+def find_link_rows(
+    token: str, statement: Select, params: dict[str, Any]
+) -> tuple[PageLink, Sequence[Any]] | None:
+    """:func:`find_link` by a statement that adds columns (and rows) to :func:`link_statement`'s,
+    and the rows it read; their first :data:`LINK_COLUMNS` columns are the link's."""
     token_hash = links.shaped_token_hash(token)
     if token_hash is None:
         return None
     key = _browser_key()
     # Without a key no session matches: the key hashes are never NULL.
-    params = {"token_hash": token_hash, "key_hash": _key_hash(key) if key else None}
-    row = db.session.connection().execute(_link_with_session(), params).first()
-    if row is None:
+    params = {"token_hash": token_hash, "key_hash": _key_hash(key) if key else None} | params
+    rows = db.session.connection().execute(statement, params).all()
+    if not rows:
         return None
+    row = rows[0]
     (link_id, assignment_id, partner_id, expires_at, revoked_at, last_opened_at) = row[:6]
     (couple_id, locked_at, due_date, couple_zone, therapist_zone) = row[6:11]
-    partner = PagePartner(partner_id, *row[11:16])
+    # Read sealed, opened here once: a statement that adds rows repeats the link's columns.
+    language = _SEALED.process_result_value(row[15], db.engine.dialect)
+    partner = PagePartner(partner_id, row[11], row[12], row[13], row[14], language)
     couple = PageCouple(couple_id, couple_zone, PageTherapist(therapist_zone))
     assignment = PageAssignment(assignment_id, couple_id, locked_at, due_date, couple)
     link = PageLink(
@@ -116,8 +129,9 @@ def find_link(token: str) -> PageLink | None:
     )  # fmt: skip
     if links.link_state(link) != LinkState.ACTIVE:
         return None
-    g.client_session = (link.id, None if row[16] is None else PageSession(*row[16:]))
-    return link
+    session_row = row[16:LINK_COLUMNS]
+    g.client_session = (link.id, None if session_row[0] is None else PageSession(*session_row))
+    return link, rows
 
 
 def partner_of(link: PageLink) -> Partner:
@@ -127,11 +141,16 @@ def partner_of(link: PageLink) -> Partner:
     return partner
 
 
+LINK_COLUMNS = 19  # the columns of link_statement(), which find_link_rows reads
+_SEALED = Partner.language.type
+
+
 @functools.cache
-def _link_with_session() -> Select:
+def link_statement() -> Select:
     """The link's columns with the newest session of one key hash joined (built once): the
     couple's zone, the assignment's state and the partner's code and language come in the same
-    row; sealed columns nobody reads there (notes, names) are left out."""
+    row; sealed columns nobody reads there (notes, names) are left out. The partner's language
+    comes sealed, for :func:`find_link_rows` to open once."""
     other = aliased(ClientSession)
     newest = (
         select(func.max(other.id))
@@ -156,7 +175,7 @@ def _link_with_session() -> Select:
             Partner.code_hash,
             Partner.code_choice_allowed,
             Partner.code_locked_at,
-            Partner.language,
+            type_coerce(Partner.language, Text),
             ClientSession.id,
             ClientSession.ended_at,
             ClientSession.last_seen_at,

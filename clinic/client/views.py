@@ -218,7 +218,7 @@ def _render_overview(token: str, link, code_problem: str | None = None, status: 
 
 @bp.get("/w/<token>/<number>")
 def sheet(token: str, number: str):
-    link, gate = _admitted(token)
+    link, gate = _admitted(token, number)
     if gate is not None:
         return gate
     sheet = service.link_worksheet_by_number(link, number)
@@ -232,7 +232,7 @@ def sheet(token: str, number: str):
 @bp.post("/w/<token>/<number>")
 def save(token: str, number: str):
     """The form without JavaScript: "Save and finish later" and "Send to my therapist"."""
-    link = _active_link_or_404(token)
+    link = _active_link_or_404(token, number)
     if not _may_save(link):
         flash(gettext(SESSION_ENDED_PAGE), "warning")
         return redirect(url_for("client.overview", token=token), 303)
@@ -334,7 +334,7 @@ def _agreement_step(token, link, sheet, posted, step):
 @bp.get("/w/<token>/<number>/agreement/<item_id>")
 def agreement(token: str, number: str, item_id: str):
     """An agreement to read and print, once every partner confirmed all of it."""
-    link, gate = _admitted(token)
+    link, gate = _admitted(token, number)
     if gate is not None:
         return gate
     sheet = service.link_worksheet_by_number(link, number)
@@ -358,7 +358,7 @@ def agreement(token: str, number: str, item_id: str):
 @bp.post("/w/<token>/<number>/autosave")
 def autosave(token: str, number: str):
     """Saving as the partner types (static/client.js); answers JSON, never a page."""
-    link = _active_link_or_404(token)
+    link = _active_link_or_404(token, number)
     if not _may_save(link):
         return jsonify({"status": "ended", "message": gettext(SESSION_ENDED)}), 401
     sheet = service.link_worksheet_by_number(link, number)
@@ -466,13 +466,13 @@ def _neutral_error(code: int):
     return render_template("client/message.html", message=message), code
 
 
-def _admitted(token: str):
+def _admitted(token: str, number: str | None = None):
     """(link, None) while this browser's session on the link is open, else (link, gate page).
 
     The very first opening of a link without a code starts a session at once; any later one
     needs the code or a tap on Continue (module doc).
     """
-    link = _active_link_or_404(token)
+    link = _active_link_or_404(token, number)
     if sessions.live(link):
         return link, None
     if link.partner.code_hash is None and not sessions.ever_opened(link):
@@ -501,8 +501,11 @@ def _may_save(link) -> bool:
     return sessions.live(link) or (sessions.ended_here(link) and _csrf_valid())
 
 
-def _active_link_or_404(token: str):
-    link = sessions.find_link(token)
+def _active_link_or_404(token: str, number: str | None = None):
+    """The link; with a worksheet's number, that worksheet is read with it (one statement)."""
+    link = (
+        sessions.find_link(token) if number is None else service.find_link_with_sheet(token, number)
+    )
     if link is None:
         guessing.count_link_miss()
         abort(404)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from flask import abort, current_app, flash
 from flask_babel import gettext, lazy_gettext
@@ -55,7 +55,18 @@ REVIEWED_HISTORY = 10  # reviewed alerts kept on the couple page, newest first
 # --- raising alerts --------------------------------------------------------------------------
 
 
-def raise_alerts(response: Response, worksheet: Worksheet, answers: dict[str, Any]) -> None:
+class Answered(Protocol):
+    """What raising alerts reads of a response: the ORM's, or the plain one a client page
+    saves (clinic.client.service.PageResponse)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def assigned_worksheet_id(self) -> int: ...
+
+
+def raise_alerts(response: Answered, worksheet: Worksheet, answers: dict[str, Any]) -> None:
     """Store what these saved answers raise that no earlier alert of the response covers.
 
     Called by the client pages after every save. Nothing is queried for worksheets without
@@ -99,7 +110,7 @@ def _covers(alert: SafetyAlert, raised: Alert) -> bool:
     )
 
 
-def _therapist_of(response: Response) -> int | None:
+def _therapist_of(response: Answered) -> int | None:
     return db.session.scalar(
         select(Couple.therapist_id)
         .join(Assignment, Assignment.couple_id == Couple.id)

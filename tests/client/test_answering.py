@@ -77,6 +77,19 @@ def test_saved_answers_come_back_when_the_link_is_opened_again(client, sheet_url
     assert own_response(assignment).status == "in_progress"
 
 
+def test_a_worksheet_whose_response_is_missing_gets_one_on_opening(client, sheet_url, assignment):
+    """A partner with no response to a worksheet (one added to the assignment later) gets one
+    as the page opens, and their answers are saved into it."""
+    db.session.delete(own_response(assignment))
+    db.session.commit()
+    form = open_form(client, sheet_url)
+    saved = client.post(sheet_url + "/autosave", data=filled(form, {"a.story": "A new start."}))
+    assert saved.status_code == 200, saved.get_json()
+    assert saved.get_json()["status"] == "saved"
+    db.session.expire_all()
+    assert stored(own_response(assignment).id) == {"story": ("A new start.", False)}
+
+
 def test_emptying_an_answer_removes_it(client, sheet_url, assignment):
     client.post(sheet_url, data=filled(open_form(client, sheet_url), {"a.feeling": "tired"}))
     client.post(sheet_url, data=filled(open_form(client, sheet_url), {"a.feeling": ""}))
