@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/handout_bench.py                # 15 warm rounds, a 50-page run
     .venv/bin/python bench/handout_bench.py --rounds 30 --big-pages 80
+    .venv/bin/python bench/handout_bench.py --parts five --profile 40   # where the time goes
 
 Builds a throwaway SQLite database with the realistic session the handout tests use (two
 partners, three worksheets, private and shared answers, earlier rounds for a trend) and
@@ -31,6 +32,8 @@ shared machine falls on both alike.
 from __future__ import annotations
 
 import argparse
+import cProfile
+import pstats
 import resource
 import statistics
 import subprocess
@@ -147,8 +150,10 @@ def add_round(couple) -> int:
     return assignment.id
 
 
-def five_assignments(therapist, rounds: int) -> tuple[int, tuple[float, float]]:
-    """(pages, median warm time) of a therapist copy of five assignments."""
+def five_assignments(therapist, rounds: int, profile: int = 0) -> tuple[int, tuple[float, float]]:
+    """(pages, median warm time) of a therapist copy of five assignments; with ``profile``,
+    first prints that many lines of a cProfile of one warm download, by cumulative time and
+    by time spent in each function itself."""
     couple, first = sample.make_session(therapist, label="Couple C (bench)")
     ids = [first.id] + [add_round(couple) for _ in range(4)]
 
@@ -156,6 +161,12 @@ def five_assignments(therapist, rounds: int) -> tuple[int, tuple[float, float]]:
         return service.session_handout_pdf(service.build_handout(couple, ids, service.THERAPIST))
 
     pages = page_count(download())
+    if profile:
+        profiler = cProfile.Profile()
+        profiler.runcall(download)
+        stats = pstats.Stats(profiler).strip_dirs()
+        stats.sort_stats("cumulative").print_stats(profile)
+        stats.sort_stats("tottime").print_stats(profile)
     return pages, medians([timed(download) for _ in range(max(3, rounds // 3))])
 
 
@@ -252,6 +263,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=15, help="warm renders per measurement")
     parser.add_argument("--big-pages", type=int, default=50, help="size of the memory run")
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="LINES",
+        help="with five: print a cProfile of one warm download first (LINES lines a table)",
+    )
     parser.add_argument("--first", choices=["prepared", "cold"], help=argparse.SUPPRESS)
     parser.add_argument(
         "--parts",
@@ -277,7 +295,7 @@ def main() -> None:
             if "ratio" in parts:
                 ratios(couple, assignment.id, args.rounds)
             if "five" in parts:
-                pages, five = five_assignments(therapist, args.rounds)
+                pages, five = five_assignments(therapist, args.rounds, args.profile)
                 print(f"\nTherapist copy of five assignments ({pages} pages), warm: {ms(five)}")
             if "repeat" in parts:
                 first, repeat = repeat_download(app, therapist, couple, assignment.id, args.rounds)

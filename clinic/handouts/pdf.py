@@ -18,17 +18,21 @@ import atexit
 import base64
 import functools
 import gc
+import inspect
 import logging
 import mimetypes
 import queue
 import re
 import threading
+import types
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from urllib import request
 from urllib.parse import unquote_to_bytes, urlsplit
 
+import pydyf  # type: ignore[import-untyped]  # no hints or stubs, like weasyprint
 from flask import has_app_context
 from weasyprint import CSS, HTML
 from weasyprint import html as weasyprint_html
@@ -101,6 +105,85 @@ class HandoutHTML(HTML):
         if _HANDOUT_UA is None:
             return super()._ua_stylesheets(forms)
         return [_HANDOUT_UA, weasyprint_html.UA_FORM_STYLESHEET] if forms else [_HANDOUT_UA]
+
+
+# Two costs of writing a PDF in pydyf 0.13 that grow with a handout for nothing:
+#
+# * every stream (page contents, fonts, the object stream) is compressed at zlib's level 9:
+#   111 ms of a 27-page handout, against 26 ms at zlib's default level 6 for a file 3 % larger;
+# * ``PDF.page_references`` builds a tuple of every page's reference each time it is read,
+#   and WeasyPrint's PDF/UA tagging reads it once per tagged box: the square of the page count.
+#
+# clinic.handouts.pdf therefore points pydyf's ``zlib`` at a shim that compresses at level 6,
+# and caches ``page_references`` per PDF until a page is added (the tuple only depends on the
+# page list, which pydyf only appends to). Both are installed only if pydyf still reads as
+# expected; otherwise handouts are written by pydyf's own code, slower but the same, a warning
+# is logged and a test in tests/handouts/test_pdf.py fails so that someone looks.
+PYDYF_COMPRESSION = "compressobj = zlib.compressobj(level=9)"
+PYDYF_PAGE_REFERENCES = "for object_number in self.pages['Kids'][::3])"
+STREAM_COMPRESSION_LEVEL = 6
+
+
+def _compressobj(level: int = -1, *args: object, **kwargs: object) -> zlib._Compress:
+    """zlib.compressobj, at most at STREAM_COMPRESSION_LEVEL."""
+    if level < 0 or level > STREAM_COMPRESSION_LEVEL:
+        level = STREAM_COMPRESSION_LEVEL
+    return zlib.compressobj(level, *args, **kwargs)  # type: ignore[arg-type]
+
+
+class _FasterZlib(types.ModuleType):
+    """zlib as pydyf sees it: the same module but for the level of ``compressobj``."""
+
+    compressobj = staticmethod(_compressobj)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(zlib, name)
+
+
+def _cached_page_references(pdf_file: pydyf.PDF) -> tuple[bytes, ...]:
+    """pydyf's page references, built again only after a page was added."""
+    kids = pdf_file.pages["Kids"]
+    cached = pdf_file.__dict__.get("_handout_page_references")
+    if cached is None or cached[0] != len(kids):
+        cached = (len(kids), _PYDYF_PAGE_REFERENCES.fget(pdf_file))
+        pdf_file.__dict__["_handout_page_references"] = cached
+    return cached[1]
+
+
+def _source(function: object) -> str:
+    try:
+        return inspect.getsource(function)  # type: ignore[arg-type]
+    except (OSError, TypeError):
+        return ""
+
+
+def patch_pydyf() -> set[str]:
+    """Install both changes described above where pydyf still reads as expected; returns
+    which are in place ("compression", "page references")."""
+    installed = set()
+    data = getattr(pydyf.Stream, "data", None)
+    if isinstance(pydyf.zlib, _FasterZlib) or (
+        pydyf.zlib is zlib
+        and isinstance(data, property)
+        and PYDYF_COMPRESSION in _source(data.fget)
+    ):
+        pydyf.zlib = _FasterZlib("zlib")
+        installed.add("compression")
+    references = pydyf.PDF.__dict__.get("page_references")
+    if references is _CACHED_PAGE_REFERENCES or (
+        isinstance(references, property) and PYDYF_PAGE_REFERENCES in _source(references.fget)
+    ):
+        pydyf.PDF.page_references = _CACHED_PAGE_REFERENCES
+        installed.add("page references")
+    return installed
+
+
+_PYDYF_PAGE_REFERENCES = pydyf.PDF.__dict__.get("page_references")
+_CACHED_PAGE_REFERENCES = property(_cached_page_references)
+PYDYF_CHANGES = frozenset({"compression", "page references"})
+PYDYF_PATCHES = patch_pydyf()
+if PYDYF_PATCHES != PYDYF_CHANGES:
+    logger.warning("pydyf has changed: handout PDFs are written by its own, slower code")
 
 
 class RefusedURL(ValueError):

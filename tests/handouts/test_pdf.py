@@ -8,8 +8,10 @@ import gc
 import os
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
+import pydyf
 import pytest
 from weasyprint.urls import URLFetcher
 
@@ -21,6 +23,7 @@ from clinic.handouts.pdf import (
     collector_paused,
     handout_ua_css,
     paper_size,
+    patch_pydyf,
     renderer,
 )
 from tests.handouts.hostile import PIXEL, hostile_text
@@ -267,3 +270,56 @@ def test_a_worker_that_prepared_its_renderers_exits_cleanly(tmp_path):
         check=False,
     )
     assert finished.returncode == 0, finished.stderr.decode()[-2000:]
+
+
+# --- pydyf, as the renderer changes it ----------------------------------------------------
+
+
+def test_a_pydyf_that_still_reads_as_expected_is_changed_in_both_places():
+    # An empty set here means: a new pydyf, look at PYDYF_COMPRESSION / PYDYF_PAGE_REFERENCES.
+    assert patch_pydyf() == {"compression", "page references"}
+
+
+def test_streams_are_compressed_at_zlibs_default_level_and_still_read_back():
+    body = "".join(f"<p>Paragraph {n}: the same words again and again.</p>" for n in range(40))
+    reader = read_pdf(HandoutRenderer().render(page(body), "T"))
+    contents = reader.pages[0]["/Contents"].get_object()
+    raw, plain = contents._data, contents.get_data()  # as stored, and inflated
+    assert contents["/Filter"] == "/FlateDecode" and b"BT" in plain
+    assert raw == zlib.compress(plain, 6) and raw != zlib.compress(plain, 9)
+    assert "Paragraph 39: the same words" in pdf_text(HandoutRenderer().render(page(body), "T"))
+
+
+def test_page_references_follow_the_pages_added():
+    document = pydyf.PDF()
+    for _ in range(2):
+        document.add_page(pydyf.Dictionary({"Type": "/Page"}))
+    first = document.page_references
+    assert len(first) == 2 and document.page_references is first  # built once, then reused
+    document.add_page(pydyf.Dictionary({"Type": "/Page"}))
+    assert document.page_references[:2] == first and len(document.page_references) == 3
+    assert document.page_references[2] == f"{document.objects[-1].number} 0 R".encode()
+
+
+def test_each_tagged_paragraph_points_at_the_page_it_is_on():
+    body = "".join(f"<p style='break-after: page'>Page text {n}</p>" for n in range(3))
+    reader = read_pdf(HandoutRenderer().render(page(body), "T"))
+    pages = [p.indirect_reference.idnum for p in reader.pages]
+    found = []
+    todo = [reader.trailer["/Root"].raw_get("/StructTreeRoot")]
+    while todo:
+        node = todo.pop().get_object()
+        if node.get("/S") == "/P":
+            found.append(node.raw_get("/Pg").idnum)
+        kids = node.raw_get("/K") if "/K" in node else []
+        kids = kids.get_object() if hasattr(kids, "get_object") else kids
+        todo.extend(k for k in (kids if isinstance(kids, list) else [kids]) if hasattr(k, "idnum"))
+    assert sorted(found) == pages
+
+
+def test_a_pydyf_that_changed_is_left_as_it_is(monkeypatch):
+    monkeypatch.setattr(pydyf, "zlib", zlib)
+    monkeypatch.setattr(pydyf.Stream, "data", property(lambda self: b""))
+    monkeypatch.setattr(pydyf.PDF, "page_references", property(lambda self: ()))
+    assert patch_pydyf() == set()  # handouts are then written by pydyf's own code
+    assert pydyf.zlib is zlib and pydyf.PDF().page_references == ()
