@@ -23,12 +23,14 @@ import logging
 import mimetypes
 import queue
 import re
+import sys
 import threading
 import types
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 from urllib import request
 from urllib.parse import unquote_to_bytes, urlsplit
 
@@ -295,6 +297,26 @@ class _CollectorPaused:
 collector_paused = _CollectorPaused()
 
 
+_T = TypeVar("_T")
+
+
+def call_with_stack_room(function: Callable[..., _T], *args: object) -> _T:
+    """``function(*args)`` with room for a deep layout on the interpreter's frame stack.
+
+    CPython keeps Python frames in 16 KiB chunks of memory and unmaps a chunk as soon as the
+    last frame in it returns. A layout recurses deeply and keeps crossing a chunk's edge, so a
+    7-page render mapped, page-faulted and unmapped a chunk 2,000 to 7,000 times (4 to 9 % of
+    its CPU time), how often depending only on how deep the caller's stack happened to be.
+    This function's code claims a large unused stack (below), so its frame gets a 512 KiB
+    chunk of its own and everything it calls fits in the rest: mapped once per render.
+    """
+    return function(*args)
+
+
+if sys.implementation.name == "cpython":  # elsewhere a plain call
+    call_with_stack_room.__code__ = call_with_stack_room.__code__.replace(co_stacksize=32_768)
+
+
 class HandoutRenderer:
     """Turns handout HTML into PDF bytes, reusing fonts and parsed stylesheets across renders.
 
@@ -321,7 +343,7 @@ class HandoutRenderer:
         laid-out pages, so every copy counts "page 1 of N" on its own, at no extra layout cost.
         """
         with collector_paused:
-            return self._render(html, title, paper, copies, lang)
+            return call_with_stack_room(self._render, html, title, paper, copies, lang)
 
     def _render(self, html: str, title: str, paper: str, copies: int, lang: str | None) -> bytes:
         base_url = self.fetcher.base_url()

@@ -6,6 +6,7 @@ These need no database: they render HTML straight through ``HandoutRenderer``.
 import base64
 import gc
 import os
+import resource
 import subprocess
 import sys
 import zlib
@@ -20,6 +21,7 @@ from clinic.handouts.pdf import (
     HandoutRenderer,
     RefusedURL,
     StaticOnlyFetcher,
+    call_with_stack_room,
     collector_paused,
     handout_ua_css,
     paper_size,
@@ -234,6 +236,56 @@ def test_renders_pause_the_collector_and_leave_it_as_they_found_it():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def bounce(depth: int, height: int, times: int) -> None:
+    """Go ``depth`` calls down, then ``times`` times ``height`` calls further down and back,
+    as a layout does."""
+    if depth:
+        return bounce(depth - 1, height, times)
+    for _ in range(times):
+        climb(height)
+
+
+def climb(height: int) -> None:
+    if height:
+        climb(height - 1)
+
+
+def stack_faults(run) -> int:
+    """The page faults this thread took while ``run`` ran: memory mapped afresh."""
+    before = resource.getrusage(resource.RUSAGE_THREAD).ru_minflt
+    run()
+    return resource.getrusage(resource.RUSAGE_THREAD).ru_minflt - before
+
+
+@pytest.mark.skipif(
+    sys.implementation.name != "cpython" or not hasattr(resource, "RUSAGE_THREAD"),
+    reason="CPython's frame stack, counted by Linux's per-thread page faults",
+)
+def test_a_deep_layout_maps_its_frame_stack_once_however_deep_the_caller_is():
+    # From 200 caller depths, one of which straddles the edge of one of the interpreter's
+    # frame-stack chunks, whatever this test's own depth: only room made beforehand keeps
+    # each bounce from mapping that chunk again.
+    def bounces() -> None:
+        for depth in range(200):
+            bounce(depth, 20, 50)
+
+    call_with_stack_room(bounces)  # the pages are touched once
+    assert stack_faults(lambda: call_with_stack_room(bounces)) < 50
+    assert call_with_stack_room(divmod, 7, 2) == (3, 1)
+
+
+def test_renders_lay_out_with_room_on_the_frame_stack(monkeypatch):
+    calls = []
+
+    def spy(function, *args):
+        calls.append(function.__name__)
+        return function(*args)
+
+    monkeypatch.setattr("clinic.handouts.pdf.call_with_stack_room", spy)
+    HandoutRenderer().render(page("<p>Body</p>"), "Session handout")
+    assert calls == ["_render"]
 
 
 def test_lists_keep_their_bullets_and_numbers_under_the_narrowed_user_agent_stylesheet():
