@@ -5,7 +5,7 @@ from pathlib import Path
 from flask import Flask, redirect, url_for
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from clinic import db_engine, i18n, localtime, redaction, security, storage, templating  # noqa: F401 - db_engine tunes SQLite
+from clinic import db_engine, i18n, localtime, redaction, security, storage, templating  # noqa: F401 - db_engine tunes connections
 from clinic.config import load_config
 from clinic.extensions import csrf, db, limiter, login_manager, migrate
 from clinic.transaction import TransactionalFlask
