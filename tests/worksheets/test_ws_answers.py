@@ -18,7 +18,7 @@ from clinic.worksheets.answers import (
 )
 from clinic.worksheets.conditions import shown_items
 from clinic.worksheets.items.grid import FIRM_ANSWERS as FIRM
-from clinic.worksheets.items.grid import GRID_ANSWERS
+from clinic.worksheets.items.grid import GRID_ANSWERS, NOTE_MAX
 from clinic.worksheets.loader import builtin_library
 
 LIBRARY = builtin_library()
@@ -381,6 +381,14 @@ def test_a_firm_limit_cannot_go_with_yes():
     for answer in FIRM:
         value = {"kissing": {"answer": answer, "non_negotiable": True}}
         assert clean_answer(item, value) == value
+
+
+def test_a_grid_note_that_is_too_long_or_not_text_names_its_row():
+    item = LIBRARY["boundary-inventory"].item("activities")
+    with pytest.raises(AnswerError, match="The note on “Kissing” is too long"):
+        clean_answer(item, {"kissing": {"answer": "no", "note": "x" * (NOTE_MAX + 1)}})
+    with pytest.raises(AnswerError, match="The note on “Kissing” should be text"):
+        clean_answer(item, {"kissing": {"answer": "no", "note": 5}})
 
 
 def test_a_firm_limit_box_left_ticked_beside_yes_is_not_read():

@@ -215,8 +215,11 @@ class BoundaryGridItem(Item):
             cell = GridCell(
                 answer=None if answer in (None, "") else clean_choice(answer, list(GRID_ANSWERS)),
                 non_negotiable=clean_flag(part.get("non_negotiable", False)),
+                # Lazy: the label is only read for a message, and handouts clean every row.
                 note=clean_text(
-                    part.get("note", ""), NOTE_MAX, gettext("The note on “%(row)s”", row=row.label)
+                    part.get("note", ""),
+                    NOTE_MAX,
+                    lazy_gettext("The note on “%(row)s”", row=row.label),
                 )
                 or None,
                 shared=clean_flag(part.get("shared", False)),
