@@ -11,6 +11,13 @@ from tests.browser.test_journey import download_pdf_text
 pytestmark = pytest.mark.browser
 
 
+def press(page, button) -> None:
+    """Press one of the builder's buttons, which post the whole page, and wait for the page
+    it leads to: a field filled before that has loaded is filled on the old page, and lost."""
+    with page.expect_navigation():
+        button.click()
+
+
 def test_build_preview_publish_and_assign_a_three_section_worksheet(
     demo_server, desktop, phone, new_phone, shoot, assert_accessible
 ):
@@ -35,21 +42,20 @@ def test_build_preview_publish_and_assign_a_three_section_worksheet(
     page.locator("#f-discussion-prompts").fill("What went well?\nWhat would you change?")
     page.locator("#f-sections-0-title").fill("Limits")
     page.locator("#f-sections-0-items-new").select_option("boundary_grid")
-    page.locator("#f-sections-0-items-add").click()
-    page.get_by_role("button", name="Remove question 1").first.click()
+    press(page, page.locator("#f-sections-0-items-add"))
+    press(page, page.get_by_role("button", name="Remove question 1").first)
     page.locator("#f-sections-0-items-0-prompt").fill("What feels right this week?")
     page.locator("#f-sections-0-items-0-rows-0-label").fill("Holding hands in public")
-    page.locator("#f-sections-0-items-0-rows-add").click()
+    press(page, page.locator("#f-sections-0-items-0-rows-add"))
     page.locator("#f-sections-0-items-0-rows-1-label").fill("A long talk at night")
 
     for number, (title, kind) in enumerate((("Our plan", "agreement"), ("How close", "scale")), 1):
-        page.locator("#f-sections-add").click()
+        press(page, page.locator("#f-sections-add"))
         page.locator(f"#f-sections-{number}-title").fill(title)
         page.locator(f"#f-sections-{number}-items-new").select_option(kind)
-        page.locator(f"#f-sections-{number}-items-add").click()
-        page.locator(f"#f-sections-{number}-items-0").get_by_role(
-            "button", name="Remove question 1"
-        ).click()
+        press(page, page.locator(f"#f-sections-{number}-items-add"))
+        question = page.locator(f"#f-sections-{number}-items-0")
+        press(page, question.get_by_role("button", name="Remove question 1"))
     page.locator("#f-sections-1-items-0-prompt").fill("What we agree on")
     page.locator("#f-sections-1-items-0-clauses-0-text").fill("We pause when one of us asks.")
     page.locator("#f-sections-2-items-0-prompt").fill("How close did you feel?")
@@ -63,7 +69,7 @@ def test_build_preview_publish_and_assign_a_three_section_worksheet(
         raise AssertionError(page.locator("#autosave-status").inner_text()) from None
     page.reload()
     assert page.locator("#f-sections-2-items-0-max-label").input_value() == "Very close"
-    assert page.locator("#problems").is_hidden()
+    assert page.locator("#problems").is_hidden(), page.locator("#problems").inner_text()
     frame = page.frame_locator("#preview-frame")
     frame.get_by_text("Holding hands in public").wait_for()
     assert frame.get_by_text("We pause when one of us asks.").count() == 1
