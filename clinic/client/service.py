@@ -335,41 +335,52 @@ def _sheets_statement(with_answers: bool) -> Select:
     """The statement of :func:`_link_worksheets`, built once: its values are bound parameters,
     so SQLAlchemy neither builds nor compiles it again on each page. Only the columns pages
     read (no definition, no sealed language), in the order :func:`_link_worksheets` reads."""
-    ordered = (AssignedWorksheet.position, AssignedWorksheet.id)
     assignment = bindparam("assignment", type_=Integer)
     statement = (
-        select(
-            AssignedWorksheet.id,
-            AssignedWorksheet.answered_by,
-            WorksheetVersion.id,
-            WorksheetVersion.content_hash,
-            *_RESPONSE,
-        )
+        select(*_sheet_columns())
         .join(WorksheetVersion, WorksheetVersion.id == AssignedWorksheet.worksheet_version_id)
-        .outerjoin(
-            Response,
-            and_(
-                Response.assigned_worksheet_id == AssignedWorksheet.id,
-                (Response.partner_id == bindparam("partner", type_=Integer))
-                | Response.partner_id.is_(None),
-            ),
-        )
+        .outerjoin(Response, _response_of_sheet(bindparam("partner", type_=Integer)))
         .where(AssignedWorksheet.assignment_id == assignment)
-        .order_by(*ordered)
+        .order_by(AssignedWorksheet.position, AssignedWorksheet.id)
     )
     if not with_answers:
         return statement
+    return statement.add_columns(*_SAVED).outerjoin(Answer, _answers_of_numbered(assignment))
+
+
+def _sheet_columns() -> tuple[Any, ...]:
+    """A worksheet's columns in a page's rows, in the order :func:`_link_worksheets` reads."""
+    return (
+        AssignedWorksheet.id,
+        AssignedWorksheet.answered_by,
+        WorksheetVersion.id,
+        WorksheetVersion.content_hash,
+        *_RESPONSE,
+    )
+
+
+def _response_of_sheet(partner_id: Any) -> Any:
+    """The join to a worksheet's response: the partner's own, or the couple's joint one."""
+    return and_(
+        Response.assigned_worksheet_id == AssignedWorksheet.id,
+        (Response.partner_id == partner_id) | Response.partner_id.is_(None),
+    )
+
+
+def _answers_of_numbered(assignment_id: Any) -> Any:
+    """The join to the stored answers of the assignment's worksheet number ``skip + 1`` only,
+    numbered as pages number them."""
+    other = aliased(AssignedWorksheet)
     numbered = (
-        select(AssignedWorksheet.id)
-        .where(AssignedWorksheet.assignment_id == assignment)
-        .order_by(*ordered)
+        select(other.id)
+        .where(other.assignment_id == assignment_id)
+        .order_by(other.position, other.id)
         .offset(bindparam("skip", type_=Integer))
         .limit(1)
+        .correlate_except(other)
         .scalar_subquery()
     )
-    return statement.add_columns(*_SAVED).outerjoin(
-        Answer, and_(Answer.response_id == Response.id, Response.assigned_worksheet_id == numbered)
-    )
+    return and_(Answer.response_id == Response.id, Response.assigned_worksheet_id == numbered)
 
 
 def _definition(one: PageSheet) -> Worksheet:
@@ -1011,39 +1022,13 @@ def _link_and_sheets_statement() -> Select:
     """The statement of :func:`find_link_with_sheet`: the link's, then in each row one of its
     worksheets as :func:`_sheets_statement` reads them (with the answers of the one numbered
     ``skip + 1``). Outer joins throughout, so that the link is found whatever it holds."""
-    other = aliased(AssignedWorksheet)
-    numbered = (
-        select(other.id)
-        .where(other.assignment_id == ClientLink.assignment_id)
-        .order_by(other.position, other.id)
-        .offset(bindparam("skip", type_=Integer))
-        .limit(1)
-        .correlate(ClientLink)
-        .scalar_subquery()
-    )
     return (
         sessions.link_statement()
-        .add_columns(
-            AssignedWorksheet.id,
-            AssignedWorksheet.answered_by,
-            WorksheetVersion.id,
-            WorksheetVersion.content_hash,
-            *_RESPONSE,
-            *_SAVED,
-        )
+        .add_columns(*_sheet_columns(), *_SAVED)
         .outerjoin(AssignedWorksheet, AssignedWorksheet.assignment_id == ClientLink.assignment_id)
         .outerjoin(WorksheetVersion, WorksheetVersion.id == AssignedWorksheet.worksheet_version_id)
-        .outerjoin(
-            Response,
-            and_(
-                Response.assigned_worksheet_id == AssignedWorksheet.id,
-                (Response.partner_id == ClientLink.partner_id) | Response.partner_id.is_(None),
-            ),
-        )
-        .outerjoin(
-            Answer,
-            and_(Answer.response_id == Response.id, Response.assigned_worksheet_id == numbered),
-        )
+        .outerjoin(Response, _response_of_sheet(ClientLink.partner_id))
+        .outerjoin(Answer, _answers_of_numbered(ClientLink.assignment_id))
         .order_by(AssignedWorksheet.position, AssignedWorksheet.id)
     )
 
